@@ -1,0 +1,52 @@
+# Alliance: `make run` for the app with demo data, `make test` for the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_ENV := PIP_BUILD_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint check venv dev-venv clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP_ENV) $(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml requirements/build-constraints.txt | $(PY)
+	$(PIP_ENV) $(PY) -m pip install --quiet .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml requirements/build-constraints.txt | $(PY)
+	$(PIP_ENV) $(PY) -m pip install --quiet ".[dev]"
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+dev-venv: $(VENV)/.installed-dev
+
+run: venv
+	mkdir -p var/mail var/broker/queue var/broker/processed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py demo_logins
+	@echo "Starting the web server on http://127.0.0.1:8000/ with a Celery worker and beat. Ctrl-C stops all."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
+	    --schedule=var/celerybeat-schedule & \
+	  $(PY) manage.py runserver 127.0.0.1:8000
+
+test: dev-venv
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m tests.services_check
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+lint: dev-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: dev-venv
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	  ALLOWED_HOSTS=alliance.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,374 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from .states import US_STATES
+
+STYLE_DIMENSIONS = ("lead", "focus", "time", "challenge")
+
+AGE_BANDS = [
+    ("children", _("children (5–12)")),
+    ("teens", _("teens (13–17)")),
+    ("adults", _("adults")),
+    ("older adults", _("older adults (65+)")),
+    ("couples", _("couples")),
+    ("families", _("families")),
+]
+FORMATS = [("video", _("video")), ("phone", _("phone")), ("in person", _("in person"))]
+WEEKDAYS = [
+    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+    (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday")),
+]  # fmt: skip
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a time zone; use a name such as America/New_York."),
+            params={"value": value},
+        ) from None
+
+
+class VocabularyTerm(models.Model):
+    """A name from one of the practice's vocabularies, which staff edit in admin."""
+
+    name = models.CharField(_("name"), max_length=80)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("sort_order", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _unique_name(model_name: str) -> list:
+    return [models.UniqueConstraint(Lower("name"), name=f"{model_name}_name_ci_unique")]
+
+
+class Concern(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("concern")
+        constraints = _unique_name("concern")
+
+
+class Approach(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("approach")
+        verbose_name_plural = _("approaches")
+        constraints = _unique_name("approach")
+
+
+class Language(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("language")
+        constraints = _unique_name("language")
+
+
+class InsurancePlan(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("insurance plan")
+        constraints = _unique_name("insuranceplan")
+
+
+class Community(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        constraints = _unique_name("community")
+
+
+class Credential(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("credential")
+        constraints = _unique_name("credential")
+
+
+class Office(VocabularyTerm):
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=2, choices=US_STATES)
+
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("office")
+        constraints = _unique_name("office")
+
+
+class Clinician(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clinician",
+    )
+    email = models.EmailField(_("email"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80)
+    slug = models.SlugField(_("web address"), max_length=120, unique=True)
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    credentials = models.ManyToManyField(Credential, blank=True, verbose_name=_("credentials"))
+    photo = models.ImageField(_("photo"), upload_to="clinicians/", blank=True)
+    bio = models.TextField(_("bio"), blank=True)
+
+    gender = models.CharField(
+        _("gender"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Self-described, optional: woman, man, nonbinary, or the clinician's own words."
+        ),
+    )
+    communities = models.ManyToManyField(
+        Community, blank=True, verbose_name=_("communities (self-disclosed)")
+    )
+    lgbtq_affirming = models.BooleanField(_("LGBTQ+-affirming"), default=False)
+    faith_informed = models.BooleanField(_("faith-informed"), default=False)
+    languages = models.ManyToManyField(Language, verbose_name=_("languages"))
+
+    concerns = models.ManyToManyField(
+        Concern, related_name="clinicians", verbose_name=_("concerns treated")
+    )
+    focus_concerns = models.ManyToManyField(
+        Concern,
+        related_name="focus_clinicians",
+        blank=True,
+        verbose_name=_("focus concerns"),
+        help_text=_("Up to 3 of the concerns treated that this clinician focuses on."),
+    )
+    approaches = models.ManyToManyField(Approach, blank=True, verbose_name=_("approaches"))
+
+    serves_children = models.BooleanField(_("children (5–12)"), default=False)
+    serves_teens = models.BooleanField(_("teens (13–17)"), default=False)
+    serves_adults = models.BooleanField(_("adults"), default=True)
+    serves_older_adults = models.BooleanField(_("older adults (65+)"), default=False)
+    serves_couples = models.BooleanField(_("couples"), default=False)
+    serves_families = models.BooleanField(_("families"), default=False)
+
+    offers_video = models.BooleanField(_("video"), default=True)
+    offers_phone = models.BooleanField(_("phone"), default=False)
+    offers_in_person = models.BooleanField(_("in person"), default=False)
+    offices = models.ManyToManyField(Office, blank=True, verbose_name=_("offices"))
+
+    style_lead = models.PositiveSmallIntegerField(
+        _("who leads (1 client … 5 therapist)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    style_focus = models.PositiveSmallIntegerField(
+        _("focus (1 feelings … 5 practical steps)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    style_time = models.PositiveSmallIntegerField(
+        _("time (1 the past … 5 the present)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    style_challenge = models.PositiveSmallIntegerField(
+        _("challenge (1 gentle support … 5 direct challenge)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+
+    insurance = models.ManyToManyField(
+        InsurancePlan, blank=True, verbose_name=_("insurance plans accepted")
+    )
+    self_pay_fee = models.PositiveIntegerField(
+        _("self-pay fee per session (USD)"), null=True, blank=True
+    )
+    sliding_scale_min = models.PositiveIntegerField(
+        _("sliding scale down to (USD)"), null=True, blank=True
+    )
+
+    accepting_new_clients = models.BooleanField(_("accepting new clients"), default=True)
+    weekly_consultation_capacity = models.PositiveSmallIntegerField(
+        _("new consultations per week"), default=6
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    video_link = models.URLField(_("video link for consultations"), blank=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive clinicians are hidden everywhere.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("last_name", "first_name")
+        verbose_name = _("clinician")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(style_lead__range=(1, 5))
+                & models.Q(style_focus__range=(1, 5))
+                & models.Q(style_time__range=(1, 5))
+                & models.Q(style_challenge__range=(1, 5)),
+                name="clinician_style_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sliding_scale_min__isnull=True)
+                | models.Q(self_pay_fee__isnull=True)
+                | models.Q(sliding_scale_min__lte=models.F("self_pay_fee")),
+                name="clinician_sliding_scale_below_fee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.first_name, self.last_name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def style(self) -> dict[str, int]:
+        return {dim: getattr(self, f"style_{dim}") for dim in STYLE_DIMENSIONS}
+
+    @property
+    def ages(self) -> list[str]:
+        return [code for code, _label in AGE_BANDS if getattr(self, age_field(code))]
+
+    @property
+    def formats(self) -> list[str]:
+        return [code for code, _label in FORMATS if getattr(self, format_field(code))]
+
+    def clean(self):
+        if (
+            self.sliding_scale_min is not None
+            and self.self_pay_fee is not None
+            and self.sliding_scale_min > self.self_pay_fee
+        ):
+            raise ValidationError(
+                {"sliding_scale_min": _("The sliding scale can't start above the self-pay fee.")}
+            )
+
+
+def age_field(code: str) -> str:
+    return "serves_" + code.replace(" ", "_")
+
+
+def format_field(code: str) -> str:
+    return "offers_" + code.replace(" ", "_")
+
+
+def unique_slug(first_name: str, last_name: str, *, exclude_pk=None) -> str:
+    base = slugify(f"{first_name} {last_name}") or "clinician"
+    slug, n = base, 2
+    others = Clinician.objects.exclude(pk=exclude_pk) if exclude_pk else Clinician.objects.all()
+    while others.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class License(models.Model):
+    clinician = models.ForeignKey(Clinician, on_delete=models.CASCADE, related_name="licenses")
+    state = models.CharField(_("state"), max_length=2, choices=US_STATES)
+    number = models.CharField(_("licence number"), max_length=40)
+    expires_on = models.DateField(_("expires on"))
+
+    class Meta:
+        ordering = ("state", "expires_on")
+        verbose_name = _("licence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("clinician", "state", "number"), name="license_unique_per_clinician"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.number}"
+
+
+class ConsultationHours(models.Model):
+    """A weekly window, in the clinician's own time zone, when they offer free consultations."""
+
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.CASCADE, related_name="consultation_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ("weekday", "start")
+        verbose_name = _("consultation hours")
+        verbose_name_plural = _("consultation hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="hours_end_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="hours_weekday_0_to_6"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class AvailabilityException(models.Model):
+    """A date when a clinician's weekly hours don't apply: time off, or extra hours."""
+
+    class Kind(models.TextChoices):
+        TIME_OFF = "time_off", _("time off")
+        EXTRA = "extra", _("extra hours")
+
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    start = models.TimeField(
+        _("from"), null=True, blank=True, help_text=_("Leave both times empty for the whole day.")
+    )
+    end = models.TimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ("date", "start")
+        verbose_name = _("availability exception")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(start__isnull=True) & models.Q(end__isnull=True))
+                | (
+                    models.Q(start__isnull=False)
+                    & models.Q(end__isnull=False)
+                    & models.Q(end__gt=models.F("start"))
+                ),
+                name="exception_times_both_or_none",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="extra") | models.Q(start__isnull=False),
+                name="exception_extra_needs_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self):
+        if (self.start is None) != (self.end is None):
+            raise ValidationError(_("Give both a start and an end time, or neither."))
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+        if self.kind == self.Kind.EXTRA and self.start is None:
+            raise ValidationError({"start": _("Extra hours need a start and an end time.")})

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clinicians"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+]

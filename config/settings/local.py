@@ -1,0 +1,11 @@
+"""Development: SQLite and a file-based broker by default, emails written to var/mail/."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+from .env import env_bool, env_str
+
+DEBUG = env_bool("DEBUG", True)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

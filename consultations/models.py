@@ -1,0 +1,201 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from clinicians.models import Clinician
+
+from .constraints import PostgresOnlyExclusionConstraint
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = models.DateTimeField()
+
+
+class BookingSettings(models.Model):
+    """Practice-wide rules for free consultations; one row, edited by staff in admin."""
+
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=15)
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer between consultations (minutes)"), default=5
+    )
+    minimum_notice_hours = models.PositiveSmallIntegerField(_("minimum notice (hours)"), default=12)
+    horizon_days = models.PositiveSmallIntegerField(_("booking horizon (days)"), default=21)
+    daily_cap = models.PositiveSmallIntegerField(
+        _("consultations per clinician per day"), default=4
+    )
+    requires_confirmation = models.BooleanField(
+        _("requests need the clinician's confirmation"), default=True
+    )
+    request_expiry_hours = models.PositiveSmallIntegerField(
+        _("unconfirmed requests expire after (hours)"), default=24
+    )
+
+    class Meta:
+        verbose_name = _("booking settings")
+        verbose_name_plural = _("booking settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="booking_slot_min_5"),
+            models.CheckConstraint(condition=Q(horizon_days__gte=1), name="booking_horizon_min_1"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Booking settings"))
+
+    @classmethod
+    def load(cls) -> "BookingSettings":
+        # Read-only: the defaults apply until staff save the row in admin.
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class Consultation(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired")
+        COMPLETED = "completed", _("completed")
+        NO_SHOW = "no_show", _("no-show")
+
+    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+
+    class Format(models.TextChoices):
+        PHONE = "phone", _("phone")
+        VIDEO = "video", _("video")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="consultations")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+
+    client_first_name = models.CharField(_("client's first name"), max_length=80)
+    client_email = models.EmailField(_("client's email"))
+    client_phone = models.CharField(_("client's phone"), max_length=40, blank=True)
+    client_timezone = models.CharField(_("client's time zone"), max_length=64)
+    # The intake this booking came from, opaque to this app (matching owns intakes).
+    client_reference = models.UUIDField(null=True, blank=True, db_index=True)
+    # What the clinician may see of the client's intake once booked; removed with the client's data.
+    client_summary = models.JSONField(default=list, blank=True)
+
+    decline_message = models.TextField(_("message to the client"), blank=True)
+    # Calendar invite revision, raised on every reschedule or cancellation.
+    sequence = models.PositiveIntegerField(default=0)
+    # Raising it invalidates every manage link sent before.
+    token_version = models.PositiveIntegerField(default=1)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("starts_at",)
+        verbose_name = _("consultation")
+        indexes = [models.Index(fields=("clinician", "starts_at"))]
+        permissions = [("view_client_summary", _("Can see clients' intake summaries"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="consultation_ends_after_start"
+            ),
+            PostgresOnlyExclusionConstraint(
+                name="consultation_no_double_booking",
+                expressions=[
+                    (
+                        TsTzRange("starts_at", "ends_at", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("clinician", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=["requested", "confirmed"]),
+                violation_error_message=_("That time was just taken."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.clinician} · {self.starts_at:%Y-%m-%d %H:%M} UTC · {self.get_status_display()}"
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class ConsultationEvent(models.Model):
+    """Every change of a consultation's status: who did it and when."""
+
+    class Actor(models.TextChoices):
+        CLIENT = "client", _("client")
+        CLINICIAN = "clinician", _("clinician")
+        STAFF = "staff", _("staff")
+        SYSTEM = "system", _("system")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status} by {self.actor}"
+
+
+class FitCheck(models.Model):
+    """The client's answers after a consultation: four items, 1 (not at all) to 5 (completely)."""
+
+    SCALE = [(n, str(n)) for n in range(1, 6)]
+
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, related_name="fit_check"
+    )
+    felt_heard = models.PositiveSmallIntegerField(choices=SCALE)
+    agreed_goals = models.PositiveSmallIntegerField(choices=SCALE)
+    approach_makes_sense = models.PositiveSmallIntegerField(choices=SCALE)
+    wants_to_continue = models.PositiveSmallIntegerField(choices=SCALE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fit check")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(felt_heard__range=(1, 5))
+                & Q(agreed_goals__range=(1, 5))
+                & Q(approach_makes_sense__range=(1, 5))
+                & Q(wants_to_continue__range=(1, 5)),
+                name="fitcheck_answers_1_to_5",
+            )
+        ]
+
+    # A 4 or 5 counts as "yes" for the clinician's felt-heard rate.
+    FELT_HEARD_YES = 4
+    # Below 3 on any item, or not wanting to continue, offers the next match.
+    LOW = 3
+
+    def __str__(self) -> str:
+        return f"Fit check for consultation {self.consultation_id}"
+
+    @property
+    def felt_heard_yes(self) -> bool:
+        return self.felt_heard >= self.FELT_HEARD_YES
+
+    @property
+    def not_a_fit(self) -> bool:
+        return (
+            self.wants_to_continue < self.LOW
+            or min(self.felt_heard, self.agreed_goals, self.approach_makes_sense) < self.LOW
+        )
