@@ -199,3 +199,62 @@ class FitCheck(models.Model):
             self.wants_to_continue < self.LOW
             or min(self.felt_heard, self.agreed_goals, self.approach_makes_sense) < self.LOW
         )
+
+
+class Notification(models.Model):
+    """One message to send, as state in the database: due, claimed, sent exactly once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+        SKIPPED = "skipped", _("skipped (too late)")
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+    )
+    # For messages about an intake rather than a booking (the safety flag); opaque here.
+    intake_reference = models.UUIDField(null=True, blank=True)
+    # e.g. "client_confirmed", "clinician_new_request", "reminder_1440", "fit_check".
+    kind = models.CharField(max_length=40)
+    # The consultation's sequence when the row was made: a reschedule makes new rows.
+    revision = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    due_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("due_at", "pk")
+        verbose_name = _("notification")
+        indexes = [models.Index(fields=("status", "due_at"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("consultation", "kind", "revision"),
+                condition=Q(consultation__isnull=False),
+                name="notification_once_per_consultation_kind",
+            ),
+            models.UniqueConstraint(
+                fields=("intake_reference", "kind"),
+                condition=Q(intake_reference__isnull=False),
+                name="notification_once_per_intake_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(consultation__isnull=False) | Q(intake_reference__isnull=False),
+                name="notification_has_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.get_status_display()}"

@@ -1,8 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import booking_views, results_views, views
 
 app_name = "matching"
 urlpatterns = [
+    # The intake (views.py)
     path("", views.start, name="start"),
+    path("step/<slug:step>/", views.step, name="step"),
+    path("review/", views.review, name="review"),
+    path("r/<str:token>/delete/", views.delete, name="delete"),
+    path("r/<str:token>/edit/<slug:step>/", views.edit, name="edit"),
+    # Results (results_views.py)
+    path("r/<str:token>/", results_views.results, name="results"),
+    path("next/<str:consultation_token>/", results_views.next_match, name="next_match"),
+    # Booking from the results page (booking_views.py)
+    path("r/<str:token>/book/<slug:slug>/", booking_views.book, name="book"),
 ]

@@ -1,0 +1,148 @@
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+SAFETY_ANSWERS = [
+    ("not at all", _("Not at all")),
+    ("several days", _("Several days")),
+    ("more than half the days", _("More than half the days")),
+    ("nearly every day", _("Nearly every day")),
+]
+
+
+class Intake(models.Model):
+    """A client's submitted answers, in the INTERCHANGE.md intake format, opened by a token."""
+
+    class FollowUp(models.TextChoices):
+        NONE = "", _("not needed")
+        PENDING = "pending", _("same-day call needed")
+        CALLED = "called", _("called")
+        NOT_REACHED = "not_reached", _("not reached")
+        RESOLVED = "resolved", _("resolved")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # SHA-256 of the secret in the client's results link; the secret itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    answers = models.JSONField(default=dict)
+    safety_answer = models.CharField(
+        _("safety answer"), max_length=24, choices=SAFETY_ANSWERS, default="not at all"
+    )
+    follow_up = models.CharField(
+        _("safety follow-up"), max_length=12, choices=FollowUp.choices, blank=True, default=""
+    )
+    follow_up_note = models.TextField(_("follow-up note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField(_("link expires"))
+
+    class Meta:
+        ordering = ("-submitted_at",)
+        verbose_name = _("intake")
+        permissions = [("view_intake_answers", _("Can see clients' intake answers"))]
+        indexes = [models.Index(fields=("follow_up", "submitted_at"))]
+
+    def __str__(self) -> str:
+        return f"Intake {str(self.id)[:8]} · {self.submitted_at:%Y-%m-%d}"
+
+    @property
+    def safety_flagged(self) -> bool:
+        return self.safety_answer != "not at all"
+
+
+def _weight(verbose: str, default: float, help_text: str):
+    return models.FloatField(
+        verbose,
+        default=default,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=help_text,
+    )
+
+
+class MatchingSettings(models.Model):
+    """The weights and thresholds of the ranking, in one place staff can see and change.
+
+    One row; until staff save it, the defaults below apply (see each field's help text)."""
+
+    weight_goals = _weight(
+        _("weight: goals"),
+        0.40,
+        _("Default 0.40. Agreement on goals (goal consensus, r ≈ .24) leads the alliance."),
+    )
+    weight_tasks = _weight(
+        _("weight: how to work"),
+        0.30,
+        _("Default 0.30. Agreement on tasks and honouring preferred ways of working (d ≈ .28)."),
+    )
+    weight_bond = _weight(
+        _("weight: bond"),
+        0.30,
+        _("Default 0.30. Identity preferences and feeling heard (empathy, r ≈ .28)."),
+    )
+    practical_points = models.FloatField(
+        _("practical fit: points at most"),
+        default=5.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(20.0)],
+        help_text=_(
+            "Default 5. Times that suit and a soon first slot break ties; they should not "
+            "outweigh the alliance."
+        ),
+    )
+    feedback_prior_strength = models.FloatField(
+        _("feedback: prior strength"),
+        default=10.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(100.0)],
+        help_text=_(
+            "Default 10. Feedback is noisy (therapists explain about 5% of outcome), so each "
+            "clinician's felt-heard rate is shrunk toward the practice average as if they had "
+            "this many average answers already."
+        ),
+    )
+    feedback_cap_points = models.FloatField(
+        _("feedback: effect cap (points)"),
+        default=15.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(30.0)],
+        help_text=_("Default 15. The most the felt-heard rate may move a bond score, up or down."),
+    )
+    tie_band_points = models.FloatField(
+        _("fair exposure: tie band (points)"),
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
+        help_text=_(
+            "Default 1. Clinicians within this many points count as equal fits and are "
+            "ordered by a stable hash of the intake, so equal fits share the top place."
+        ),
+    )
+    results_shown = models.PositiveSmallIntegerField(
+        _("matches shown first"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("Default 5; the client can show more."),
+    )
+    relaxation_threshold = models.PositiveSmallIntegerField(
+        _("suggest relaxing when fewer matches than"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Default 3. Below this, say which single preference would add matches."),
+    )
+
+    class Meta:
+        verbose_name = _("matching settings")
+        verbose_name_plural = _("matching settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_goals__gte=0) & Q(weight_tasks__gte=0) & Q(weight_bond__gte=0),
+                name="matching_weights_non_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Matching settings"))
+
+    @classmethod
+    def load(cls) -> "MatchingSettings":
+        # Read-only: the defaults apply until staff save the row in admin.
+        return cls.objects.order_by("pk").first() or cls()
