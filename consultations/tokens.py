@@ -1,0 +1,65 @@
+"""Client links for a consultation: signed (HMAC-SHA256), carrying the consultation's public id
+and token version, and expiring. Raising `token_version` revokes every link sent before."""
+
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from .models import Consultation
+
+MANAGE = "manage"
+FIT_CHECK = "fit-check"
+_SALT = "consultations.client-link"
+
+
+def make_token(consultation: Consultation, purpose: str) -> str:
+    payload = {"c": str(consultation.public_id), "v": consultation.token_version, "p": purpose}
+    return signing.dumps(payload, salt=_SALT, compress=False)
+
+
+def consultation_from_token(token: str, purpose: str) -> Consultation | None:
+    """The consultation a link opens, or None when tampered, expired, revoked or for another use."""
+    if not token or len(token) > 300:
+        return None
+    max_age = settings.MANAGE_TOKEN_DAYS * 24 * 3600
+    try:
+        payload = signing.loads(token, salt=_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("p") != purpose:
+        return None
+    consultation = (
+        Consultation.objects.select_related("clinician").filter(public_id=payload.get("c")).first()
+        if _is_uuid(payload.get("c"))
+        else None
+    )
+    if consultation is None or consultation.token_version != payload.get("v"):
+        return None
+    return consultation
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def manage_url(consultation: Consultation) -> str:
+    """Absolute link to the client's manage page, for emails."""
+    path = reverse("consultations:manage", args=[make_token(consultation, MANAGE)])
+    return settings.SITE_URL + path
+
+
+def fit_check_url(consultation: Consultation) -> str:
+    path = reverse("consultations:fit_check", args=[make_token(consultation, FIT_CHECK)])
+    return settings.SITE_URL + path
+
+
+def next_match_url(consultation: Consultation) -> str:
+    """Where a client whose consultation didn't lead anywhere finds their next-best match."""
+    path = reverse("matching:next_match", args=[make_token(consultation, FIT_CHECK)])
+    return settings.SITE_URL + path
