@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP_ENV := PIP_BUILD_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VAR_DIR := $(or $(ALLIANCE_VAR_DIR),var)
 
 .PHONY: run test lint check venv dev-venv clean
 
@@ -24,15 +27,15 @@ venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev
 
 run: venv
-	mkdir -p var/mail var/broker/queue var/broker/processed
+	mkdir -p $(VAR_DIR)/mail $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py demo_logins
-	@echo "Starting the web server on http://127.0.0.1:8000/ with a Celery worker and beat. Ctrl-C stops all."
+	@echo "Starting the web server on http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops all."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
-	    --schedule=var/celerybeat-schedule & \
-	  $(PY) manage.py runserver 127.0.0.1:8000
+	    --schedule=$(VAR_DIR)/celerybeat-schedule & \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: dev-venv
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m tests.services_check

@@ -1,0 +1,33 @@
+import pytest
+from django.contrib.auth.models import Group
+
+pytestmark = pytest.mark.django_db
+
+
+def _perms(group_name: str) -> set[str]:
+    group = Group.objects.get(name=group_name)
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+
+
+def test_it_lets_practice_staff_manage_clinicians_and_vocabularies():
+    perms = _perms("Practice staff")
+    assert {"clinicians.change_clinician", "clinicians.add_license", "clinicians.add_concern"} <= perms
+    assert "consultations.change_bookingsettings" in perms
+    assert "matching.change_matchingsettings" in perms
+
+
+def test_it_keeps_intake_answers_out_of_the_practice_staff_group():
+    perms = _perms("Practice staff")
+    assert "matching.view_intake_answers" not in perms
+    assert "matching.view_intake" not in perms
+    assert "consultations.view_client_summary" not in perms
+    assert not any(p.startswith("auth.") for p in perms)
+
+
+def test_it_grants_intake_answers_only_to_intake_reviewers():
+    assert _perms("Intake reviewers") == {
+        "matching.view_intake",
+        "matching.change_intake",
+        "matching.view_intake_answers",
+        "consultations.view_client_summary",
+    }
