@@ -162,15 +162,21 @@ CELERY_BEAT_SCHEDULE: dict = {}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"drop_request_data": {"()": "config.logging.DropRequestData"}},
     "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env_str("LOG_FORMAT", "json"),
+            "filters": ["drop_request_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request logs can carry form data in exception reports; keep them terse.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

@@ -9,3 +9,6 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.Em
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Readable lines in a terminal; production logs JSON.
+LOGGING["handlers"]["console"]["formatter"] = env_str("LOG_FORMAT", "plain")  # noqa: F405
