@@ -5,4 +5,5 @@ from . import views
 app_name = "clinicians"
 urlpatterns = [
     path("", views.directory, name="directory"),
+    path("<slug:slug>/", views.profile, name="profile"),
 ]

@@ -1,0 +1,337 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .interchange import MAX_FOCUS_CONCERNS
+from .models import (
+    FORMATS,
+    Approach,
+    AvailabilityException,
+    Clinician,
+    Community,
+    Concern,
+    ConsultationHours,
+    Credential,
+    InsurancePlan,
+    Language,
+    License,
+    Office,
+    format_field,
+)
+from .selectors import licence_status
+from .services import clinician_set_accepting
+
+
+class ClinicianAdminForm(forms.ModelForm):
+    video_link = forms.URLField(
+        label=Clinician._meta.get_field("video_link").verbose_name,
+        required=False,
+        assume_scheme="https",
+    )
+
+    class Meta:
+        model = Clinician
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
+
+    def clean(self):
+        cleaned = super().clean()
+        # Many-to-many values are saved after the form, so this is the only place to check them.
+        concerns = cleaned.get("concerns")
+        focus = cleaned.get("focus_concerns")
+        if focus is not None:
+            if len(focus) > MAX_FOCUS_CONCERNS:
+                self.add_error(
+                    "focus_concerns",
+                    _("Choose at most %(limit)s focus concerns.") % {"limit": MAX_FOCUS_CONCERNS},
+                )
+            if concerns is not None:
+                outside = sorted(
+                    (term.name for term in set(focus) - set(concerns)), key=str.casefold
+                )
+                if outside:
+                    self.add_error(
+                        "focus_concerns",
+                        _("Focus concerns must also be concerns treated; add or remove: %(names)s.")
+                        % {"names": ", ".join(outside)},
+                    )
+        return cleaned
+
+
+class LicenseInline(admin.TabularInline):
+    model = License
+    extra = 0
+    fields = ("state", "number", "expires_on")
+
+
+class ConsultationHoursInline(admin.TabularInline):
+    model = ConsultationHours
+    extra = 0
+    fields = ("weekday", "start", "end")
+
+
+class AvailabilityExceptionInline(admin.TabularInline):
+    model = AvailabilityException
+    extra = 0
+    fields = ("date", "kind", "start", "end", "note")
+
+
+class FormatListFilter(admin.SimpleListFilter):
+    title = _("format")
+    parameter_name = "format"
+
+    def lookups(self, request, model_admin):
+        return FORMATS
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(FORMATS):
+            return queryset.filter(**{format_field(self.value()): True})
+        return queryset
+
+
+class LicenceStateListFilter(admin.SimpleListFilter):
+    """States where the clinician holds a current licence (an expired one does not count)."""
+
+    title = _("licensed in")
+    parameter_name = "licensed_in"
+
+    def lookups(self, request, model_admin):
+        states = dict(License._meta.get_field("state").choices)
+        used = License.objects.order_by("state").values_list("state", flat=True).distinct()
+        return [(code, f"{code} · {states.get(code, code)}") for code in used]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        current = License.objects.filter(
+            state=self.value(), expires_on__gte=timezone.localdate()
+        ).values("clinician_id")
+        return queryset.filter(pk__in=current)
+
+
+@admin.register(Clinician)
+class ClinicianAdmin(admin.ModelAdmin):
+    form = ClinicianAdminForm
+    list_display = (
+        "name",
+        "credential_list",
+        "accepting_new_clients",
+        "focus_list",
+        "licence_states",
+        "next_licence_expiry",
+        "is_active",
+    )
+    list_display_links = ("name",)
+    list_filter = (
+        "accepting_new_clients",
+        "is_active",
+        "concerns",
+        "approaches",
+        "languages",
+        LicenceStateListFilter,
+        FormatListFilter,
+        "offices",
+    )
+    search_fields = ("first_name", "last_name", "email")
+    actions = ("pause_accepting", "resume_accepting")
+    inlines = (LicenseInline, ConsultationHoursInline, AvailabilityExceptionInline)
+    filter_horizontal = (
+        "credentials",
+        "communities",
+        "languages",
+        "concerns",
+        "focus_concerns",
+        "approaches",
+        "insurance",
+        "offices",
+    )
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    prepopulated_fields = {"slug": ("first_name", "last_name")}
+    list_per_page = 50
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("first_name", "last_name"),
+                    ("pronouns", "email"),
+                    "slug",
+                    "credentials",
+                    "photo",
+                    "bio",
+                    ("is_active", "user"),
+                )
+            },
+        ),
+        (
+            _("What they treat"),
+            {"fields": ("concerns", "focus_concerns", "approaches")},
+        ),
+        (
+            _("Who and how"),
+            {
+                "fields": (
+                    (
+                        "serves_children",
+                        "serves_teens",
+                        "serves_adults",
+                        "serves_older_adults",
+                        "serves_couples",
+                        "serves_families",
+                    ),
+                    ("offers_video", "offers_phone", "offers_in_person"),
+                    "offices",
+                    "languages",
+                )
+            },
+        ),
+        (
+            _("Identity (self-disclosed, optional)"),
+            {"fields": ("gender", "communities", ("lgbtq_affirming", "faith_informed"))},
+        ),
+        (
+            _("Style"),
+            {"fields": (("style_lead", "style_focus"), ("style_time", "style_challenge"))},
+        ),
+        (
+            _("Payment"),
+            {"fields": ("insurance", ("self_pay_fee", "sliding_scale_min"))},
+        ),
+        (
+            _("Consultations"),
+            {
+                "fields": (
+                    "accepting_new_clients",
+                    "weekly_consultation_capacity",
+                    "timezone",
+                    "video_link",
+                )
+            },
+        ),
+        (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("credentials", "focus_concerns", "licenses")
+            .annotate(next_expiry=Min("licenses__expires_on"))
+        )
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("credentials"))
+    def credential_list(self, obj):
+        return ", ".join(term.name for term in obj.credentials.all())
+
+    @admin.display(description=_("focus concerns"))
+    def focus_list(self, obj):
+        return ", ".join(term.name for term in obj.focus_concerns.all())
+
+    @admin.display(description=_("licensed in"))
+    def licence_states(self, obj):
+        today = timezone.localdate()
+        current = sorted({lic.state for lic in obj.licenses.all() if lic.expires_on >= today})
+        expired = sorted(
+            {lic.state for lic in obj.licenses.all() if lic.expires_on < today} - set(current)
+        )
+        return format_html(
+            "{}{}",
+            ", ".join(current) or "—",
+            format_html_join(
+                "", ' <s title="{}">{}</s>', ((_("expired"), state) for state in expired)
+            ),
+        )
+
+    @admin.display(description=_("next licence expiry"), ordering="next_expiry")
+    def next_licence_expiry(self, obj):
+        status = licence_status(obj.next_expiry)
+        if not status:
+            return "—"
+        labels = {"expired": _("expired"), "soon": _("soon")}
+        if status in labels:
+            return format_html(
+                '{} <strong class="licence-{}">⚠ {}</strong>',
+                obj.next_expiry,
+                status,
+                labels[status],
+            )
+        return obj.next_expiry
+
+    @admin.action(description=_("Pause new clients"), permissions=["change"])
+    def pause_accepting(self, request, queryset):
+        changed = clinician_set_accepting(
+            clinician_ids=queryset.values_list("pk", flat=True), accepting=False
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d clinician paused.", "%(count)d clinicians paused.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Resume new clients"), permissions=["change"])
+    def resume_accepting(self, request, queryset):
+        changed = clinician_set_accepting(
+            clinician_ids=queryset.values_list("pk", flat=True), accepting=True
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d clinician accepting again.",
+                "%(count)d clinicians accepting again.",
+                changed,
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    def _warn_expired_licences(self, request, clinician):
+        today = timezone.localdate()
+        for lic in clinician.licenses.all():
+            if lic.expires_on < today:
+                self.message_user(
+                    request,
+                    _(
+                        "The %(state)s licence %(number)s expired on %(date)s: it does not "
+                        "count, so this clinician is not matched to clients in %(state)s on "
+                        "its strength. Add the renewed licence."
+                    )
+                    % {"state": lic.state, "number": lic.number, "date": lic.expires_on},
+                    messages.WARNING,
+                )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            clinician = self.get_object(request, object_id)
+            if clinician is not None:
+                self._warn_expired_licences(request, clinician)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._warn_expired_licences(request, form.instance)
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    list_display = ("name", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    ordering = ("sort_order", "name")
+
+
+for vocabulary in (Concern, Approach, Language, InsurancePlan, Community, Credential):
+    admin.site.register(vocabulary, VocabularyAdmin)
+
+
+@admin.register(Office)
+class OfficeAdmin(VocabularyAdmin):
+    list_display = ("name", "address", "state", "sort_order", "is_active")

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from clinicians.demo import demo_roster
+from clinicians.services import clinician_roster_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo practice: about 40 clinicians with licences and consultation hours, "
+        "the same every run (existing demo clinicians are updated, none duplicated)."
+    )
+
+    def handle(self, *args, **options):
+        result = clinician_roster_import(
+            rows=demo_roster(today=timezone.localdate()), dry_run=False
+        )
+        if result.errors:
+            for error in result.errors:
+                self.stderr.write(error)
+            raise CommandError("The demo practice could not be loaded; nothing was written.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo practice: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged."
+            )
+        )

@@ -1,0 +1,251 @@
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import DatabaseError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import interchange
+from .interchange import CleanRow
+from .models import (
+    AGE_BANDS,
+    FORMATS,
+    STYLE_DIMENSIONS,
+    WEEKDAY_KEYS,
+    Clinician,
+    ConsultationHours,
+    License,
+    age_field,
+    format_field,
+)
+from .selectors import clinician_roster_queryset, clinician_roster_row
+
+PRACTICE_STAFF_GROUP = "Practice staff"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Rollback(Exception):
+    pass
+
+
+SCALAR_FIELDS = {
+    "email": "email",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "pronouns": "pronouns",
+    "bio": "bio",
+    "gender": "gender",
+    "lgbtq_affirming": "lgbtq_affirming",
+    "faith_informed": "faith_informed",
+    "self_pay_fee": "self_pay_fee",
+    "sliding_scale_min": "sliding_scale_min",
+    "accepting_new_clients": "accepting_new_clients",
+    "timezone": "timezone",
+    "weekly_consultation_capacity": "weekly_consultation_capacity",
+    "video_link": "video_link",
+    "active": "is_active",
+}
+M2M_FIELDS = (
+    "credentials",
+    "communities",
+    "languages",
+    "concerns",
+    "focus_concerns",
+    "approaches",
+    "insurance",
+    "offices",
+)
+
+
+def _apply(clinician: Clinician, row: CleanRow) -> None:
+    """Write one validated row. Only the fields the row holds change."""
+    data = row.data
+    for key, attr in SCALAR_FIELDS.items():
+        if key in data:
+            setattr(clinician, attr, data[key])
+    if "ages" in data:
+        for code, _label in AGE_BANDS:
+            setattr(clinician, age_field(code), code in data["ages"])
+    if "formats" in data:
+        for code, _label in FORMATS:
+            setattr(clinician, format_field(code), code in data["formats"])
+    if "style" in data:
+        for dim in STYLE_DIMENSIONS:
+            setattr(clinician, f"style_{dim}", data["style"][dim])
+    clinician.save()
+    for key in M2M_FIELDS:
+        if key in row.terms:
+            getattr(clinician, key).set(row.terms[key])
+    if "licenses" in data:
+        clinician.licenses.all().delete()
+        License.objects.bulk_create(
+            License(
+                clinician=clinician,
+                state=lic["state"],
+                number=lic["number"],
+                expires_on=dt.date.fromisoformat(lic["expires"]),
+            )
+            for lic in data["licenses"]
+        )
+    if "consultation_hours" in data:
+        clinician.consultation_hours.all().delete()
+        ConsultationHours.objects.bulk_create(
+            ConsultationHours(
+                clinician=clinician,
+                weekday=WEEKDAY_KEYS.index(hours["weekday"]),
+                start=dt.time.fromisoformat(hours["start"]),
+                end=dt.time.fromisoformat(hours["end"]),
+            )
+            for hours in data["consultation_hours"]
+        )
+
+
+def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> ImportResult:
+    """Create or update clinicians by email from interchange rows, all or nothing.
+
+    Every row is validated first and every error reported; if there is any, nothing is written.
+    A dry run does the whole import and rolls it back, so it reports what would happen.
+    """
+    result = ImportResult(dry_run=dry_run)
+    clean, errors = interchange.validate_roster(rows)
+    if errors:
+        result.errors = errors
+        return result
+    emails = [row.data["email"] for row in clean]
+    try:
+        with transaction.atomic():
+            existing = {
+                clinician.email.lower(): clinician
+                for clinician in clinician_roster_queryset()
+                .select_for_update(of=("self",))
+                .annotate(email_ci=Lower("email"))
+                .filter(email_ci__in=[email.lower() for email in emails])
+            }
+            for row in clean:
+                clinician = existing.get(row.data["email"].lower())
+                if clinician is not None:
+                    current = clinician_roster_row(clinician)
+                    if all(current[key] == value for key, value in row.data.items()):
+                        result.unchanged += 1
+                        continue
+                try:
+                    with transaction.atomic():
+                        _apply(clinician or Clinician(), row)
+                except DatabaseError as exc:
+                    result.errors.append(
+                        _("row %(row)s: the database refused it (%(message)s)")
+                        % {"row": row.number, "message": (str(exc).strip().splitlines() or [""])[0]}
+                    )
+                    continue
+                if clinician is None:
+                    result.created += 1
+                else:
+                    result.updated += 1
+            if result.errors or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if result.errors:
+        result.created = result.updated = result.unchanged = 0
+    return result
+
+
+def clinician_set_accepting(*, clinician_ids: Iterable[int], accepting: bool) -> int:
+    """Pause or resume new clients; returns how many clinicians changed."""
+    return (
+        Clinician.objects.filter(pk__in=list(clinician_ids))
+        .exclude(accepting_new_clients=accepting)
+        .update(accepting_new_clients=accepting, updated_at=timezone.now())
+    )
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+# Demo only: these passwords are printed on the console and documented in the README.
+DEMO_STAFF = ("staff", "alliance-staff-demo")
+DEMO_CLINICIAN_PASSWORD = "alliance-clinician-demo"  # noqa: S105
+
+
+def user_ensure(
+    *, username: str, password: str, email: str = "", is_staff: bool = False, first_name: str = ""
+):
+    """Create or reset a login with this password (never a superuser)."""
+    user_model = get_user_model()
+    user, _created = user_model.objects.get_or_create(username=username)
+    user.email = email
+    user.first_name = first_name or user.first_name
+    user.is_staff = is_staff
+    user.is_superuser = False
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def clinician_link_user(*, clinician_id: int, user_id: int) -> None:
+    """Make this login the clinician's own (and no other clinician's)."""
+    with transaction.atomic():
+        Clinician.objects.filter(user_id=user_id).exclude(pk=clinician_id).update(user=None)
+        Clinician.objects.filter(pk=clinician_id).update(user_id=user_id)
+
+
+def demo_logins_ensure(*, clinician_emails: list[str]) -> list[DemoLogin]:
+    """The demo's staff login and one login per listed clinician, reset to the demo passwords."""
+    logins = []
+    with transaction.atomic():
+        username, password = DEMO_STAFF
+        staff = user_ensure(
+            username=username,
+            password=password,
+            email="staff@alliance.example.org",
+            is_staff=True,
+            first_name="Sam",
+        )
+        group = Group.objects.filter(name=PRACTICE_STAFF_GROUP).first()
+        if group is not None:
+            staff.groups.add(group)
+        else:
+            # Without the group the demo staff login could do nothing in admin.
+            staff.user_permissions.add(
+                *Permission.objects.filter(content_type__app_label="clinicians")
+            )
+        logins.append(DemoLogin(username=username, password=password, role="staff"))
+        for email in clinician_emails:
+            clinician = Clinician.objects.get(email=email)
+            username = email.split("@")[0]
+            user = user_ensure(
+                username=username,
+                password=DEMO_CLINICIAN_PASSWORD,
+                email=email,
+                first_name=clinician.first_name,
+            )
+            clinician_link_user(clinician_id=clinician.pk, user_id=user.pk)
+            logins.append(
+                DemoLogin(
+                    username=username,
+                    password=DEMO_CLINICIAN_PASSWORD,
+                    role=f"clinician ({clinician.full_name})",
+                )
+            )
+    return logins

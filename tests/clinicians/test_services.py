@@ -1,0 +1,141 @@
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError
+
+from clinicians import services
+from clinicians.models import Clinician, ConsultationHours, License
+from clinicians.selectors import clinician_roster_export
+from clinicians.services import clinician_roster_import, clinician_set_accepting
+from tests.clinicians.factories import ClinicianFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_a_clinician_with_everything(maya_row):
+    result = clinician_roster_import(rows=[maya_row], dry_run=False)
+
+    assert (result.ok, result.created, result.updated, result.unchanged) == (True, 1, 0, 0)
+    maya = Clinician.objects.get(email="maya.chen@example.org")
+    assert maya.slug == "maya-chen"
+    assert sorted(maya.languages.values_list("name", flat=True)) == ["English", "Mandarin"]
+    assert list(maya.focus_concerns.values_list("name", flat=True)) == ["trauma and PTSD"]
+    assert (maya.serves_adults, maya.serves_teens, maya.serves_children) == (True, True, False)
+    assert (maya.offers_video, maya.offers_in_person, maya.offers_phone) == (True, True, False)
+    assert maya.style == {"lead": 3, "focus": 4, "time": 4, "challenge": 2}
+    assert (maya.self_pay_fee, maya.sliding_scale_min) == (160, 90)
+    assert maya.licenses.get().expires_on == dt.date(2099, 6, 30)
+    hours = maya.consultation_hours.get()
+    assert (hours.weekday, hours.start, hours.end) == (0, dt.time(9), dt.time(12))
+
+
+def test_it_updates_by_email_ignoring_case_and_creates_none_twice(maya_row):
+    clinician_roster_import(rows=[maya_row], dry_run=False)
+    maya_row.update(
+        email="MAYA.CHEN@example.org",
+        bio="New bio.",
+        licenses=[{"state": "NJ", "number": "37SS1", "expires": "2099-01-01"}],
+        consultation_hours=[{"weekday": "sat", "start": "10:00", "end": "12:00"}],
+    )
+
+    result = clinician_roster_import(rows=[maya_row], dry_run=False)
+
+    assert (result.created, result.updated) == (0, 1)
+    maya = Clinician.objects.get()
+    assert maya.bio == "New bio."
+    assert list(License.objects.values_list("state", flat=True)) == ["NJ"]
+    assert list(ConsultationHours.objects.values_list("weekday", flat=True)) == [5]
+
+
+def test_it_counts_an_identical_row_as_unchanged(maya_row):
+    clinician_roster_import(rows=[maya_row], dry_run=False)
+    before = Clinician.objects.get().updated_at
+
+    result = clinician_roster_import(rows=[maya_row], dry_run=False)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    assert Clinician.objects.get().updated_at == before
+
+
+def test_it_leaves_fields_the_row_does_not_hold(maya_row):
+    clinician_roster_import(rows=[maya_row], dry_run=False)
+
+    result = clinician_roster_import(
+        rows=[{"email": maya_row["email"], "first_name": "Maya", "last_name": "Chen-Li"}],
+        dry_run=False,
+    )
+
+    assert result.updated == 1
+    maya = Clinician.objects.get()
+    assert maya.last_name == "Chen-Li"
+    assert maya.slug == "maya-chen"  # the public address stays put
+    assert maya.languages.count() == 2
+    assert maya.licenses.count() == 1
+
+
+def test_it_writes_nothing_when_any_row_is_bad(maya_row):
+    existing = ClinicianFactory(email="old@example.org", first_name="Old")
+    good = dict(maya_row)
+    update = {"email": "old@example.org", "first_name": "Changed", "last_name": "X"}
+    bad = dict(maya_row, email="bad@example.org", languages=["Klingon"])
+
+    result = clinician_roster_import(rows=[good, update, bad], dry_run=False)
+
+    assert result.errors == ['row 3, languages: "Klingon" is not a language of this practice']
+    assert (result.created, result.updated) == (0, 0)
+    assert list(Clinician.objects.values_list("email", flat=True)) == ["old@example.org"]
+    existing.refresh_from_db()
+    assert existing.first_name == "Old"
+
+
+def test_it_rolls_back_everything_when_the_database_refuses_a_row(maya_row, monkeypatch):
+    real_apply = services._apply
+
+    def refuse_the_second(clinician, row):
+        if row.number == 2:
+            raise IntegrityError("duplicate key value violates unique constraint\nDETAIL: …")
+        real_apply(clinician, row)
+
+    monkeypatch.setattr(services, "_apply", refuse_the_second)
+    other = dict(maya_row, email="other@example.org")
+
+    result = clinician_roster_import(rows=[maya_row, other], dry_run=False)
+
+    assert result.errors == [
+        "row 2: the database refused it (duplicate key value violates unique constraint)"
+    ]
+    assert result.created == 0
+    assert not Clinician.objects.exists()
+
+
+def test_it_reports_a_dry_run_without_writing(maya_row):
+    ClinicianFactory(email="maya.chen@example.org")
+    new = dict(maya_row, email="new@example.org")
+
+    result = clinician_roster_import(rows=[maya_row, new], dry_run=True)
+
+    assert (result.ok, result.dry_run, result.created, result.updated) == (True, True, 1, 1)
+    assert Clinician.objects.count() == 1
+    assert not Clinician.objects.filter(email="new@example.org").exists()
+
+
+def test_it_round_trips_the_export_unchanged(maya_row):
+    ClinicianFactory.create_batch(3, licensed_in=["NY", "CT"], offices=["Northside"])
+    clinician_roster_import(rows=[maya_row], dry_run=False)
+    before = clinician_roster_export()
+
+    result = clinician_roster_import(rows=before, dry_run=False)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
+    assert clinician_roster_export() == before
+
+
+def test_it_pauses_and_resumes_accepting():
+    accepting = ClinicianFactory.create_batch(2, accepting_new_clients=True)
+    paused = ClinicianFactory(accepting_new_clients=False)
+    ids = [c.pk for c in [*accepting, paused]]
+
+    assert clinician_set_accepting(clinician_ids=ids, accepting=False) == 2
+    assert not Clinician.objects.filter(accepting_new_clients=True).exists()
+    assert clinician_set_accepting(clinician_ids=ids[:1], accepting=True) == 1
+    assert list(Clinician.objects.filter(accepting_new_clients=True)) == [accepting[0]]
