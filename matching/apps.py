@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)

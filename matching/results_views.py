@@ -1,9 +1,215 @@
-from django.http import Http404
+"""The client's ranked matches, opened by the intake's token (or, for the next-best match, by
+the fit-check link of a consultation that wasn't the right fit)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from clinicians.models import Clinician
+from consultations import feedback, tokens
+from consultations import selectors as consultation_selectors
+
+from .intake_schema import IntakeInvalid
+from .models import Intake, MatchingSettings
+from .selectors import intake_match_list
+from .tokens import intake_from_token
+
+SLOTS_SHOWN = 3
+# The intake step where each relaxable answer can be changed (matching/forms.py slugs).
+RELAXATION_STEPS = {
+    "gender": "therapist",
+    "language": "therapist",
+    "community": "therapist",
+    "lgbtq_affirming": "therapist",
+    "faith_informed": "therapist",
+    "format": "practical",
+    "office": "practical",
+    "payment": "practical",
+}
 
 
+@never_cache
+@require_GET
 def results(request, token):
-    raise Http404
+    now = timezone.now()
+    intake = intake_from_token(token, now=now)
+    if intake is None:
+        return _link_expired(request)
+    excluded = feedback.clinicians_not_a_fit(client_reference=intake.pk)
+    return _render_results(request, intake, token=token, excluded=excluded, now=now)
 
 
+@never_cache
+@require_GET
 def next_match(request, consultation_token):
-    raise Http404
+    now = timezone.now()
+    consultation = tokens.consultation_from_token(consultation_token, tokens.FIT_CHECK)
+    intake = None
+    if consultation is not None and consultation.client_reference is not None:
+        intake = Intake.objects.filter(pk=consultation.client_reference, expires_at__gt=now).first()
+    if intake is None:
+        return _link_expired(request)
+    excluded = feedback.clinicians_not_a_fit(client_reference=intake.pk)
+    excluded.add(consultation.clinician_id)
+    # The intake's own link is stored only as a hash: without it, this page can't offer the
+    # booking buttons, so it points the client to the results link or the practice instead.
+    return _render_results(request, intake, token=None, excluded=excluded, now=now)
+
+
+def _link_expired(request):
+    return render(request, "matching/results_expired.html", status=404)
+
+
+def _render_results(request, intake: Intake, *, token: str | None, excluded: set[int], now):
+    answers = intake.answers
+    try:
+        ranking = intake_match_list(answers=answers, now=now, exclude_clinician_ids=excluded)
+    except IntakeInvalid as exc:
+        return render(
+            request,
+            "matching/results_problem.html",
+            {"token": token, "fields": sorted(exc.errors)},
+            status=200,
+        )
+    settings_row = MatchingSettings.load()
+    show_all = request.GET.get("show") == "all"
+    shown = ranking.matches if show_all else ranking.matches[: settings_row.results_shown]
+    zone = _zone(answers.get("timezone"))
+
+    ids = [m.clinician_id for m in shown]
+    clinicians = {
+        c.pk: c
+        for c in Clinician.objects.filter(pk__in=ids).prefetch_related(
+            "credentials", "insurance", "offices"
+        )
+    }
+    open_slots = (
+        consultation_selectors.clinicians_open_slots(clinician_ids=ids, now=now, limit=SLOTS_SHOWN)
+        if ids
+        else {}
+    )
+    cards = []
+    for m in shown:
+        clinician = clinicians.get(m.clinician_id)
+        if clinician is None:
+            continue
+        cards.append(
+            {
+                "match": m,
+                "clinician": clinician,
+                "components": _components(m),
+                "positives": [r for r in m.reasons if r.positive],
+                "negatives": [r for r in m.reasons if not r.positive],
+                "slots": [
+                    {"local": s.astimezone(zone), "book_url": _book_url(token, clinician.slug, s)}
+                    for s in open_slots.get(m.clinician_id, [])[:SLOTS_SHOWN]
+                ],
+            }
+        )
+    relaxations = [
+        {
+            "relaxation": r,
+            "text": _relaxation_text(r),
+            "edit_url": reverse("matching:edit", args=[token, RELAXATION_STEPS[r.preference]])
+            if token
+            else None,
+        }
+        for r in ranking.relaxations
+    ]
+    few = len(ranking.matches) < settings_row.relaxation_threshold
+    context = {
+        "token": token,
+        "cards": cards,
+        "total": len(ranking.matches),
+        "hidden": len(ranking.matches) - len(shown),
+        "show_all": show_all,
+        "relaxations": relaxations,
+        "few": few,
+        "zone_name": str(zone),
+        "is_next_match": token is None,
+    }
+    return render(request, "matching/results.html", context)
+
+
+def _zone(name) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.PRACTICE_TIME_ZONE)
+    except (ValueError, TypeError, KeyError):
+        return ZoneInfo(settings.PRACTICE_TIME_ZONE)
+
+
+def _book_url(token: str | None, slug: str, start: dt.datetime) -> str | None:
+    if not token:
+        return None
+    iso = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return reverse("matching:book", args=[token, slug]) + f"?start={iso}"
+
+
+def _relaxation_text(r) -> str:
+    n = r.would_add
+    if r.preference == "format":
+        if r.value == "either":
+            text = ngettext(
+                "%(n)d more therapist if video or phone works for you",
+                "%(n)d more therapists if video or phone works for you",
+                n,
+            )
+        elif r.value == "phone":
+            text = ngettext(
+                "%(n)d more therapist if phone works for you",
+                "%(n)d more therapists if phone works for you",
+                n,
+            )
+        else:
+            text = ngettext(
+                "%(n)d more therapist if video works for you",
+                "%(n)d more therapists if video works for you",
+                n,
+            )
+        return text % {"n": n}
+    if r.preference == "office":
+        text = ngettext(
+            "%(n)d more therapist if another office works for you",
+            "%(n)d more therapists if another office works for you",
+            n,
+        )
+        return text % {"n": n}
+    if r.preference == "payment":
+        text = ngettext(
+            "%(n)d more therapist if you can pay another way",
+            "%(n)d more therapists if you can pay another way",
+            n,
+        )
+        return text % {"n": n}
+    labels = {
+        "gender": _("the therapist's gender"),
+        "language": _("the language"),
+        "community": _("a shared background"),
+        "lgbtq_affirming": _("being LGBTQ+-affirming"),
+        "faith_informed": _("faith-informed therapy"),
+    }
+    text = ngettext(
+        "%(n)d more therapist if %(what)s is nice to have rather than a must",
+        "%(n)d more therapists if %(what)s is nice to have rather than a must",
+        n,
+    )
+    return text % {"n": n, "what": labels.get(r.preference, r.preference)}
+
+
+def _components(m) -> list[dict]:
+    c = m.components
+    rows = (
+        ("goals", _("Goals"), c.goals, _("what you want to work on")),
+        ("tasks", _("How you'd work"), c.tasks, _("style and approaches")),
+        ("bond", _("Connection"), c.bond, _("your preferences and feeling heard")),
+        ("practical", _("Practical fit"), c.practical, _("times and how soon")),
+    )
+    return [{"key": k, "label": label, "value": v, "hint": hint} for k, label, v, hint in rows]

@@ -1,21 +1,266 @@
+"""The intake journey. The draft lives in the server-side session, one entry per step, so back,
+forward and reload keep the answers without JavaScript; nothing of it is ever logged."""
+
+import contextlib
+import uuid
+
+from django.contrib import messages
+from django.forms import MultipleChoiceField
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from .forms import STEP_FORMS, STEPS, answers_from_forms, answers_summary
+from .services import (
+    IntakeAlreadySubmitted,
+    intake_delete,
+    intake_submit,
+    intake_update,
+)
+from .tokens import intake_from_token, new_token
+
+DRAFT = "intake_draft"
+# The results path of the intake this browser sent last, so "back" after sending lands somewhere
+# clear instead of an empty form.
+SENT = "intake_sent"
+SLUGS = [form.slug for form in STEP_FORMS]
 
 
+def _new_draft() -> dict:
+    raw, _hash = new_token()
+    # Fixed when the draft starts, so a repeated submission maps onto the same intake and link.
+    return {"reference": str(uuid.uuid4()), "token": raw, "steps": {}, "reviewed": False}
+
+
+def _draft(request, *, create: bool) -> dict | None:
+    draft = request.session.get(DRAFT)
+    if draft is None and create:
+        draft = request.session[DRAFT] = _new_draft()
+    return draft
+
+
+def _save_draft(request, draft: dict) -> None:
+    request.session[DRAFT] = draft
+    request.session.modified = True
+
+
+def _form_data(form, post) -> dict:
+    """What the person entered in this step's fields (nothing else from the POST)."""
+    data = {}
+    for name, field in form.fields.items():
+        multiple = isinstance(field, MultipleChoiceField)
+        data[name] = post.getlist(name) if multiple else post.get(name, "")
+    return data
+
+
+def _first_incomplete(draft: dict) -> str | None:
+    for slug in SLUGS:
+        if not draft["steps"].get(slug, {}).get("complete"):
+            return slug
+    return None
+
+
+def _bound_forms(draft: dict) -> tuple[dict, str | None]:
+    """Every step's form bound to its saved data, and the first step that no longer validates
+    (a vocabulary name staff removed, say)."""
+    forms = {}
+    for form_class in STEP_FORMS:
+        form = form_class(data=draft["steps"].get(form_class.slug, {}).get("data", {}))
+        if not form.is_valid():
+            return forms, form_class.slug
+        forms[form_class.slug] = form
+    return forms, None
+
+
+def _results_path(token: str) -> str:
+    return reverse("matching:results", args=[token])
+
+
+def _sent_page(request):
+    return render(request, "matching/intake_sent.html", {"results_url": request.session[SENT]})
+
+
+def _link_invalid(request):
+    return render(request, "matching/intake_link_invalid.html", status=404)
+
+
+def _step_context(form, slug: str, draft: dict) -> dict:
+    index = SLUGS.index(slug)
+    safety = draft["steps"].get("safety", {}).get("data", {}).get("safety")
+    return {
+        "form": form,
+        "slug": slug,
+        "step_number": index + 1,
+        "step_count": len(SLUGS),
+        "progress_percent": round(100 * index / len(SLUGS)),
+        "is_first": index == 0,
+        # The crisis resources come first on the page right after a worrying safety answer.
+        "show_crisis": slug == SLUGS[1] and safety not in (None, "", "not at all"),
+        "editing": bool(draft.get("editing")),
+        "detect_timezone": slug == "contact" and slug not in draft["steps"],
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def start(request):
-    raise Http404
+    if request.method == "POST":
+        # "Start again": forget the draft (and the last sent link) in this browser only.
+        request.session.pop(DRAFT, None)
+        request.session.pop(SENT, None)
+        return redirect("matching:step", step=SLUGS[0])
+    draft = _draft(request, create=False)
+    return render(
+        request,
+        "matching/intake_start.html",
+        {
+            "resume": draft and draft["steps"] and _first_incomplete(draft) or None,
+            "has_draft": bool(draft and draft["steps"]),
+            "first_step": SLUGS[0],
+            "step_count": len(SLUGS),
+        },
+    )
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
 def step(request, step):
-    raise Http404
+    form_class = STEPS.get(step)
+    if form_class is None:
+        raise Http404
+    if DRAFT not in request.session and SENT in request.session:
+        return _sent_page(request)
+    draft = _draft(request, create=True)
+    first_incomplete = _first_incomplete(draft)
+    if first_incomplete and SLUGS.index(step) > SLUGS.index(first_incomplete):
+        messages.info(request, _("Please answer this page first."))
+        return redirect("matching:step", step=first_incomplete)
+
+    saved = draft["steps"].get(step)
+    if request.method == "GET":
+        form = form_class(initial=saved["data"] if saved else None)
+        return render(request, "matching/intake_step.html", _step_context(form, step, draft))
+
+    form = form_class(data=request.POST)
+    valid = form.is_valid()
+    going_back = request.POST.get("nav") == "back"
+    if valid or going_back:
+        draft["steps"][step] = {"data": _form_data(form, request.POST), "complete": valid}
+        _save_draft(request, draft)
+    if going_back:
+        index = SLUGS.index(step)
+        if index == 0:
+            return redirect("matching:start")
+        return redirect("matching:step", step=SLUGS[index - 1])
+    if not valid:
+        return render(request, "matching/intake_step.html", _step_context(form, step, draft))
+    next_incomplete = _first_incomplete(draft)
+    if draft.get("reviewed") and next_incomplete is None:
+        return redirect("matching:review")
+    index = SLUGS.index(step)
+    if index + 1 < len(SLUGS):
+        return redirect("matching:step", step=SLUGS[index + 1])
+    return redirect("matching:review")
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
 def review(request):
-    raise Http404
+    draft = _draft(request, create=False)
+    if draft is None:
+        if request.method == "POST" and SENT in request.session:
+            # The same answers sent again (a double click, or "back" then "send"): one intake.
+            return redirect(request.session[SENT])
+        if SENT in request.session:
+            return _sent_page(request)
+        return redirect("matching:start")
+    first_incomplete = _first_incomplete(draft)
+    if first_incomplete:
+        return redirect("matching:step", step=first_incomplete)
+    forms, invalid = _bound_forms(draft)
+    if invalid:
+        draft["steps"][invalid]["complete"] = False
+        _save_draft(request, draft)
+        messages.warning(request, _("Please check this page again."))
+        return redirect("matching:step", step=invalid)
+    answers = answers_from_forms(forms)
+
+    if request.method == "GET":
+        draft["reviewed"] = True
+        _save_draft(request, draft)
+        return render(
+            request,
+            "matching/intake_review.html",
+            {
+                "summary": answers_summary(answers),
+                "editing": bool(draft.get("editing")),
+                "safety_flagged": answers.get("safety") != "not at all",
+            },
+        )
+
+    token = draft["token"]
+    if draft.get("editing"):
+        intake = intake_from_token(token)
+        if intake is None or str(intake.id) != draft["editing"]:
+            request.session.pop(DRAFT, None)
+            return _link_invalid(request)
+        intake_update(intake=intake, answers=answers)
+    else:
+        # A concurrent twin of this request may have saved it first; the link is the same.
+        with contextlib.suppress(IntakeAlreadySubmitted):
+            intake_submit(
+                answers=answers,
+                now=timezone.now(),
+                reference=uuid.UUID(draft["reference"]),
+                raw_token=token,
+            )
+    request.session.pop(DRAFT, None)
+    request.session[SENT] = _results_path(token)
+    return redirect(_results_path(token))
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
 def delete(request, token):
-    raise Http404
+    intake = intake_from_token(token)
+    if intake is None:
+        return _link_invalid(request)
+    if request.method == "GET":
+        return render(request, "matching/intake_delete.html", {"results_url": _results_path(token)})
+    intake_delete(intake=intake)
+    if request.session.get(SENT) == _results_path(token):
+        request.session.pop(SENT, None)
+    draft = request.session.get(DRAFT)
+    if draft and draft.get("editing") == str(intake.id):
+        request.session.pop(DRAFT, None)
+    messages.success(request, _("Your answers have been deleted."))
+    return redirect("home")
 
 
+@never_cache
+@require_http_methods(["GET"])
 def edit(request, token, step):
-    raise Http404
+    if step not in STEPS:
+        raise Http404
+    intake = intake_from_token(token)
+    if intake is None:
+        return _link_invalid(request)
+    steps = {
+        form_class.slug: {"data": form_class.data_from_answers(intake.answers), "complete": True}
+        for form_class in STEP_FORMS
+    }
+    _save_draft(
+        request,
+        {
+            "reference": str(intake.id),
+            "token": token,
+            "steps": steps,
+            "reviewed": True,
+            "editing": str(intake.id),
+        },
+    )
+    return redirect("matching:step", step=step)

@@ -1,0 +1,54 @@
+"""What clients said in their fit checks, aggregated for ranking. Read-only."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+
+from .models import Consultation, FitCheck
+
+# With no answers yet, assume most clients feel heard: the prior the shrinkage pulls toward.
+DEFAULT_FELT_HEARD_RATE = 0.75
+
+_COMPLETED = Q(consultation__status=Consultation.Status.COMPLETED)
+_YES = Q(felt_heard__gte=FitCheck.FELT_HEARD_YES)
+# Mirrors FitCheck.not_a_fit, in SQL.
+_NOT_A_FIT = (
+    Q(wants_to_continue__lt=FitCheck.LOW)
+    | Q(felt_heard__lt=FitCheck.LOW)
+    | Q(agreed_goals__lt=FitCheck.LOW)
+    | Q(approach_makes_sense__lt=FitCheck.LOW)
+)
+
+
+def clinician_felt_heard_counts(*, clinician_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(felt heard "yes", answers) per clinician, from fit checks of completed consultations.
+
+    Clinicians without answers are left out."""
+    rows = (
+        FitCheck.objects.filter(_COMPLETED, consultation__clinician_id__in=list(clinician_ids))
+        .values("consultation__clinician_id")
+        .annotate(yes=Count("pk", filter=_YES), n=Count("pk"))
+        .order_by()
+    )
+    return {row["consultation__clinician_id"]: (row["yes"], row["n"]) for row in rows}
+
+
+def practice_felt_heard_rate() -> float:
+    """Share of completed consultations where the client felt heard; the default with no data."""
+    totals = FitCheck.objects.filter(_COMPLETED).aggregate(
+        yes=Count("pk", filter=_YES), n=Count("pk")
+    )
+    if not totals["n"]:
+        return DEFAULT_FELT_HEARD_RATE
+    return totals["yes"] / totals["n"]
+
+
+def clinicians_not_a_fit(*, client_reference) -> set[int]:
+    """Clinicians this client told us, in a fit check, weren't the right fit."""
+    if client_reference is None:
+        return set()
+    return set(
+        FitCheck.objects.filter(_NOT_A_FIT, consultation__client_reference=client_reference)
+        .values_list("consultation__clinician_id", flat=True)
+        .distinct()
+    )

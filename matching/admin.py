@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .forms import answers_summary
+from .models import Intake, MatchingSettings
+
+# --- Matching settings (the ranking's weights and thresholds) -----------------------------
+
+
+@admin.register(MatchingSettings)
+class MatchingSettingsAdmin(admin.ModelAdmin):
+    """One row; until staff save it, the defaults in each field's help text apply."""
+
+    fieldsets = (
+        (
+            _("The alliance components"),
+            {
+                "description": _(
+                    "How much each part of the therapeutic alliance counts in the fit score. "
+                    "They are used relative to each other, so they need not add up to 1."
+                ),
+                "fields": ("weight_goals", "weight_tasks", "weight_bond"),
+            },
+        ),
+        (_("Practical fit"), {"fields": ("practical_points",)}),
+        (
+            _("Feedback from consultations"),
+            {"fields": ("feedback_prior_strength", "feedback_cap_points")},
+        ),
+        (
+            _("Results page"),
+            {"fields": ("tie_band_points", "results_shown", "relaxation_threshold")},
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not MatchingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Intakes: only staff holding matching.view_intake_answers see them at all --------------
+
+INTAKE_ANSWERS_PERMISSION = "matching.view_intake_answers"
+
+
+@admin.register(Intake)
+class IntakeAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "submitted_at", "safety_answer", "follow_up", "expires_at")
+    list_filter = ("follow_up", "safety_answer")
+    ordering = ("-submitted_at",)
+    date_hierarchy = "submitted_at"
+    fields = (
+        "safety_answer",
+        "follow_up",
+        "follow_up_note",
+        "submitted_at",
+        "expires_at",
+        "readable_answers",
+    )
+    readonly_fields = ("safety_answer", "submitted_at", "expires_at", "readable_answers")
+    show_full_result_count = False
+
+    def _may_see_answers(self, request) -> bool:
+        return request.user.is_active and request.user.has_perm(INTAKE_ANSWERS_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self._may_see_answers(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_see_answers(request)
+
+    def has_change_permission(self, request, obj=None):
+        # Following up a safety flag is what this permission is for; the answers stay read-only.
+        return self._may_see_answers(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_see_answers(request) and request.user.has_perm("matching.delete_intake")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("answers"))
+    def readable_answers(self, obj: Intake) -> str:
+        sections = (
+            (title, format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
+            for _slug, title, rows in answers_summary(obj.answers or {})
+        )
+        return format_html_join("", "<h3>{}</h3><dl>{}</dl>", sections)

@@ -1,0 +1,927 @@
+"""The intake, one Django form per step. Each step turns its cleaned data into INTERCHANGE.md
+answers (`to_answers`) and back into form data (`data_from_answers`), so a submitted intake can be
+edited with the same forms."""
+
+import decimal
+import functools
+import re
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from clinicians.models import Approach, Community, Concern, InsurancePlan, Language, Office
+from clinicians.states import US_STATES
+
+from .vocab import (
+    AGE_BANDS,
+    FOR_WHOM,
+    FORMATS,
+    GENDERS,
+    GOAL_TAG_LABELS,
+    IMPORTANCE,
+    SAFETY,
+    TIMES,
+)
+
+MAX_CONCERNS = 3
+MAX_GOAL_TAGS = 3
+SAFETY_QUESTION = _(
+    "Over the last 2 weeks, how often have you been bothered by thoughts that you would be "
+    "better off dead, or of hurting yourself?"
+)
+COMMON_TIME_ZONES = [
+    ("America/New_York", _("Eastern (New York)")),
+    ("America/Chicago", _("Central (Chicago)")),
+    ("America/Denver", _("Mountain (Denver)")),
+    ("America/Phoenix", _("Mountain, no daylight saving (Phoenix)")),
+    ("America/Los_Angeles", _("Pacific (Los Angeles)")),
+    ("America/Anchorage", _("Alaska (Anchorage)")),
+    ("Pacific/Honolulu", _("Hawaii (Honolulu)")),
+    ("America/Puerto_Rico", _("Atlantic (Puerto Rico)")),
+]
+STYLE_POLES = {
+    # key: (question, what 1 means, what 5 means) — INTERCHANGE.md style dimensions.
+    "lead": (
+        _("Who leads the sessions?"),
+        _("I lead, the therapist follows"),
+        _("The therapist leads and guides"),
+    ),
+    "focus": (
+        _("What should sessions focus on?"),
+        _("Feelings and what I go through"),
+        _("Practical steps and skills"),
+    ),
+    "time": (
+        _("Past or present?"),
+        _("Understanding my past"),
+        _("Working on the present"),
+    ),
+    "challenge": (
+        _("How should the therapist respond?"),
+        _("Gentle support"),
+        _("Direct challenge"),
+    ),
+}
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _vocabulary(model) -> list[str]:
+    return list(model.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+def _canonical(names, value: str) -> str:
+    """The vocabulary's spelling of a name (names match case-insensitively)."""
+    lowered = {name.lower(): name for name in names}
+    return lowered.get((value or "").lower(), value or "")
+
+
+def _blank_choice(label) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class IntakeStepForm(forms.Form):
+    slug = ""
+    title = ""
+    intro = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = self.layout()
+
+    def layout(self) -> Layout:
+        return Layout(*self.fields)
+
+    def to_answers(self) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        raise NotImplementedError
+
+
+class SafetyForm(IntakeStepForm):
+    slug = "safety"
+    title = _("First, how have you been feeling?")
+    intro = _(
+        "We ask everyone this question. Whatever you answer, you can go on with the rest; "
+        "it helps us make sure you get support quickly if you need it."
+    )
+
+    safety = forms.ChoiceField(
+        label=SAFETY_QUESTION,
+        choices=SAFETY,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the answer closest to how you have felt, even “Not at all”."),
+            "invalid_choice": _("Choose one of the four answers."),
+        },
+    )
+
+    def to_answers(self) -> dict:
+        return {"safety": self.cleaned_data["safety"]}
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        return {"safety": answers.get("safety", "")}
+
+
+class AboutForm(IntakeStepForm):
+    slug = "about"
+    title = _("Who is the therapy for?")
+
+    for_whom = forms.ChoiceField(
+        label=_("Therapy for"),
+        choices=FOR_WHOM,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who the therapy is for.")},
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age of the person in therapy"),
+        choices=AGE_BANDS,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("For a couple or a family, leave this empty if you are all adults."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for_whom, age_band = cleaned.get("for_whom"), cleaned.get("age_band")
+        if for_whom == "child" and age_band not in ("children", "teens"):
+            self.add_error(
+                "age_band",
+                _("For a child or teen, choose “A child (5–12)” or “A teen (13–17)”."),
+            )
+        elif for_whom == "myself" and not age_band:
+            self.add_error("age_band", _("Choose your age group."))
+        elif for_whom == "myself" and age_band == "children":
+            self.add_error(
+                "age_band",
+                _("For a child, choose “My child or teen” above; a parent fills this in."),
+            )
+        elif for_whom in ("couple", "family") and not age_band:
+            cleaned["age_band"] = "adults"
+        return cleaned
+
+    def to_answers(self) -> dict:
+        return {
+            "for_whom": self.cleaned_data["for_whom"],
+            "age_band": self.cleaned_data["age_band"],
+        }
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        return {"for_whom": answers.get("for_whom", ""), "age_band": answers.get("age_band", "")}
+
+
+class ConcernsForm(IntakeStepForm):
+    slug = "concerns"
+    title = _("What brings you to therapy?")
+    intro = _("Choose up to three, most important first. All of this is optional.")
+    RANK_FIELDS = ("concern_1", "concern_2", "concern_3")
+
+    concern_1 = forms.ChoiceField(label=_("Most important"), required=False)
+    concern_2 = forms.ChoiceField(label=_("Second"), required=False)
+    concern_3 = forms.ChoiceField(label=_("Third"), required=False)
+    concerns_text = forms.CharField(
+        label=_("Anything else you'd like us to know? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _blank_choice(_("— none —")) + [(n, n) for n in _vocabulary(Concern)]
+        for name in self.RANK_FIELDS:
+            self.fields[name].choices = choices
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "Choose a concern from the list."
+            )
+
+    def layout(self) -> Layout:
+        return Layout(
+            Fieldset(_("Your concerns, ranked"), *self.RANK_FIELDS),
+            "concerns_text",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        seen: dict[str, str] = {}
+        for name in self.RANK_FIELDS:
+            value = cleaned.get(name)
+            if not value:
+                continue
+            if value.lower() in seen:
+                self.add_error(
+                    name,
+                    _(
+                        "You already chose “%(concern)s” as %(rank)s; choose a different "
+                        "concern here or leave it empty."
+                    )
+                    % {"concern": value, "rank": seen[value.lower()]},
+                )
+            else:
+                seen[value.lower()] = str(self.fields[name].label).lower()
+        return cleaned
+
+    def to_answers(self) -> dict:
+        ranked = [self.cleaned_data[n] for n in self.RANK_FIELDS if self.cleaned_data.get(n)]
+        return {"concerns": ranked, "concerns_text": self.cleaned_data["concerns_text"]}
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        names = _vocabulary(Concern)
+        ranked = [_canonical(names, c) for c in answers.get("concerns", [])][:MAX_CONCERNS]
+        data = dict.fromkeys(cls.RANK_FIELDS, "")
+        data.update(zip(cls.RANK_FIELDS, ranked, strict=False))
+        data["concerns_text"] = answers.get("concerns_text", "")
+        return data
+
+
+class GoalsForm(IntakeStepForm):
+    slug = "goals"
+    title = _("What would you like to change?")
+
+    goals = forms.CharField(
+        label=_("What would be different in your life if therapy works?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A sentence or two in your own words is plenty."),
+    )
+    goal_tags = forms.MultipleChoiceField(
+        label=_("Goals that fit (choose up to three)"),
+        choices=list(GOAL_TAG_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": _("Choose goals from the list.")},
+    )
+
+    def clean_goal_tags(self):
+        tags = self.cleaned_data["goal_tags"]
+        if len(tags) > MAX_GOAL_TAGS:
+            raise forms.ValidationError(
+                _(
+                    "Choose up to three goals; you chose %(count)d. "
+                    "Untick the ones that matter less."
+                )
+                % {"count": len(tags)}
+            )
+        return tags
+
+    def to_answers(self) -> dict:
+        return {"goals": self.cleaned_data["goals"], "goal_tags": self.cleaned_data["goal_tags"]}
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        return {"goals": answers.get("goals", ""), "goal_tags": list(answers.get("goal_tags", []))}
+
+
+class RangeInput(forms.NumberInput):
+    input_type = "range"
+
+
+def _style_field(key: str) -> forms.IntegerField:
+    question, low, high = STYLE_POLES[key]
+    return forms.IntegerField(
+        label=question,
+        min_value=1,
+        max_value=5,
+        initial=3,
+        widget=RangeInput(
+            attrs={"min": 1, "max": 5, "step": 1, "data-low": low, "data-high": high}
+        ),
+        help_text=format_html(
+            '<span class="d-flex justify-content-between gap-3">'
+            '<span>{}</span><span class="text-end">{}</span></span>',
+            format_html("1 = {}", low),
+            format_html("5 = {}", high),
+        ),
+        error_messages={
+            "required": _("Choose a value from 1 to 5."),
+            "invalid": _("Choose a value from 1 to 5."),
+            "min_value": _("Choose a value from 1 to 5."),
+            "max_value": _("Choose a value from 1 to 5."),
+        },
+    )
+
+
+class StyleForm(IntakeStepForm):
+    slug = "style"
+    title = _("How would you like to work?")
+    intro = _("There are no right answers. Leave a slider in the middle if you don't mind.")
+    STYLE_FIELDS = ("lead", "focus", "time", "challenge")
+
+    lead = _style_field("lead")
+    focus = _style_field("focus")
+    time = _style_field("time")
+    challenge = _style_field("challenge")
+    no_preference = forms.BooleanField(
+        label=_("I have no preference about approaches"), required=False
+    )
+    approaches_wanted = forms.MultipleChoiceField(
+        label=_("Approaches I'd like"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    approaches_avoided = forms.MultipleChoiceField(
+        label=_("Approaches I'd rather avoid"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(n, n) for n in _vocabulary(Approach)]
+        for name in ("approaches_wanted", "approaches_avoided"):
+            self.fields[name].choices = choices
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "Choose approaches from the list."
+            )
+
+    def layout(self) -> Layout:
+        return Layout(
+            Fieldset(_("Your way of working"), *self.STYLE_FIELDS),
+            Fieldset(
+                _("Approaches you have heard of (optional)"),
+                "no_preference",
+                Div("approaches_wanted", css_class="intake-columns"),
+                Div("approaches_avoided", css_class="intake-columns"),
+            ),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        wanted = cleaned.get("approaches_wanted") or []
+        avoided = cleaned.get("approaches_avoided") or []
+        both = [name for name in wanted if name in avoided]
+        if both:
+            self.add_error(
+                "approaches_avoided",
+                _("You chose %(names)s in both lists; keep each approach in one list only.")
+                % {"names": ", ".join(both)},
+            )
+        if cleaned.get("no_preference") and (wanted or avoided):
+            self.add_error(
+                "no_preference",
+                _("Untick “no preference”, or clear the approaches you chose below."),
+            )
+        return cleaned
+
+    def to_answers(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "style": {key: data[key] for key in self.STYLE_FIELDS},
+            "approaches_wanted": data["approaches_wanted"],
+            "approaches_avoided": data["approaches_avoided"],
+        }
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        names = _vocabulary(Approach)
+        style = answers.get("style", {})
+        wanted = [_canonical(names, a) for a in answers.get("approaches_wanted", [])]
+        avoided = [_canonical(names, a) for a in answers.get("approaches_avoided", [])]
+        data = {key: str(style.get(key, 3)) for key in cls.STYLE_FIELDS}
+        data.update(
+            approaches_wanted=wanted,
+            approaches_avoided=avoided,
+            no_preference="on" if not (wanted or avoided) else "",
+        )
+        return data
+
+
+def _importance_field(legend) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=legend,
+        choices=IMPORTANCE,
+        initial="none",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how much this matters."),
+            "invalid_choice": _("Choose how much this matters."),
+        },
+    )
+
+
+class TherapistForm(IntakeStepForm):
+    slug = "therapist"
+    title = _("Your therapist")
+    intro = _(
+        "Does any of this matter to you? A “must have” means we only show therapists who match; "
+        "“nice to have” ranks them higher."
+    )
+    VALUED = ("gender", "language", "community")
+    MISSING_VALUE = {
+        "gender": _(
+            "Choose a gender or write it in your own words, or set this to “Doesn't matter”."
+        ),
+        "language": _("Choose a language, or set this to “Doesn't matter”."),
+        "community": _("Choose a background, or set this to “Doesn't matter”."),
+    }
+
+    gender = forms.ChoiceField(
+        label=_("Preferred gender"),
+        choices=_blank_choice(_("No preference")) + GENDERS,
+        required=False,
+    )
+    gender_words = forms.CharField(label=_("Or in your own words"), max_length=40, required=False)
+    gender_importance = _importance_field(_("How much does the therapist's gender matter?"))
+    language = forms.ChoiceField(label=_("Preferred language"), required=False)
+    language_importance = _importance_field(_("How much does the language matter?"))
+    community = forms.ChoiceField(label=_("Preferred background"), required=False)
+    community_importance = _importance_field(_("How much does a shared background matter?"))
+    lgbtq_affirming_importance = _importance_field(
+        _("How much does an LGBTQ+-affirming therapist matter?")
+    )
+    faith_informed_importance = _importance_field(
+        _("How much does a faith-informed therapist matter?")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = _blank_choice(_("No preference")) + [
+            (n, n) for n in _vocabulary(Language)
+        ]
+        self.fields["community"].choices = _blank_choice(_("No preference")) + [
+            (n, n) for n in _vocabulary(Community)
+        ]
+        for name in self.VALUED:
+            self.fields[name].error_messages["invalid_choice"] = _("Choose from the list.")
+
+    def layout(self) -> Layout:
+        return Layout(
+            Fieldset(_("Gender"), "gender", "gender_words", "gender_importance"),
+            Fieldset(_("Language spoken in sessions"), "language", "language_importance"),
+            Fieldset(_("Shared cultural background"), "community", "community_importance"),
+            Fieldset(_("LGBTQ+-affirming"), "lgbtq_affirming_importance"),
+            Fieldset(_("Faith-informed"), "faith_informed_importance"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("gender") and cleaned.get("gender_words"):
+            self.add_error(
+                "gender_words", _("Choose from the list or use your own words, not both.")
+            )
+        for key in self.VALUED:
+            importance = cleaned.get(f"{key}_importance")
+            value = self._value(key)
+            if importance in ("nice", "must") and not value:
+                self.add_error(key, self.MISSING_VALUE[key])
+            elif importance == "none" and value:
+                self.add_error(
+                    f"{key}_importance",
+                    _(
+                        "You chose “%(value)s”: say whether it's nice to have or a must-have, "
+                        "or clear your choice."
+                    )
+                    % {"value": value},
+                )
+        return cleaned
+
+    def _value(self, key: str) -> str:
+        if key == "gender":
+            words = (self.cleaned_data.get("gender_words") or "").strip()
+            return words or self.cleaned_data.get("gender") or ""
+        return self.cleaned_data.get(key) or ""
+
+    def to_answers(self) -> dict:
+        preferences = {}
+        for key in ("gender", "language", "community", "lgbtq_affirming", "faith_informed"):
+            importance = self.cleaned_data[f"{key}_importance"]
+            entry = {"importance": importance}
+            if key in self.VALUED and importance != "none":
+                entry = {"value": self._value(key), "importance": importance}
+            preferences[key] = entry
+        return {"preferences": preferences}
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        preferences = answers.get("preferences", {})
+        data = {}
+        for key in ("gender", "language", "community", "lgbtq_affirming", "faith_informed"):
+            data[f"{key}_importance"] = preferences.get(key, {}).get("importance", "none")
+        gender = preferences.get("gender", {}).get("value", "")
+        listed = {value for value, _label in GENDERS}
+        data["gender"] = gender.lower() if gender.lower() in listed else ""
+        data["gender_words"] = "" if gender.lower() in listed else gender
+        for key, model in (("language", Language), ("community", Community)):
+            value = preferences.get(key, {}).get("value", "")
+            data[key] = _canonical(_vocabulary(model), value) if value else ""
+        return data
+
+
+BUDGET_MESSAGE = _("Enter an amount in dollars as a number, such as 120, or leave it empty.")
+
+
+class PracticalForm(IntakeStepForm):
+    slug = "practical"
+    title = _("Practical details")
+
+    state = forms.ChoiceField(
+        label=_("State you live in"),
+        choices=_blank_choice(_("Choose your state")) + US_STATES,
+        help_text=_("Therapists can only see clients in states where they are licensed."),
+        error_messages={
+            "required": _("Choose the state you live in."),
+            "invalid_choice": _("Choose the state you live in from the list."),
+        },
+    )
+    format = forms.ChoiceField(
+        label=_("How would you like to meet?"),
+        choices=FORMATS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you would like to meet.")},
+    )
+    offices = forms.MultipleChoiceField(
+        label=_("Offices you can get to (for in person)"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": _("Choose offices from the list.")},
+    )
+    times = forms.MultipleChoiceField(
+        label=_("Times that work for you"),
+        choices=TIMES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Leave empty if any time works."),
+        error_messages={"invalid_choice": _("Choose times from the list.")},
+    )
+    insurance = forms.ChoiceField(
+        label=_("Insurance plan"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose your plan from the list.")},
+    )
+    self_pay_budget = forms.CharField(
+        label=_("Self-pay budget per session, in US dollars"),
+        required=False,
+        max_length=40,
+        help_text=_("The most you could pay per session, such as 120. Sliding scale welcome."),
+        error_messages={"max_length": BUDGET_MESSAGE},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    past_therapy = forms.CharField(
+        label=_("What helped, or didn't, in past therapy? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offices"].choices = [(n, n) for n in _vocabulary(Office)]
+        self.fields["insurance"].choices = _blank_choice(_("No insurance / I'll pay myself")) + [
+            (n, n) for n in _vocabulary(InsurancePlan)
+        ]
+
+    def layout(self) -> Layout:
+        return Layout(
+            "state",
+            "format",
+            "offices",
+            "times",
+            Fieldset(
+                _("Payment"),
+                HTML(
+                    format_html(
+                        '<p class="form-text mt-0">{}</p>',
+                        _("Your insurance plan, a self-pay budget, or both."),
+                    )
+                ),
+                "insurance",
+                "self_pay_budget",
+            ),
+            "past_therapy",
+        )
+
+    def clean_self_pay_budget(self):
+        raw = self.cleaned_data["self_pay_budget"].strip().replace("$", "").replace(",", "")
+        if not raw:
+            return None
+        try:
+            amount = decimal.Decimal(raw)
+        except decimal.InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount <= 0 or amount >= 10000:
+            raise forms.ValidationError(BUDGET_MESSAGE)
+        amount = amount.quantize(decimal.Decimal("0.01"))
+        return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("format") == "in person":
+            if not cleaned.get("offices") and "offices" not in self.errors:
+                self.add_error(
+                    "offices",
+                    _("Choose at least one office you can get to, or choose video or phone."),
+                )
+        elif "offices" in cleaned:
+            cleaned["offices"] = []
+        budget_ok = "self_pay_budget" not in self.errors
+        if budget_ok and not cleaned.get("insurance") and cleaned.get("self_pay_budget") is None:
+            self.add_error(
+                "insurance",
+                _("Choose your insurance plan, or enter what you could pay per session below."),
+            )
+        return cleaned
+
+    def to_answers(self) -> dict:
+        data = self.cleaned_data
+        payment = {}
+        if data["insurance"]:
+            payment["insurance"] = data["insurance"]
+        if data["self_pay_budget"] is not None:
+            payment["self_pay_budget"] = data["self_pay_budget"]
+        return {
+            "state": data["state"],
+            "format": data["format"],
+            "offices": data["offices"],
+            "times": data["times"],
+            "payment": payment,
+            "past_therapy": data["past_therapy"],
+        }
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        payment = answers.get("payment", {})
+        offices = _vocabulary(Office)
+        budget = payment.get("self_pay_budget")
+        insurance = payment.get("insurance", "")
+        return {
+            "state": (answers.get("state") or "").upper(),
+            "format": answers.get("format", ""),
+            "offices": [_canonical(offices, o) for o in answers.get("offices", [])],
+            "times": list(answers.get("times", [])),
+            "insurance": _canonical(_vocabulary(InsurancePlan), insurance) if insurance else "",
+            "self_pay_budget": "" if budget is None else str(budget),
+            "past_therapy": answers.get("past_therapy", ""),
+        }
+
+
+PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]+$")
+
+
+class ContactForm(IntakeStepForm):
+    slug = "contact"
+    title = _("How can we reach you?")
+    intro = _("We only use these to send your matches and booking details.")
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": _("Enter your first name, or the name you'd like us to use.")},
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Enter your email address, such as name@example.org."),
+            "invalid": _("Enter an email address in the form name@example.org."),
+        },
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    timezone = forms.ChoiceField(
+        label=_("Your time zone"),
+        choices=COMMON_TIME_ZONES,
+        help_text=_("Consultation times are shown in this zone."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
+    )
+    timezone_other = forms.CharField(
+        label=_("Not in the list? Type your time zone"),
+        max_length=64,
+        required=False,
+        help_text=_("Such as Europe/Madrid. This takes the place of the choice above."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    consent = forms.BooleanField(
+        error_messages={
+            "required": _(
+                "Tick this box to agree to the privacy notice; we need it to suggest therapists."
+            )
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = format_html(
+            '{} <a href="{}">{}</a>.',
+            _("I agree that the practice keeps my answers as described in the"),
+            reverse("privacy"),
+            pgettext_lazy("link text", "privacy notice"),
+        )
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = re.sub(r"\D", "", phone)
+        if phone and (not PHONE_CHARACTERS.match(phone) or not 7 <= len(digits) <= 15):
+            raise forms.ValidationError(
+                _("Enter a phone number in digits, such as 555 010 2000, or leave it empty.")
+            )
+        return phone
+
+    def clean_timezone_other(self):
+        typed = self.cleaned_data["timezone_other"].strip()
+        if typed and typed not in _known_time_zones():
+            matches = {z.lower(): z for z in _known_time_zones()}
+            if typed.lower() in matches:
+                return matches[typed.lower()]
+            raise forms.ValidationError(
+                _("We don't know the time zone “%(zone)s”; use a name such as America/New_York.")
+                % {"zone": typed}
+            )
+        return typed
+
+    def to_answers(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "email": data["email"],
+            "phone": data["phone"],
+            "timezone": data["timezone_other"] or data["timezone"],
+            "consent": True,
+        }
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        zone = answers.get("timezone", "")
+        listed = {value for value, _label in COMMON_TIME_ZONES}
+        return {
+            "first_name": answers.get("first_name", ""),
+            "email": answers.get("email", ""),
+            "phone": answers.get("phone", ""),
+            "timezone": zone if zone in listed else COMMON_TIME_ZONES[0][0],
+            "timezone_other": "" if zone in listed else zone,
+            "consent": "on" if answers.get("consent") else "",
+        }
+
+
+STEP_FORMS: list[type[IntakeStepForm]] = [
+    SafetyForm,
+    AboutForm,
+    ConcernsForm,
+    GoalsForm,
+    StyleForm,
+    TherapistForm,
+    PracticalForm,
+    ContactForm,
+]
+STEPS = {form.slug: form for form in STEP_FORMS}
+
+# The INTERCHANGE.md keys first, in its order, then the extra keys only the browser collects.
+ANSWER_KEYS = (
+    "for_whom", "age_band", "concerns", "goals", "style", "approaches_wanted",
+    "approaches_avoided", "preferences", "state", "format", "offices", "times", "payment",
+    "safety", "first_name", "email", "timezone",
+    "concerns_text", "goal_tags", "past_therapy", "phone", "consent",
+)  # fmt: skip
+
+
+def answers_from_forms(forms_by_slug: dict[str, IntakeStepForm]) -> dict:
+    """The intake's answers from every step's valid form."""
+    merged: dict = {}
+    for form in forms_by_slug.values():
+        merged.update(form.to_answers())
+    return {key: merged[key] for key in ANSWER_KEYS if key in merged}
+
+
+def _labels(choices) -> dict:
+    return {value: str(label) for value, label in choices}
+
+
+def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The answers in plain words, grouped by step: [(slug, title, [(question, answer)])]."""
+    nothing = str(_("Not given"))
+
+    def listed(values, labels=None) -> str:
+        labels = labels or {}
+        return ", ".join(labels.get(v, str(v)) for v in values) or nothing
+
+    importance = _labels(IMPORTANCE)
+    genders = _labels(GENDERS)
+    preferences = answers.get("preferences", {})
+
+    def preference(key: str) -> str:
+        entry = preferences.get(key, {})
+        level = importance.get(entry.get("importance", "none"), "")
+        value = entry.get("value")
+        if key == "gender" and value:
+            value = genders.get(value, value)
+        return f"{value} ({level})" if value else level
+
+    style = answers.get("style", {})
+    payment = answers.get("payment", {})
+    payment_parts = []
+    if payment.get("insurance"):
+        payment_parts.append(str(_("Insurance: %(plan)s") % {"plan": payment["insurance"]}))
+    if payment.get("self_pay_budget") is not None:
+        payment_parts.append(
+            str(_("Self-pay up to $%(amount)s") % {"amount": payment["self_pay_budget"]})
+        )
+    ranked = [f"{i}. {name}" for i, name in enumerate(answers.get("concerns", []), start=1)]
+    return [
+        (
+            "safety",
+            str(SafetyForm.title),
+            [(str(SAFETY_QUESTION), _labels(SAFETY).get(answers.get("safety"), nothing))],
+        ),
+        (
+            "about",
+            str(AboutForm.title),
+            [
+                (str(_("Therapy for")), _labels(FOR_WHOM).get(answers.get("for_whom"), nothing)),
+                (str(_("Age")), _labels(AGE_BANDS).get(answers.get("age_band"), nothing)),
+            ],
+        ),
+        (
+            "concerns",
+            str(ConcernsForm.title),
+            [
+                (str(_("Concerns, most important first")), "; ".join(ranked) or nothing),
+                (str(_("In your words")), answers.get("concerns_text") or nothing),
+            ],
+        ),
+        (
+            "goals",
+            str(GoalsForm.title),
+            [
+                (str(_("If therapy works")), answers.get("goals") or nothing),
+                (
+                    str(_("Goals")),
+                    listed(answers.get("goal_tags", []), _labels(GOAL_TAG_LABELS.items())),
+                ),
+            ],
+        ),
+        (
+            "style",
+            str(StyleForm.title),
+            [
+                (
+                    str(question),
+                    str(_("%(value)s of 5 (1 = %(low)s, 5 = %(high)s)"))
+                    % {"value": style.get(key, "–"), "low": low, "high": high},
+                )
+                for key, (question, low, high) in STYLE_POLES.items()
+            ]
+            + [
+                (str(_("Approaches I'd like")), listed(answers.get("approaches_wanted", []))),
+                (
+                    str(_("Approaches I'd rather avoid")),
+                    listed(answers.get("approaches_avoided", [])),
+                ),
+            ],
+        ),
+        (
+            "therapist",
+            str(TherapistForm.title),
+            [
+                (str(_("Gender")), preference("gender")),
+                (str(_("Language")), preference("language")),
+                (str(_("Shared background")), preference("community")),
+                (str(_("LGBTQ+-affirming")), preference("lgbtq_affirming")),
+                (str(_("Faith-informed")), preference("faith_informed")),
+            ],
+        ),
+        (
+            "practical",
+            str(PracticalForm.title),
+            [
+                (str(_("State")), _labels(US_STATES).get(answers.get("state"), nothing)),
+                (str(_("Meeting")), _labels(FORMATS).get(answers.get("format"), nothing)),
+                (str(_("Offices")), listed(answers.get("offices", []))),
+                (str(_("Times")), listed(answers.get("times", []), _labels(TIMES)) or nothing),
+                (str(_("Payment")), "; ".join(payment_parts) or nothing),
+                (str(_("Past therapy")), answers.get("past_therapy") or nothing),
+            ],
+        ),
+        (
+            "contact",
+            str(ContactForm.title),
+            [
+                (str(_("First name")), answers.get("first_name") or nothing),
+                (str(_("Email")), answers.get("email") or nothing),
+                (str(_("Phone")), answers.get("phone") or nothing),
+                (str(_("Time zone")), answers.get("timezone") or nothing),
+            ],
+        ),
+    ]

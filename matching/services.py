@@ -1,0 +1,94 @@
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+
+from consultations import notifications
+from consultations.models import Consultation
+
+from .models import Intake
+from .tokens import new_token, token_expiry, token_hash
+
+NOT_AT_ALL = "not at all"
+
+
+class IntakeAlreadySubmitted(Exception):
+    """The same draft was submitted before (a double POST); its intake already exists."""
+
+
+def _flag_for_follow_up(intake: Intake) -> None:
+    # Inside the caller's transaction, so the notification row exists only if the intake does.
+    intake.follow_up = Intake.FollowUp.PENDING
+    notifications.intake_safety_notify(intake_reference=intake.id)
+
+
+@transaction.atomic
+def intake_submit(
+    *,
+    answers: dict,
+    now: dt.datetime,
+    reference: uuid.UUID | None = None,
+    raw_token: str | None = None,
+) -> tuple[Intake, str]:
+    """Save a finished intake and return it with the raw secret of its results link.
+
+    A browser draft passes the `reference` and `raw_token` it was given when it started, so a
+    second submission of the same draft fails with IntakeAlreadySubmitted instead of creating a
+    twin, and can still send the client to the same link."""
+    if raw_token is None:
+        raw_token, hashed = new_token()
+    else:
+        hashed = token_hash(raw_token)
+    safety = answers.get("safety", NOT_AT_ALL)
+    intake = Intake(
+        id=reference or uuid.uuid4(),
+        token_hash=hashed,
+        answers=answers,
+        safety_answer=safety,
+        submitted_at=now,
+        expires_at=token_expiry(now),
+    )
+    if safety != NOT_AT_ALL:
+        _flag_for_follow_up(intake)
+    try:
+        with transaction.atomic():
+            intake.save(force_insert=True)
+    except IntegrityError:
+        raise IntakeAlreadySubmitted from None
+    return intake, raw_token
+
+
+@transaction.atomic
+def intake_update(*, intake: Intake, answers: dict) -> Intake:
+    """Replace a submitted intake's answers; its results link stays the same."""
+    intake = Intake.objects.select_for_update().get(pk=intake.pk)
+    intake.answers = answers
+    intake.safety_answer = answers.get("safety", NOT_AT_ALL)
+    # A follow-up already under way (called, resolved…) is staff's to close; only a new flag
+    # starts one.
+    if intake.safety_answer != NOT_AT_ALL and not intake.follow_up:
+        _flag_for_follow_up(intake)
+    intake.save()
+    return intake
+
+
+def intake_delete(*, intake: Intake) -> None:
+    Intake.objects.filter(pk=intake.pk).delete()
+
+
+def intake_purge(*, now: dt.datetime) -> int:
+    """Delete intakes older than the retention period that never led to a consultation."""
+    cutoff = now - dt.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+    booked = Consultation.objects.filter(client_reference=OuterRef("pk"))
+    _total, per_model = (
+        Intake.objects.filter(submitted_at__lt=cutoff).filter(~Exists(booked)).delete()
+    )
+    return per_model.get(Intake._meta.label, 0)
+
+
+def intake_erase(*, reference: uuid.UUID) -> int:
+    """Delete the intake with this id, when the client's data is erased elsewhere."""
+    _total, per_model = Intake.objects.filter(pk=reference).delete()
+    return per_model.get(Intake._meta.label, 0)

@@ -1,0 +1,133 @@
+import re
+
+import pytest
+
+from matching.models import Intake
+
+from .conftest import assert_fits_width, axe_check, choose_option, tab_to
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def press(page, key: str) -> None:
+    page.keyboard.press(key)
+
+
+def continue_to_next(page, *, check=True) -> None:
+    tab_to(page, 'button[name="nav"][value="next"]')
+    with page.expect_navigation():
+        press(page, "Enter")
+    if check:
+        check_page(page)
+
+
+def check_page(page) -> None:
+    assert page.locator("h1").count() == 1
+    assert_fits_width(page)
+    axe_check(page)
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def test_it_completes_the_intake_by_keyboard_on_a_phone(browser_page):
+    page = browser_page
+    page.goto("/intake/")
+    check_page(page)
+    tab_to(page, 'a[href="/intake/step/safety/"]')
+    with page.expect_navigation():
+        press(page, "Enter")
+    check_page(page)
+
+    # Safety: a worrying answer brings the crisis resources first on the next page.
+    tab_to(page, "#id_safety_0")
+    press(page, "ArrowDown")  # "several days"
+    continue_to_next(page)
+    crisis = page.locator(".intake-crisis")
+    assert crisis.is_visible()
+    assert "988lifeline.org" in crisis.inner_text()
+    assert crisis.bounding_box()["y"] < page.locator("h1").bounding_box()["y"]
+
+    # Who it's for.
+    tab_to(page, "#id_for_whom_0")
+    press(page, "Space")
+    tab_to(page, "#id_age_band_0")
+    press(page, "ArrowDown")
+    press(page, "ArrowDown")  # adults
+    continue_to_next(page)
+
+    # Concerns, ranked.
+    choose_option(page, "#id_concern_1", "trauma and PTSD")
+    choose_option(page, "#id_concern_2", "anxiety")
+    continue_to_next(page)
+
+    # Goals: free text and tags.
+    type_into(page, "#id_goals", "Drive to work again.")
+    tab_to(page, 'input[name="goal_tags"][value="heal from the past"]')
+    press(page, "Space")
+    continue_to_next(page)
+
+    # How to work: sliders show their value once moved.
+    tab_to(page, "#id_lead")
+    press(page, "ArrowLeft")
+    assert "2 / 5" in page.locator('output[for="id_lead"]').inner_text()
+    tab_to(page, 'input[name="approaches_wanted"][value="EMDR"]')
+    press(page, "Space")
+    continue_to_next(page)
+
+    # Therapist: a must-have language.
+    choose_option(page, "#id_language", "Spanish")
+    tab_to(page, "#id_language_importance_0")
+    press(page, "ArrowDown")
+    press(page, "ArrowDown")  # must
+    continue_to_next(page)
+
+    # Practical.
+    choose_option(page, "#id_state", "NY")
+    tab_to(page, "#id_format_0")
+    press(page, "ArrowDown")  # video
+    type_into(page, "#id_self_pay_budget", "120")
+    continue_to_next(page)
+
+    # Contact: a mistake first, so the error summary is checked too.
+    assert page.locator("#id_timezone").input_value() == "America/Chicago"
+    continue_to_next(page)
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    type_into(page, "#id_first_name", "Ana")
+    type_into(page, "#id_email", "ana@example.org")
+    tab_to(page, "#id_consent")
+    press(page, "Space")
+    continue_to_next(page)
+
+    # Review, then send.
+    assert re.search(r"/intake/review/$", page.url)
+    assert "Drive to work again." in page.locator("main").inner_text()
+    tab_to(page, '#intake-form button[type="submit"]')
+    with page.expect_navigation():
+        press(page, "Enter")
+
+    assert re.search(r"/intake/r/[\w-]{40,}/$", page.url)
+    intake = Intake.objects.get()
+    assert intake.follow_up == Intake.FollowUp.PENDING
+    answers = intake.answers
+    assert answers["concerns"] == ["trauma and PTSD", "anxiety"]
+    assert answers["style"] == {"lead": 2, "focus": 3, "time": 3, "challenge": 3}
+    assert answers["preferences"]["language"] == {"value": "Spanish", "importance": "must"}
+    assert answers["payment"] == {"self_pay_budget": 120}
+    assert answers["timezone"] == "America/Chicago"
+    assert page.off_origin_requests == []
+
+
+def test_it_works_at_320_pixels(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/intake/step/safety/")
+    assert_fits_width(page)
+    axe_check(page)

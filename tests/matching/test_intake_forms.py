@@ -1,0 +1,164 @@
+import pytest
+
+from matching.forms import (
+    STEP_FORMS,
+    AboutForm,
+    ConcernsForm,
+    ContactForm,
+    GoalsForm,
+    PracticalForm,
+    SafetyForm,
+    StyleForm,
+    TherapistForm,
+)
+
+from .intake_steps import EXPECTED_ANSWERS, STEP_POSTS
+
+pytestmark = pytest.mark.django_db
+VALID = dict(STEP_POSTS)
+
+
+def errors(form_class, **changes) -> dict:
+    form = form_class(data={**VALID[form_class.slug], **changes})
+    form.is_valid()
+    return form.errors
+
+
+def test_it_accepts_every_step_of_a_complete_intake():
+    for form_class in STEP_FORMS:
+        assert errors(form_class) == {}, form_class.slug
+
+
+def test_it_round_trips_answers_through_every_step():
+    for form_class in STEP_FORMS:
+        form = form_class(data=form_class.data_from_answers(EXPECTED_ANSWERS))
+        assert form.is_valid(), (form_class.slug, form.errors)
+        for key, value in form.to_answers().items():
+            assert EXPECTED_ANSWERS[key] == value, key
+
+
+def test_it_requires_a_safety_answer():
+    assert "safety" in errors(SafetyForm, safety="")
+    assert "safety" in errors(SafetyForm, safety="sometimes")
+
+
+def test_it_needs_a_child_or_teen_age_band_for_a_child():
+    assert "teen" in errors(AboutForm, for_whom="child", age_band="adults")["age_band"][0]
+    assert errors(AboutForm, for_whom="child", age_band="teens") == {}
+
+
+def test_it_makes_a_couple_adults_unless_told_otherwise():
+    form = AboutForm(data={"for_whom": "couple", "age_band": ""})
+    assert form.is_valid()
+    assert form.to_answers() == {"for_whom": "couple", "age_band": "adults"}
+
+
+def test_it_rejects_the_same_concern_ranked_twice():
+    found = errors(ConcernsForm, concern_1="anxiety", concern_2="anxiety")
+    assert "already chose" in found["concern_2"][0]
+
+
+def test_it_rejects_a_concern_outside_the_vocabulary():
+    assert "concern_1" in errors(ConcernsForm, concern_1="astrology")
+
+
+def test_it_keeps_the_ranking_when_a_middle_rank_is_empty():
+    form = ConcernsForm(data={"concern_1": "grief and loss", "concern_3": "sleep"})
+    assert form.is_valid()
+    assert form.to_answers()["concerns"] == ["grief and loss", "sleep"]
+
+
+def test_it_rejects_more_than_three_goal_tags():
+    found = errors(
+        GoalsForm, goal_tags=["sleep better", "feel calmer", "lift my mood", "change a habit"]
+    )
+    assert "up to three" in found["goal_tags"][0]
+
+
+def test_it_rejects_a_style_outside_one_to_five():
+    assert "1 to 5" in errors(StyleForm, lead="7")["lead"][0]
+
+
+def test_it_rejects_an_approach_both_wanted_and_avoided():
+    found = errors(StyleForm, approaches_wanted=["EMDR"], approaches_avoided=["EMDR"])
+    assert "both lists" in found["approaches_avoided"][0]
+
+
+def test_it_rejects_no_preference_with_approaches_chosen():
+    assert "no_preference" in errors(StyleForm, no_preference="on")
+
+
+def test_it_rejects_a_must_have_without_a_value():
+    found = errors(TherapistForm, language="", language_importance="must")
+    assert "Choose a language" in found["language"][0]
+
+
+def test_it_rejects_a_value_that_does_not_matter():
+    found = errors(TherapistForm, community="Black", community_importance="none")
+    assert "community_importance" in found
+
+
+def test_it_takes_gender_in_the_clients_own_words():
+    form = TherapistForm(data={**VALID["therapist"], "gender": "", "gender_words": "Two-spirit"})
+    assert form.is_valid(), form.errors
+    assert form.to_answers()["preferences"]["gender"] == {
+        "value": "Two-spirit",
+        "importance": "nice",
+    }
+
+
+def test_it_rejects_an_unknown_state():
+    assert "from the list" in errors(PracticalForm, state="ZZ")["state"][0]
+
+
+def test_it_rejects_a_budget_that_is_not_a_number():
+    found = errors(PracticalForm, insurance="", self_pay_budget="about a hundred")
+    assert "as a number" in found["self_pay_budget"][0]
+
+
+def test_it_accepts_a_budget_with_a_dollar_sign():
+    form = PracticalForm(data={**VALID["practical"], "insurance": "", "self_pay_budget": "$120"})
+    assert form.is_valid(), form.errors
+    assert form.to_answers()["payment"] == {"self_pay_budget": 120}
+
+
+def test_it_needs_a_plan_or_a_budget():
+    assert "insurance" in errors(PracticalForm, insurance="", self_pay_budget="")
+
+
+def test_it_needs_an_office_for_in_person():
+    found = errors(PracticalForm, format="in person", offices=[])
+    assert "office" in found["offices"][0]
+    form = PracticalForm(
+        data={**VALID["practical"], "format": "in person", "offices": ["Downtown"]}
+    )
+    assert form.is_valid(), form.errors
+
+
+def test_it_drops_offices_when_not_in_person():
+    form = PracticalForm(data={**VALID["practical"], "format": "phone", "offices": ["Downtown"]})
+    assert form.is_valid()
+    assert form.to_answers()["offices"] == []
+
+
+def test_it_rejects_a_bad_email():
+    assert "name@example.org" in errors(ContactForm, email="ana-at-example")["email"][0]
+
+
+def test_it_rejects_an_unknown_time_zone():
+    found = errors(ContactForm, timezone_other="Mars/Olympus_Mons")
+    assert "Mars/Olympus_Mons" in found["timezone_other"][0]
+
+
+def test_it_prefers_a_typed_time_zone():
+    form = ContactForm(data={**VALID["contact"], "timezone_other": "europe/madrid"})
+    assert form.is_valid(), form.errors
+    assert form.to_answers()["timezone"] == "Europe/Madrid"
+
+
+def test_it_rejects_a_phone_number_with_letters():
+    assert "phone" in errors(ContactForm, phone="call me maybe")
+
+
+def test_it_requires_consent():
+    assert "privacy notice" in errors(ContactForm, consent="")["consent"][0]

@@ -1,0 +1,124 @@
+import datetime as dt
+from unittest import mock
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from consultations.models import Consultation
+from consultations.signals import client_data_erased
+from matching.models import Intake
+from matching.services import (
+    IntakeAlreadySubmitted,
+    intake_delete,
+    intake_purge,
+    intake_submit,
+    intake_update,
+)
+from matching.tasks import purge_intakes
+from matching.tokens import intake_from_token
+from tests.clinicians.factories import ClinicianFactory
+
+from .intake_steps import EXPECTED_ANSWERS
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2025, 3, 4, 15, 30, tzinfo=dt.UTC)
+
+
+def book(intake):
+    return Consultation.objects.create(
+        clinician=ClinicianFactory(),
+        starts_at=NOW + dt.timedelta(days=2),
+        ends_at=NOW + dt.timedelta(days=2, minutes=15),
+        format="video",
+        client_first_name="Ana",
+        client_email="ana@example.org",
+        client_timezone="America/New_York",
+        client_reference=intake.id,
+    )
+
+
+def test_it_saves_an_intake_with_a_hashed_expiring_token(settings):
+    intake, raw = intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+
+    assert len(raw) >= 43  # 256 random bits, url-safe
+    assert raw not in intake.token_hash
+    assert intake.expires_at == NOW + dt.timedelta(days=settings.INTAKE_TOKEN_DAYS)
+    assert intake.safety_answer == "not at all" and intake.follow_up == ""
+    assert intake_from_token(raw, now=NOW) == intake
+    assert intake_from_token(raw, now=intake.expires_at) is None
+
+
+def test_it_refuses_a_second_intake_for_the_same_draft():
+    intake, raw = intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+
+    with pytest.raises(IntakeAlreadySubmitted):
+        intake_submit(answers=EXPECTED_ANSWERS, now=NOW, reference=intake.id, raw_token=raw)
+    assert Intake.objects.count() == 1
+
+
+def test_it_keeps_a_follow_up_already_under_way():
+    answers = {**EXPECTED_ANSWERS, "safety": "several days"}
+    with mock.patch("consultations.notifications.intake_safety_notify") as notify:
+        intake, _raw = intake_submit(answers=answers, now=NOW)
+        Intake.objects.filter(pk=intake.pk).update(follow_up=Intake.FollowUp.CALLED)
+        intake_update(intake=intake, answers={**answers, "goals": "Feel calmer"})
+
+    intake.refresh_from_db()
+    assert intake.follow_up == Intake.FollowUp.CALLED
+    assert intake.answers["goals"] == "Feel calmer"
+    notify.assert_called_once_with(intake_reference=intake.id)
+
+
+def test_it_deletes_an_intake():
+    intake, raw = intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+    intake_delete(intake=intake)
+    assert not Intake.objects.exists()
+
+
+def test_it_purges_only_old_unbooked_intakes(settings):
+    settings.INTAKE_RETENTION_DAYS = 30
+    old, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW - dt.timedelta(days=31))
+    old_booked, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW - dt.timedelta(days=31))
+    recent, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW - dt.timedelta(days=29))
+    book(old_booked)
+
+    with CaptureQueriesContext(connection) as queries:
+        deleted = intake_purge(now=NOW)
+
+    assert deleted == 1
+    assert set(Intake.objects.values_list("pk", flat=True)) == {old_booked.pk, recent.pk}
+    assert len(queries) <= 3  # one select-for-delete and one delete, never a query per row
+
+
+def test_it_purges_from_the_periodic_task():
+    intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+
+    with time_machine.travel(NOW + dt.timedelta(days=30, minutes=1), tick=False):
+        assert timezone.now() > NOW
+        assert purge_intakes.apply().get() == 1
+    assert not Intake.objects.exists()
+
+
+def test_it_keeps_intakes_within_the_retention_period():
+    intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+
+    with time_machine.travel(NOW + dt.timedelta(days=29), tick=False):
+        assert purge_intakes.apply().get() == 0
+    assert Intake.objects.count() == 1
+
+
+def test_it_schedules_the_purge_daily(settings):
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == purge_intakes.name]
+    assert entries and entries[0]["schedule"] == 24 * 60 * 60
+
+
+def test_it_erases_the_intake_when_the_clients_data_is_erased():
+    intake, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+    other, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+
+    client_data_erased.send(sender=Consultation, client_reference=intake.id)
+
+    assert list(Intake.objects.all()) == [other]

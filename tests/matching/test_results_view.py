@@ -1,0 +1,172 @@
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from consultations import tokens as consultation_tokens
+from consultations.models import Consultation, FitCheck
+from matching.models import Intake, MatchingSettings
+from matching.tokens import new_token
+from tests.clinicians.factories import ClinicianFactory
+
+from .scoring_data import intake
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def make_intake(**changes) -> tuple[Intake, str]:
+    raw, digest = new_token()
+    row = Intake.objects.create(
+        token_hash=digest,
+        answers=intake(**changes),
+        submitted_at=NOW,
+        expires_at=NOW + dt.timedelta(days=30),
+    )
+    return row, raw
+
+
+@pytest.fixture
+def maya():
+    return ClinicianFactory(
+        first_name="Maya",
+        last_name="Chen",
+        pronouns="she/her",
+        concerns=["trauma and PTSD", "anxiety"],
+        focus_concerns=["trauma and PTSD"],
+        insurance=["Aetna"],
+    )
+
+
+def test_it_shows_ranked_matches_with_reasons_and_times(client, maya):
+    ClinicianFactory(first_name="Joe", last_name="Park", concerns=["depression"])
+    _row, token = make_intake()
+    response = client.get(reverse("matching:results", args=[token]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.index("Maya Chen") < page.index("Joe Park")
+    assert "(she/her)" in page
+    assert "Focuses on trauma and PTSD" in page
+    assert 'role="progressbar"' in page and 'aria-label="Goals"' in page
+    assert "takes Aetna" in page
+    book = reverse("matching:book", args=[token, maya.slug]) + "?start="
+    assert page.count(book) >= 3
+    assert "2026-03-03T14:00:00Z" in page  # Tue 9:00 New York: the first slot past 12 h notice
+    assert "Tue 3 Mar, 9:00 AM" in page
+    assert reverse("matching:delete", args=[token]) in page
+
+
+def test_it_shows_more_on_request(client):
+    MatchingSettings.objects.create(results_shown=1)
+    ClinicianFactory(first_name="Ann", last_name="One")
+    ClinicianFactory(first_name="Bob", last_name="Two")
+    _row, token = make_intake()
+    url = reverse("matching:results", args=[token])
+    first = client.get(url).content.decode()
+    assert "Show 1 more match" in first
+    assert f"{url}?show=all" in first
+    everyone = client.get(url, {"show": "all"}).content.decode()
+    assert "Ann One" in everyone and "Bob Two" in everyone
+
+
+def test_it_suggests_relaxing_a_preference_when_few_pass(client, maya):
+    ClinicianFactory(languages=["English", "Spanish"], accepting_new_clients=True)
+    _row, token = make_intake(preferences={"gender": {"value": "nonbinary", "importance": "must"}})
+    page = client.get(reverse("matching:results", args=[token])).content.decode()
+    assert "2 more therapists if the therapist&#x27;s gender is nice to have" in page
+    assert reverse("matching:edit", args=[token, "therapist"]) in page
+    assert "tel:" in page
+
+
+def test_it_shows_a_kind_page_for_an_unknown_or_expired_link(client):
+    row, token = make_intake()
+    assert client.get(reverse("matching:results", args=["nope"])).status_code == 404
+    Intake.objects.filter(pk=row.pk).update(expires_at=NOW - dt.timedelta(seconds=1))
+    response = client.get(reverse("matching:results", args=[token]))
+    assert response.status_code == 404
+    assert "expire" in response.content.decode()
+    assert reverse("matching:start") in response.content.decode()
+
+
+def test_it_leaves_out_clinicians_the_client_said_were_not_a_fit(client, maya):
+    joe = ClinicianFactory(first_name="Joe", last_name="Park")
+    row, token = make_intake()
+    consultation = _consultation(maya, row.pk, wants_to_continue=1)
+    page = client.get(reverse("matching:results", args=[token])).content.decode()
+    assert "Maya Chen" not in page and "Joe Park" in page
+
+    next_url = reverse(
+        "matching:next_match",
+        args=[consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)],
+    )
+    response = client.get(next_url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your next matches" in page
+    assert "Joe Park" in page and "Maya Chen" not in page
+    assert joe.first_name in page
+
+
+def test_it_leaves_out_the_consultation_clinician_on_the_next_match_page(client, maya):
+    ClinicianFactory(first_name="Joe", last_name="Park")
+    row, _token = make_intake()
+    consultation = _consultation(maya, row.pk, wants_to_continue=4)
+    token = consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)
+    page = client.get(reverse("matching:next_match", args=[token])).content.decode()
+    assert "Joe Park" in page and "Maya Chen" not in page
+
+
+def test_it_refuses_a_bad_next_match_link(client, maya):
+    row, _token = make_intake()
+    consultation = _consultation(maya, row.pk)
+    manage = consultation_tokens.make_token(consultation, consultation_tokens.MANAGE)
+    assert client.get(reverse("matching:next_match", args=[manage])).status_code == 404
+    assert client.get(reverse("matching:next_match", args=["x"])).status_code == 404
+
+
+@pytest.mark.parametrize("roster", [3, 12])
+def test_it_uses_a_constant_number_of_queries(client, django_assert_max_num_queries, roster):
+    for _i in range(roster):
+        ClinicianFactory(
+            concerns=["anxiety", "trauma and PTSD"],
+            languages=["English", "Spanish"],
+            insurance=["Aetna"],
+            licensed_in=["NY", "NJ"],
+        )
+    _row, token = make_intake(
+        times=["weekday evenings"],
+        payment={"insurance": "Aetna"},
+        preferences={"language": {"value": "Spanish", "importance": "nice"}},
+        approaches_wanted=["CBT"],
+        goal_tags=["sleep better"],
+    )
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("matching:results", args=[token]), {"show": "all"})
+    assert response.status_code == 200
+    assert response.content.decode().count('class="card mb-4"') == roster
+
+
+def _consultation(clinician, reference: uuid.UUID, **answers) -> Consultation:
+    c = Consultation.objects.create(
+        clinician=clinician,
+        starts_at=NOW - dt.timedelta(days=1),
+        ends_at=NOW - dt.timedelta(days=1) + dt.timedelta(minutes=15),
+        status=Consultation.Status.COMPLETED,
+        format="video",
+        client_first_name="Ana",
+        client_email="ana@example.org",
+        client_timezone="America/New_York",
+        client_reference=reference,
+    )
+    values = {"felt_heard": 5, "agreed_goals": 5, "approach_makes_sense": 5, "wants_to_continue": 5}
+    values.update(answers)
+    FitCheck.objects.create(consultation=c, **values)
+    return c
