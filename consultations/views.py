@@ -1,12 +1,312 @@
+import contextlib
+import datetime as dt
+import functools
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinicians.models import Clinician
+
+from . import ics, selectors, services, tokens
+from .forms import DeclineForm, ExceptionFormSet, HoursFormSet, parse_start
+from .models import Consultation, ConsultationEvent
+
+Status = Consultation.Status
+OPTIONS_SHOWN = 8
 
 
-@login_required
-def portal(request):
-    return render(request, "home.html")
+# --- Clinician portal ---------------------------------------------------------------------
 
 
-def manage(request, token):
-    raise Http404
+def clinician_required(view):
+    """Logged in, with a linked active clinician profile; anyone else gets a polite 403."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        clinician = Clinician.objects.filter(user=request.user, is_active=True).first()
+        if clinician is None:
+            return render(request, "consultations/portal_no_clinician.html", status=403)
+        return view(request, clinician, *args, **kwargs)
+
+    return wrapper
+
+
+def _own(clinician: Clinician, public_id) -> Consultation:
+    consultation = selectors.clinician_consultation(clinician_id=clinician.pk, public_id=public_id)
+    if consultation is None:
+        raise Http404
+    return consultation
+
+
+@clinician_required
+def portal(request, clinician):
+    lists = selectors.clinician_portal_lists(clinician_id=clinician.pk, now=timezone.now())
+    return render(
+        request,
+        "consultations/portal.html",
+        {
+            "clinician": clinician,
+            "zone": clinician.timezone,
+            "requests": lists.requests,
+            "upcoming": lists.upcoming,
+            "past": lists.past,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _act(request, clinician, public_id, service, done_message, **kwargs):
+    consultation = _own(clinician, public_id)
+    try:
+        service(
+            consultation_id=consultation.pk,
+            actor=ConsultationEvent.Actor.CLINICIAN,
+            actor_user_id=request.user.pk,
+            **kwargs,
+        )
+    except services.SlotUnavailable as exc:
+        messages.error(request, str(exc))
+    except services.TransitionNotAllowed:
+        messages.error(
+            request,
+            _("This consultation is %(status)s, so that can't be done now.")
+            % {"status": consultation.get_status_display()},
+        )
+    else:
+        messages.success(request, done_message % {"name": consultation.client_first_name})
+    return redirect("consultations:portal")
+
+
+@require_POST
+@clinician_required
+def portal_confirm(request, clinician, public_id):
+    return _act(
+        request,
+        clinician,
+        public_id,
+        services.consultation_confirm,
+        _("Confirmed. %(name)s will get an email."),
+    )
+
+
+@clinician_required
+def portal_decline(request, clinician, public_id):
+    consultation = _own(clinician, public_id)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _act(
+            request,
+            clinician,
+            public_id,
+            services.consultation_decline,
+            _("Declined. %(name)s will be offered other times and matches."),
+            message=form.cleaned_data["message"],
+        )
+    return render(
+        request,
+        "consultations/portal_decline.html",
+        {"consultation": consultation, "form": form, "zone": clinician.timezone},
+    )
+
+
+@require_POST
+@clinician_required
+def portal_complete(request, clinician, public_id):
+    return _act(
+        request,
+        clinician,
+        public_id,
+        services.consultation_complete,
+        _("Marked as completed. %(name)s will be asked how it went."),
+    )
+
+
+@require_POST
+@clinician_required
+def portal_no_show(request, clinician, public_id):
+    return _act(
+        request, clinician, public_id, services.consultation_mark_no_show, _("Marked as no-show.")
+    )
+
+
+@require_POST
+@clinician_required
+def portal_accepting(request, clinician):
+    accepting = request.POST.get("accepting") == "1"
+    services.clinician_set_accepting(clinician_id=clinician.pk, accepting=accepting)
+    messages.success(
+        request,
+        _("You are accepting new clients again.")
+        if accepting
+        else _("Paused: clients can't book new consultations with you until you resume."),
+    )
+    return redirect("consultations:portal")
+
+
+@clinician_required
+def portal_availability(request, clinician):
+    today = timezone.now().astimezone(ZoneInfo(clinician.timezone)).date()
+    exceptions = clinician.availability_exceptions.filter(date__gte=today)
+    data = request.POST if request.method == "POST" else None
+    hours_set = HoursFormSet(data, instance=clinician, prefix="hours")
+    exceptions_set = ExceptionFormSet(
+        data, instance=clinician, prefix="exceptions", queryset=exceptions
+    )
+    if request.method == "POST":
+        if hours_set.is_valid() and exceptions_set.is_valid():
+            with transaction.atomic():
+                hours_set.save()
+                exceptions_set.save()
+            messages.success(request, _("Your consultation hours are saved."))
+            return redirect("consultations:portal_availability")
+        messages.error(request, _("Please correct the highlighted times below."))
+    return render(
+        request,
+        "consultations/portal_availability.html",
+        {"clinician": clinician, "hours_set": hours_set, "exceptions_set": exceptions_set},
+    )
+
+
+# --- The client's manage link -------------------------------------------------------------
+
+
+def with_consultation(view):
+    """Opens the consultation from a manage token; a bad or expired link is a friendly 404."""
+
+    @functools.wraps(view)
+    def wrapper(request, token, *args, **kwargs):
+        consultation = tokens.consultation_from_token(token, tokens.MANAGE)
+        if consultation is None:
+            raise Http404
+        return view(request, consultation, token, *args, **kwargs)
+
+    return wrapper
+
+
+def _client_zone(consultation: Consultation) -> str:
+    try:
+        ZoneInfo(consultation.client_timezone)
+    except Exception:
+        return settings.PRACTICE_TIME_ZONE
+    return consultation.client_timezone
+
+
+def _manage_context(consultation: Consultation, token: str, **extra) -> dict:
+    return {
+        "consultation": consultation,
+        "clinician": consultation.clinician,
+        "token": token,
+        "zone": _client_zone(consultation),
+        "next_match_url": tokens.next_match_url(consultation),
+        **extra,
+    }
+
+
+@with_consultation
+def manage(request, consultation, token):
+    return render(request, "consultations/manage.html", _manage_context(consultation, token))
+
+
+@with_consultation
+def manage_cancel(request, consultation, token):
+    # GET only asks: link scanners follow links, and must not cancel anything.
+    if request.method == "POST" and consultation.is_active:
+        # A concurrent change (already cancelled) ends in the same place.
+        with contextlib.suppress(services.TransitionNotAllowed):
+            services.consultation_cancel(consultation_id=consultation.pk)
+        messages.success(request, _("Your consultation is cancelled."))
+        return redirect("consultations:manage", token=token)
+    if not consultation.is_active:
+        return redirect("consultations:manage", token=token)
+    return render(request, "consultations/manage_cancel.html", _manage_context(consultation, token))
+
+
+@with_consultation
+def manage_reschedule(request, consultation, token):
+    if not consultation.is_active:
+        return redirect("consultations:manage", token=token)
+    now = timezone.now()
+    error = ""
+    status = 200
+    if request.method == "POST":
+        new_start = parse_start(request.POST.get("start"))
+        if new_start is None:
+            error = _("Choose one of the open times below.")
+            status = 400
+        elif new_start == consultation.starts_at:
+            return redirect("consultations:manage", token=token)
+        else:
+            try:
+                services.consultation_reschedule(
+                    consultation_id=consultation.pk, new_start=new_start, now=now
+                )
+            except services.SlotUnavailable as exc:
+                error = _(
+                    "That time is no longer open (%(reason)s). Here are the next open times."
+                ) % {"reason": str(exc)}
+                status = 409
+            except services.TransitionNotAllowed:
+                return redirect("consultations:manage", token=token)
+            else:
+                messages.success(request, _("Your consultation has moved to the new time."))
+                return redirect("consultations:manage", token=token)
+    options = selectors.clinician_open_slots(
+        clinician_id=consultation.clinician_id,
+        now=now,
+        limit=OPTIONS_SHOWN,
+        ignore_consultation_id=consultation.pk,
+    )
+    return render(
+        request,
+        "consultations/manage_reschedule.html",
+        _manage_context(consultation, token, options=options, error=error),
+        status=status,
+    )
+
+
+@with_consultation
+def manage_delete(request, consultation, token):
+    if request.method == "POST":
+        if consultation.client_reference:
+            services.consultation_erase_client(client_reference=consultation.client_reference)
+        else:
+            services.consultation_erase(consultation_id=consultation.pk)
+        return render(request, "consultations/manage_deleted.html")
+    return render(request, "consultations/manage_delete.html", _manage_context(consultation, token))
+
+
+@with_consultation
+def manage_ics(request, consultation, token):
+    response = HttpResponse(
+        ics.consultation_ics(consultation, for_clinician=False),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="consultation.ics"'
+    return response
+
+
+# --- Staff dashboard ----------------------------------------------------------------------
+
+
+@staff_member_required
+def dashboard(request):
+    now = timezone.now()
+    days = 30
+    figures = selectors.dashboard_figures(
+        intakes_submitted=selectors.intakes_submitted(
+            since=now - dt.timedelta(days=days), until=now
+        ),
+        now=now,
+        days=days,
+    )
+    return render(request, "admin/consultations/dashboard.html", {"figures": figures})

@@ -1,0 +1,154 @@
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+from .models import BookingSettings, Consultation, ConsultationEvent
+
+SUMMARY_PERMISSION = "consultations.view_client_summary"
+
+
+class ConsultationEventInline(admin.TabularInline):
+    model = ConsultationEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor", "actor_user", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ("starts_at", "clinician", "client_first_name", "format", "status", "created_at")
+    list_filter = ("status", "clinician", ("starts_at", admin.DateFieldListFilter), "format")
+    date_hierarchy = "starts_at"
+    search_fields = ("client_first_name", "client_email", "clinician__last_name")
+    list_select_related = ("clinician",)
+    inlines = (ConsultationEventInline,)
+    readonly_fields = (
+        "public_id",
+        "status",
+        "sequence",
+        "token_version",
+        "created_at",
+        "updated_at",
+        "confirmed_at",
+        "client_reference",
+        "intake_summary",
+    )
+    # Status changes go through the services (events, notifications), not through this form.
+    base_fields = (
+        "public_id",
+        "clinician",
+        ("starts_at", "ends_at"),
+        "status",
+        "format",
+        ("client_first_name", "client_email", "client_phone", "client_timezone"),
+        "decline_message",
+        ("sequence", "token_version"),
+        ("created_at", "updated_at", "confirmed_at"),
+        "client_reference",
+    )
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.base_fields)
+        if request.user.has_perm(SUMMARY_PERMISSION):
+            fields.append("intake_summary")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.readonly_fields)
+        if obj is not None:
+            # Moving a booking must go through the reschedule service (constraint, events).
+            readonly += ["clinician", "starts_at", "ends_at"]
+        return readonly
+
+    @admin.display(description=_("intake summary"))
+    def intake_summary(self, obj):
+        if not obj or not obj.client_summary:
+            return "—"
+        rows = format_html_join(
+            "", "<dt>{}</dt><dd>{}</dd>", ((label, value) for label, value in obj.client_summary)
+        )
+        return format_html("<dl>{}</dl>", rows)
+
+    def get_urls(self):
+        dashboard = self.admin_site.admin_view(views.dashboard)
+        return [
+            path("dashboard/", dashboard, name="consultations_dashboard"),
+        ] + super().get_urls()
+
+
+@admin.register(BookingSettings)
+class BookingSettingsAdmin(admin.ModelAdmin):
+    """One row of practice-wide rules: the list goes straight to it."""
+
+    def has_add_permission(self, request):
+        return not BookingSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        row = BookingSettings.objects.order_by("pk").first()
+        if row is not None:
+            return HttpResponseRedirect(
+                reverse("admin:consultations_bookingsettings_change", args=[row.pk])
+            )
+        return HttpResponseRedirect(reverse("admin:consultations_bookingsettings_add"))
+
+
+# Notifications (owned with consultations/notifications.py): read-only, with a "retry" action.
+from . import notifications as notification_services  # noqa: E402
+from .models import Notification  # noqa: E402
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("due_at", "kind", "status", "attempts", "sent_at", "consultation", "error")
+    list_filter = ("status", "kind")
+    date_hierarchy = "due_at"
+    list_select_related = ("consultation__clinician",)
+    search_fields = ("=consultation__id", "=intake_reference")
+    fields = (
+        "consultation",
+        "intake_reference",
+        "kind",
+        "revision",
+        "status",
+        "due_at",
+        "attempts",
+        "last_error",
+        "claimed_at",
+        "sent_at",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ("retry",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.action(description=_("Retry the selected failed messages"), permissions=["change"])
+    def retry(self, request, queryset):
+        count = notification_services.notifications_retry(
+            notification_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(
+            request,
+            _("%(count)s failed message(s) will be sent again.") % {"count": count},
+        )

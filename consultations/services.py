@@ -1,0 +1,485 @@
+import datetime as dt
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone as djtz
+from django.utils.translation import gettext as _
+
+from clinicians.models import Clinician
+
+from . import notifications
+from .models import BookingSettings, Consultation, ConsultationEvent
+from .selectors import clinician_open_slots, slots_after
+from .signals import client_data_erased
+
+Status = Consultation.Status
+Actor = ConsultationEvent.Actor
+ACTIVE = list(Consultation.ACTIVE_STATUSES)
+NEXT_OPTIONS = 6
+
+
+class SlotUnavailable(Exception):
+    """The time isn't open (taken, too soon, too far, outside hours); offer these instead."""
+
+    def __init__(
+        self, next_options: list[dt.datetime], message: str = "", *, just_taken: bool = False
+    ):
+        self.next_options = next_options
+        # True when another booking won a race for this time (rather than it never being open).
+        self.just_taken = just_taken
+        super().__init__(message or _("That time is not available."))
+
+
+class TransitionNotAllowed(Exception):
+    """The consultation is not in a status this change applies to (already cancelled, …)."""
+
+
+def _record(
+    consultation: Consultation,
+    *,
+    from_status: str,
+    event: str,
+    actor: str,
+    actor_user_id: int | None,
+    note: str = "",
+) -> None:
+    ConsultationEvent.objects.create(
+        consultation=consultation,
+        from_status=from_status,
+        to_status=consultation.status,
+        actor=actor,
+        actor_user_id=actor_user_id,
+        note=note[:200],
+    )
+    notifications.consultation_notify(consultation=consultation, event=event)
+
+
+def _next_options(clinician_id: int, after: dt.datetime, now: dt.datetime, **kw) -> list:
+    options = clinician_open_slots(clinician_id=clinician_id, now=now, **kw)
+    return slots_after(options, after, NEXT_OPTIONS)
+
+
+def _overlapping_active(
+    clinician_id: int, starts_at: dt.datetime, ends_at: dt.datetime, *, exclude_pk=None
+):
+    qs = Consultation.objects.filter(
+        clinician_id=clinician_id, status__in=ACTIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    return qs.exclude(pk=exclude_pk) if exclude_pk else qs
+
+
+def consultation_book(
+    *,
+    clinician_id: int,
+    starts_at: dt.datetime,
+    format: str,
+    first_name: str,
+    email: str,
+    phone: str = "",
+    timezone: str,
+    client_reference: uuid.UUID | str | None,
+    client_summary: list,
+    now: dt.datetime | None = None,
+) -> Consultation:
+    """Hold an open time for a client: *requested*, or *confirmed* when the practice doesn't
+    ask clinicians to confirm. Raises SlotUnavailable (with other times) when the time isn't
+    open or someone else got it first. Submitting the same booking twice returns the first."""
+    now = now or djtz.now()
+    if format not in Consultation.Format.values:
+        raise ValidationError({"format": _("Choose phone or video.")})
+    if starts_at.tzinfo is None:
+        raise ValueError("starts_at must be aware")
+    starts_at = starts_at.astimezone(dt.UTC)
+    booking = BookingSettings.load()
+    ends_at = starts_at + dt.timedelta(minutes=booking.slot_minutes)
+
+    def already_booked():
+        if client_reference is None:
+            return None
+        return Consultation.objects.filter(
+            client_reference=client_reference,
+            clinician_id=clinician_id,
+            starts_at=starts_at,
+            status__in=ACTIVE,
+        ).first()
+
+    existing = already_booked()
+    if existing is not None:
+        return existing
+
+    open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
+    if open_until[-1:] != [starts_at]:
+        # The same submit may have committed it a moment ago.
+        existing = already_booked()
+        if existing is not None:
+            return existing
+        raise SlotUnavailable(_next_options(clinician_id, starts_at, now))
+
+    status = Status.REQUESTED if booking.requires_confirmation else Status.CONFIRMED
+    try:
+        with transaction.atomic():
+            if connection.vendor != "postgresql":
+                # No exclusion constraint outside PostgreSQL: check inside the transaction.
+                Clinician.objects.select_for_update().filter(pk=clinician_id).first()
+                if _overlapping_active(clinician_id, starts_at, ends_at).exists():
+                    raise IntegrityError("consultation_no_double_booking")
+            consultation = Consultation.objects.create(
+                clinician_id=clinician_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=status,
+                format=format,
+                client_first_name=first_name.strip(),
+                client_email=email.strip(),
+                client_phone=phone.strip(),
+                client_timezone=timezone,
+                client_reference=client_reference,
+                client_summary=client_summary,
+                confirmed_at=now if status == Status.CONFIRMED else None,
+            )
+            _record(
+                consultation,
+                from_status="",
+                event="requested" if status == Status.REQUESTED else "confirmed",
+                actor=Actor.CLIENT,
+                actor_user_id=None,
+            )
+    except IntegrityError:
+        # A double submit racing itself: the other request won with the same booking.
+        existing = already_booked()
+        if existing is not None:
+            return existing
+        raise SlotUnavailable(
+            _next_options(clinician_id, starts_at, now),
+            _("That time was just taken."),
+            just_taken=True,
+        ) from None
+    return consultation
+
+
+def _locked(consultation_id: int) -> Consultation:
+    return (
+        Consultation.objects.select_for_update().select_related("clinician").get(pk=consultation_id)
+    )
+
+
+def _change_status(
+    consultation_id: int,
+    *,
+    allowed_from: tuple[str, ...],
+    to: str,
+    event: str,
+    actor: str,
+    actor_user_id: int | None,
+    note: str = "",
+    bump_sequence: bool = False,
+    before_save=None,
+) -> Consultation:
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
+        if consultation.status not in allowed_from:
+            raise TransitionNotAllowed(consultation.status)
+        from_status = consultation.status
+        fields = ["status", "updated_at"]
+        if before_save:
+            fields += before_save(consultation) or []
+        consultation.status = to
+        if bump_sequence:
+            consultation.sequence += 1
+            fields.append("sequence")
+        consultation.save(update_fields=fields)
+        _record(
+            consultation,
+            from_status=from_status,
+            event=event,
+            actor=actor,
+            actor_user_id=actor_user_id,
+            note=note,
+        )
+    return consultation
+
+
+def consultation_confirm(
+    *,
+    consultation_id: int,
+    actor: str = Actor.CLINICIAN,
+    actor_user_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Consultation:
+    """Confirm a request. Refused with SlotUnavailable when another confirmed consultation of
+    the clinician overlaps it (buffer included), as booking would be."""
+    now = now or djtz.now()
+    buffer = dt.timedelta(minutes=BookingSettings.load().buffer_minutes)
+
+    def check(consultation: Consultation) -> list[str]:
+        clash = (
+            _overlapping_active(
+                consultation.clinician_id,
+                consultation.starts_at - buffer,
+                consultation.ends_at + buffer,
+                exclude_pk=consultation.pk,
+            )
+            .filter(status=Status.CONFIRMED)
+            .exists()
+        )
+        if clash:
+            raise SlotUnavailable([], _("Another confirmed consultation overlaps this time."))
+        consultation.confirmed_at = now
+        return ["confirmed_at"]
+
+    try:
+        return _change_status(
+            consultation_id,
+            allowed_from=(Status.REQUESTED,),
+            to=Status.CONFIRMED,
+            event="confirmed",
+            actor=actor,
+            actor_user_id=actor_user_id,
+            before_save=check,
+        )
+    except IntegrityError:
+        raise SlotUnavailable([], _("That time was just taken."), just_taken=True) from None
+
+
+def consultation_decline(
+    *,
+    consultation_id: int,
+    message: str = "",
+    actor: str = Actor.CLINICIAN,
+    actor_user_id: int | None = None,
+) -> Consultation:
+    """Decline a request, releasing its time; the optional message goes to the client."""
+
+    def keep_message(consultation: Consultation) -> list[str]:
+        consultation.decline_message = message.strip()
+        return ["decline_message"]
+
+    return _change_status(
+        consultation_id,
+        allowed_from=(Status.REQUESTED,),
+        to=Status.DECLINED,
+        event="declined",
+        actor=actor,
+        actor_user_id=actor_user_id,
+        bump_sequence=True,
+        before_save=keep_message,
+    )
+
+
+def consultation_cancel(
+    *, consultation_id: int, actor: str = Actor.CLIENT, actor_user_id: int | None = None
+) -> Consultation:
+    return _change_status(
+        consultation_id,
+        allowed_from=tuple(ACTIVE),
+        to=Status.CANCELLED,
+        event="cancelled",
+        actor=actor,
+        actor_user_id=actor_user_id,
+        bump_sequence=True,
+    )
+
+
+def consultation_complete(
+    *,
+    consultation_id: int,
+    actor: str = Actor.CLINICIAN,
+    actor_user_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Consultation:
+    return _mark_after_start(
+        consultation_id, Status.COMPLETED, "completed", actor, actor_user_id, now
+    )
+
+
+def consultation_mark_no_show(
+    *,
+    consultation_id: int,
+    actor: str = Actor.CLINICIAN,
+    actor_user_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Consultation:
+    return _mark_after_start(consultation_id, Status.NO_SHOW, "no_show", actor, actor_user_id, now)
+
+
+def _mark_after_start(consultation_id, to, event, actor, actor_user_id, now) -> Consultation:
+    now = now or djtz.now()
+
+    def started(consultation: Consultation) -> list[str]:
+        if consultation.starts_at > now:
+            raise TransitionNotAllowed("not started yet")
+        return []
+
+    return _change_status(
+        consultation_id,
+        allowed_from=(Status.CONFIRMED,),
+        to=to,
+        event=event,
+        actor=actor,
+        actor_user_id=actor_user_id,
+        before_save=started,
+    )
+
+
+def consultation_reschedule(
+    *,
+    consultation_id: int,
+    new_start: dt.datetime,
+    actor: str = Actor.CLIENT,
+    actor_user_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Consultation:
+    """Move an active consultation to another open time of the same clinician.
+
+    One UPDATE moves the row's range, so the exclusion constraint checks the new time while
+    the old one is still held: either the client has the new time, or keeps the old one."""
+    now = now or djtz.now()
+    if new_start.tzinfo is None:
+        raise ValueError("new_start must be aware")
+    new_start = new_start.astimezone(dt.UTC)
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
+        if not consultation.is_active:
+            raise TransitionNotAllowed(consultation.status)
+        open_until = clinician_open_slots(
+            clinician_id=consultation.clinician_id,
+            now=now,
+            ignore_consultation_id=consultation.pk,
+            until=new_start,
+        )
+        if open_until[-1:] != [new_start]:
+            raise SlotUnavailable(
+                _next_options(
+                    consultation.clinician_id,
+                    new_start,
+                    now,
+                    ignore_consultation_id=consultation.pk,
+                )
+            )
+        old_start = consultation.starts_at
+        new_end = new_start + (consultation.ends_at - consultation.starts_at)
+        try:
+            with transaction.atomic():
+                if connection.vendor != "postgresql" and (
+                    _overlapping_active(
+                        consultation.clinician_id, new_start, new_end, exclude_pk=consultation.pk
+                    ).exists()
+                ):
+                    raise IntegrityError("consultation_no_double_booking")
+                Consultation.objects.filter(pk=consultation.pk).update(
+                    starts_at=new_start,
+                    ends_at=new_end,
+                    sequence=F("sequence") + 1,
+                    updated_at=now,
+                )
+        except IntegrityError:
+            raise SlotUnavailable(
+                _next_options(
+                    consultation.clinician_id,
+                    new_start,
+                    now,
+                    ignore_consultation_id=consultation.pk,
+                ),
+                _("That time was just taken."),
+                just_taken=True,
+            ) from None
+        consultation.refresh_from_db()
+        _record(
+            consultation,
+            from_status=consultation.status,
+            event="rescheduled",
+            actor=actor,
+            actor_user_id=actor_user_id,
+            note=f"moved from {old_start:%Y-%m-%d %H:%M} UTC",
+        )
+    return consultation
+
+
+def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
+    """Expire requests nobody confirmed in time (or whose time has come), releasing their slots.
+
+    Each row is claimed with a conditional update, so concurrent runs expire it only once."""
+    now = now or djtz.now()
+    hours = BookingSettings.load().request_expiry_hours
+    stale = Q(created_at__lte=now - dt.timedelta(hours=hours)) | Q(starts_at__lte=now)
+    candidates = list(
+        Consultation.objects.filter(stale, status=Status.REQUESTED).values_list("pk", flat=True)
+    )
+    expired = 0
+    for pk in candidates:
+        with transaction.atomic():
+            claimed = Consultation.objects.filter(pk=pk, status=Status.REQUESTED).update(
+                status=Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now
+            )
+            if claimed != 1:
+                continue
+            consultation = Consultation.objects.select_related("clinician").get(pk=pk)
+            _record(
+                consultation,
+                from_status=Status.REQUESTED,
+                event="expired",
+                actor=Actor.SYSTEM,
+                actor_user_id=None,
+            )
+            expired += 1
+    return expired
+
+
+ERASED_NAME = "—"
+
+
+def consultation_erase_client(*, client_reference: uuid.UUID | str) -> int:
+    """Delete a client's personal data from their consultations, at their request.
+
+    Active consultations are cancelled first (the clinician is told). The rows stay, without
+    name, contact details or intake summary, so the practice's figures still add up; links
+    sent before stop working. Then `client_data_erased` (client_reference, consultation_ids)
+    tells other apps to erase theirs."""
+    return _erase(Q(client_reference=client_reference), client_reference)
+
+
+def consultation_erase(*, consultation_id: int) -> int:
+    """The same for one consultation booked without an intake (by staff)."""
+    return _erase(Q(pk=consultation_id), None)
+
+
+def _erase(which: Q, client_reference) -> int:
+    with transaction.atomic():
+        consultations = list(Consultation.objects.select_for_update().filter(which).order_by("pk"))
+        for consultation in consultations:
+            if consultation.is_active:
+                from_status = consultation.status
+                consultation.status = Status.CANCELLED
+                consultation.sequence += 1
+                consultation.save(update_fields=["status", "sequence", "updated_at"])
+                _record(
+                    consultation,
+                    from_status=from_status,
+                    event="cancelled",
+                    actor=Actor.CLIENT,
+                    actor_user_id=None,
+                    note="client deleted their data",
+                )
+        ids = [c.pk for c in consultations]
+        Consultation.objects.filter(pk__in=ids).update(
+            client_first_name=ERASED_NAME,
+            client_email="",
+            client_phone="",
+            client_summary=[],
+            decline_message="",
+            token_version=F("token_version") + 1,
+        )
+        if client_reference is not None:
+            client_data_erased.send(
+                sender=Consultation, client_reference=client_reference, consultation_ids=ids
+            )
+    return len(ids)
+
+
+def clinician_set_accepting(*, clinician_id: int, accepting: bool) -> None:
+    """Pause or resume new consultation requests (the clinician's own switch)."""
+    Clinician.objects.filter(pk=clinician_id).update(
+        accepting_new_clients=accepting, updated_at=djtz.now()
+    )

@@ -1,0 +1,196 @@
+"""Open consultation times, computed from plain data: no ORM, no request, no clock.
+
+Weekly hours and exceptions are wall-clock times in the clinician's zone. Each date's times are
+built with zoneinfo for that date and then converted to UTC, so a daylight-saving change moves
+the UTC times, never the wall-clock ones. Wall times that don't exist (spring forward) are
+skipped; repeated wall times (fall back) take their first occurrence (fold=0).
+"""
+
+import bisect
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+TIME_OFF = "time_off"
+EXTRA = "extra"
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    slot_minutes: int = 15
+    buffer_minutes: int = 5
+    minimum_notice_hours: int = 12
+    horizon_days: int = 21
+    # 0 means no cap.
+    daily_cap: int = 4
+
+
+@dataclass(frozen=True)
+class Hours:
+    weekday: int  # 0 = Monday
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
+class DateException:
+    date: dt.date
+    kind: str  # TIME_OFF or EXTRA
+    start: dt.time | None = None  # both None: the whole day
+    end: dt.time | None = None
+
+
+@dataclass(frozen=True)
+class Busy:
+    """An active consultation: it blocks its minutes (plus the buffer) and counts toward the cap."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _subtract(windows: list[tuple[int, int]], cut: tuple[int, int]) -> list[tuple[int, int]]:
+    lo, hi = cut
+    out = []
+    for start, end in windows:
+        if hi <= start or lo >= end:
+            out.append((start, end))
+            continue
+        if start < lo:
+            out.append((start, lo))
+        if hi < end:
+            out.append((hi, end))
+    return out
+
+
+def day_windows(
+    date: dt.date, hours: Iterable[Hours], exceptions: Iterable[DateException]
+) -> list[tuple[int, int]]:
+    """The day's bookable windows as sorted, disjoint (start, end) minutes after local midnight.
+
+    Weekly hours, plus extra hours, minus time off; time off wins over extra hours on the same
+    date, because booking someone during their time off is worse than missing an extra slot."""
+    windows = [(_minutes(h.start), _minutes(h.end)) for h in hours if h.weekday == date.weekday()]
+    day_exceptions = [e for e in exceptions if e.date == date]
+    windows += [
+        (_minutes(e.start), _minutes(e.end))
+        for e in day_exceptions
+        if e.kind == EXTRA and e.start is not None and e.end is not None
+    ]
+    for e in day_exceptions:
+        if e.kind != TIME_OFF:
+            continue
+        if e.start is None or e.end is None:
+            return []
+        windows = _subtract(windows, (_minutes(e.start), _minutes(e.end)))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(w for w in windows if w[1] > w[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _local_to_utc(date: dt.date, minute: int, zone: ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a wall-clock time, or None when that time doesn't exist that day."""
+    local = dt.datetime(date.year, date.month, date.day, minute // 60, minute % 60, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    back = instant.astimezone(zone)
+    if (back.hour, back.minute) != (local.hour, local.minute):
+        return None  # skipped by a spring-forward change
+    return instant
+
+
+def _steady_offset(midnight: dt.datetime, zone: ZoneInfo) -> dt.timedelta | None:
+    """The day's UTC offset when it has no daylight-saving change (most days), else None."""
+    first = zone.utcoffset(midnight)
+    last = zone.utcoffset(midnight + dt.timedelta(hours=23, minutes=59))
+    # A change at midnight itself would show in the fold, so check it too.
+    if first != last or zone.utcoffset(midnight.replace(fold=1)) != first:
+        return None
+    return first
+
+
+def open_slots(
+    *,
+    timezone: str,
+    hours: Iterable[Hours],
+    exceptions: Iterable[DateException],
+    busy: Iterable[Busy],
+    rules: SlotRules,
+    now: dt.datetime,
+    limit: int | None = None,
+    until: dt.datetime | None = None,
+) -> list[dt.datetime]:
+    """Start times (aware, UTC, sorted) when this clinician can take a new consultation.
+
+    `busy` should cover every active consultation from a day before `now` to a day past the
+    horizon, so buffers and the daily cap see them. With `limit`, stops after that many; with
+    `until`, stops after that instant (checking one time needn't compute three weeks)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be aware")
+    if limit is not None and limit <= 0:
+        return []
+    zone = ZoneInfo(timezone)
+    hours = list(hours)
+    exceptions = list(exceptions)
+    slot = dt.timedelta(minutes=rules.slot_minutes)
+    buffer = dt.timedelta(minutes=rules.buffer_minutes)
+    earliest = now + dt.timedelta(hours=rules.minimum_notice_hours)
+    latest = now + dt.timedelta(days=rules.horizon_days)
+    if until is not None:
+        latest = min(latest, until + dt.timedelta(microseconds=1))
+
+    # Busy ranges widened by the buffer on both sides, sorted and merged, for bisection.
+    blocked: list[tuple[dt.datetime, dt.datetime]] = []
+    per_day: Counter[dt.date] = Counter()
+    for b in sorted(busy, key=lambda b: b.starts_at):
+        per_day[b.starts_at.astimezone(zone).date()] += 1
+        lo, hi = b.starts_at - buffer, b.ends_at + buffer
+        if blocked and lo <= blocked[-1][1]:
+            blocked[-1] = (blocked[-1][0], max(blocked[-1][1], hi))
+        else:
+            blocked.append((lo, hi))
+    blocked_starts = [lo for lo, _hi in blocked]
+
+    def is_free(start: dt.datetime) -> bool:
+        end = start + slot
+        i = bisect.bisect_left(blocked_starts, end)  # ranges starting before the slot ends
+        return i == 0 or blocked[i - 1][1] <= start
+
+    result: list[dt.datetime] = []
+    date = earliest.astimezone(zone).date()
+    last_date = latest.astimezone(zone).date()
+    while date <= last_date:
+        if rules.daily_cap and per_day[date] >= rules.daily_cap:
+            date += dt.timedelta(days=1)
+            continue
+        midnight = dt.datetime(date.year, date.month, date.day)
+        offset = _steady_offset(midnight, zone)
+        # On a day without a DST change, UTC times are a fixed shift of the wall-clock ones.
+        base = (midnight - offset).replace(tzinfo=UTC) if offset is not None else None
+        for lo, hi in day_windows(date, hours, exceptions):
+            if base is not None and base + dt.timedelta(minutes=hi) <= earliest:
+                continue  # the whole window is inside the notice period
+            for minute in range(lo, hi - rules.slot_minutes + 1, rules.slot_minutes):
+                if base is not None:
+                    start = base + dt.timedelta(minutes=minute)
+                else:
+                    start = _local_to_utc(date, minute, zone)
+                if start is None or start < earliest:
+                    continue
+                if start >= latest:
+                    return result
+                if is_free(start):
+                    result.append(start)
+                    if limit is not None and len(result) >= limit:
+                        return result
+        date += dt.timedelta(days=1)
+    return result

@@ -1,0 +1,80 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from consultations.models import BookingSettings
+from tests.conftest import grant
+
+from .conftest import MONDAY_9
+from .factories import ConsultationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def consultation(clinician):
+    return ConsultationFactory(
+        clinician=clinician, starts_at=MONDAY_9, client_summary=[["Goals", "Sleep better"]]
+    )
+
+
+def test_it_lists_consultations_with_filters(staff_client, staff_user, consultation):
+    grant(staff_user, "consultations.view_consultation")
+    response = staff_client.get(
+        reverse("admin:consultations_consultation_changelist"), {"status__exact": "requested"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Maya Chen" in body
+    assert reverse("admin:consultations_dashboard") in body
+
+
+def test_it_shows_the_intake_summary_only_with_the_permission(
+    staff_client, staff_user, consultation
+):
+    grant(staff_user, "consultations.view_consultation")
+    change = reverse("admin:consultations_consultation_change", args=[consultation.pk])
+    response = staff_client.get(change)
+    assert response.status_code == 200
+    assert "Sleep better" not in response.content.decode()
+    grant(staff_user, "consultations.view_client_summary")
+    assert "Sleep better" in staff_client.get(change).content.decode()
+
+
+def test_it_keeps_booking_settings_to_one_row(staff_client, staff_user):
+    grant(
+        staff_user,
+        "consultations.view_bookingsettings",
+        "consultations.change_bookingsettings",
+        "consultations.add_bookingsettings",
+    )
+    changelist = reverse("admin:consultations_bookingsettings_changelist")
+    assert staff_client.get(changelist).url == reverse("admin:consultations_bookingsettings_add")
+    row = BookingSettings.objects.create()
+    response = staff_client.get(changelist)
+    assert response.url == reverse("admin:consultations_bookingsettings_change", args=[row.pk])
+    add = staff_client.get(reverse("admin:consultations_bookingsettings_add"))
+    assert add.status_code == 403
+
+
+def test_it_draws_the_pipeline_dashboard_for_staff(staff_client, consultation):
+    response = staff_client.get(reverse("admin:consultations_dashboard"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Requests awaiting confirmation" in body
+    assert "Maya Chen" in body
+    assert "not available" in body  # intake count until matching registers its counter
+    anonymous = Client().get(reverse("admin:consultations_dashboard"))
+    assert anonymous.status_code == 302
+
+
+def test_it_uses_the_registered_intake_counter(staff_client, consultation):
+    from consultations import selectors
+
+    selectors.register_intake_counter(lambda since, until: 4)
+    try:
+        body = staff_client.get(reverse("admin:consultations_dashboard")).content.decode()
+    finally:
+        selectors.register_intake_counter(None)
+    assert "Intakes submitted" in body
+    assert "(25%)" in body

@@ -1,0 +1,130 @@
+import datetime as dt
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.urls import reverse
+
+from consultations.models import Consultation
+
+from .conftest import MONDAY_9
+from .factories import ConsultationFactory, make_intake
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def intake(frozen):
+    return make_intake()
+
+
+def book_url(raw, clinician, start=None):
+    path = reverse("matching:book", args=[raw, clinician.slug])
+    return path + ("?" + urlencode({"start": start.isoformat()}) if start else "")
+
+
+def form_data(when, **extra):
+    return {
+        "first_name": "Ana",
+        "email": "ana@example.org",
+        "phone": "",
+        "format": "video",
+        "start": when.isoformat(),
+        **extra,
+    }
+
+
+def test_it_shows_the_time_in_the_clients_zone_with_a_prefilled_form(client, clinician, intake):
+    _intake, raw = intake
+    response = client.get(book_url(raw, clinician, MONDAY_9))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Monday 2 March 2026, 6:00 AM" in body  # 09:00 New York for a client in Los Angeles
+    assert "America/Los_Angeles" in body
+    assert 'value="ana@example.org"' in body
+    assert 'for="id_first_name"' in body
+
+
+def test_it_books_and_shows_the_manage_link(client, clinician, intake):
+    record, raw = intake
+    response = client.post(book_url(raw, clinician), form_data(MONDAY_9))
+    assert response.status_code == 200
+    consultation = Consultation.objects.get()
+    assert consultation.status == "requested"
+    assert consultation.client_reference == record.id
+    assert consultation.client_timezone == "America/Los_Angeles"
+    labels = [label for label, _value in consultation.client_summary]
+    assert "Goals" in labels and "Concerns (most important first)" in labels
+    assert all("not at all" not in value for _label, value in consultation.client_summary)
+    body = response.content.decode()
+    assert "/consultations/manage/" in body
+    assert "Your request is in" in body
+
+
+def test_a_double_submit_creates_one_consultation(client, clinician, intake):
+    _intake, raw = intake
+    first = client.post(book_url(raw, clinician), form_data(MONDAY_9))
+    second = client.post(book_url(raw, clinician), form_data(MONDAY_9))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert Consultation.objects.count() == 1
+
+
+def test_a_taken_time_offers_the_next_open_times(client, clinician, intake):
+    _intake, raw = intake
+    ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
+    response = client.get(book_url(raw, clinician, MONDAY_9))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "isn&#x27;t open" in body
+    assert quote((MONDAY_9 + dt.timedelta(minutes=30)).isoformat(), safe="") in body
+    assert quote(MONDAY_9.isoformat(), safe="") not in body
+
+
+def test_a_lost_race_says_the_time_was_just_taken(client, clinician, intake, monkeypatch):
+    _intake, raw = intake
+    from consultations import services
+
+    real = services.clinician_open_slots
+    calls = []
+
+    def stale_then_real(**kw):
+        # The first check ran before another client's booking committed.
+        calls.append(kw)
+        return [MONDAY_9] if len(calls) == 1 else real(**kw)
+
+    ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
+    monkeypatch.setattr(services, "clinician_open_slots", stale_then_real)
+    response = client.post(book_url(raw, clinician), form_data(MONDAY_9))
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "That time was just taken" in body
+    assert quote((MONDAY_9 + dt.timedelta(minutes=30)).isoformat(), safe="") in body
+    assert Consultation.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "start", ["", "yesterday", "2026-03-02T14:00:00", "2026-02-01T14:00:00+00:00"]
+)
+def test_it_never_fails_on_a_bad_or_past_time(client, clinician, intake, start):
+    _intake, raw = intake
+    path = reverse("matching:book", args=[raw, clinician.slug]) + "?" + urlencode({"start": start})
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Open times" in response.content.decode()
+    post = client.post(book_url(raw, clinician), form_data(MONDAY_9, start=start))
+    assert post.status_code in (400, 409)
+    assert not Consultation.objects.exists()
+
+
+def test_it_asks_for_a_phone_number_for_a_phone_consultation(client, clinician, intake):
+    _intake, raw = intake
+    response = client.post(book_url(raw, clinician), form_data(MONDAY_9, format="phone"))
+    assert response.status_code == 400
+    assert "Give a phone number" in response.content.decode()
+    assert not Consultation.objects.exists()
+
+
+def test_it_answers_a_bad_link_or_clinician_with_a_404(client, clinician, intake):
+    _intake, raw = intake
+    assert client.get(book_url("nope", clinician, MONDAY_9)).status_code == 404
+    path = reverse("matching:book", args=[raw, "nobody"])
+    assert client.get(path).status_code == 404

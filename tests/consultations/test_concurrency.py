@@ -1,0 +1,98 @@
+import datetime as dt
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+
+from consultations import services
+from consultations.models import Consultation
+from tests.clinicians.factories import ClinicianFactory
+
+from .conftest import MONDAY_9, NOW
+from .factories import ConsultationFactory
+
+THREADS = 20
+
+
+def run_together(target, count):
+    """Start `count` threads at one barrier; each uses (and closes) its own connection."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as exc:  # collected and asserted by the caller
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_exactly_one_of_20_concurrent_clients_book_a_slot():
+    clinician = ClinicianFactory()
+
+    def attempt(i):
+        return services.consultation_book(
+            clinician_id=clinician.pk,
+            starts_at=MONDAY_9,
+            format="video",
+            first_name=f"Client {i}",
+            email=f"client{i}@example.org",
+            timezone="America/New_York",
+            client_reference=uuid.uuid4(),
+            client_summary=[],
+            now=NOW,
+        )
+
+    results = run_together(attempt, THREADS)
+    booked = [r for r in results if isinstance(r, Consultation)]
+    refused = [r for r in results if isinstance(r, services.SlotUnavailable)]
+    assert len(booked) == 1
+    assert len(refused) == THREADS - 1
+    assert all(MONDAY_9 not in r.next_options for r in refused)
+    assert Consultation.objects.filter(status__in=["requested", "confirmed"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_books_once_for_a_double_submit_racing_itself():
+    clinician = ClinicianFactory()
+    reference = uuid.uuid4()
+
+    def attempt(i):
+        return services.consultation_book(
+            clinician_id=clinician.pk,
+            starts_at=MONDAY_9,
+            format="video",
+            first_name="Ana",
+            email="ana@example.org",
+            timezone="America/New_York",
+            client_reference=reference,
+            client_summary=[],
+            now=NOW,
+        )
+
+    results = run_together(attempt, 8)
+    assert {r.pk for r in results if isinstance(r, Consultation)} == {Consultation.objects.get().pk}
+    assert all(isinstance(r, Consultation) for r in results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_expiry_runs_expire_each_request_once():
+    clinician = ClinicianFactory()
+    for hours in range(5):
+        ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(hours=hours))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    results = run_together(lambda i: services.consultations_expire_stale(now=later), 4)
+    assert sum(results) == 5
+    assert Consultation.objects.filter(status="expired").count() == 5
+    assert all(c.events.count() == 1 for c in Consultation.objects.all())

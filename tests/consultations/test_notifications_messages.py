@@ -1,0 +1,270 @@
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from consultations import notifications as n
+from consultations.models import Consultation, Notification
+from consultations.tokens import FIT_CHECK, MANAGE, consultation_from_token
+from tests.consultations.factories import ConsultationFactory
+
+pytestmark = pytest.mark.django_db
+UTC = dt.UTC
+# Sunday 1 December 2024, 10:00 in New York; the consultation is Tuesday 3 December, 4:00 PM.
+NOW = dt.datetime(2024, 12, 1, 15, 0, tzinfo=UTC)
+START = dt.datetime(2024, 12, 3, 21, 0, tzinfo=UTC)
+PRIVATE = ["panic attacks", "insomnia", "Stop drinking before work", "Aetna", "safety"]
+
+
+@pytest.fixture
+def consultation(monkeypatch):
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    with time_machine.travel(NOW, tick=False):
+        yield ConsultationFactory(
+            status=Consultation.Status.REQUESTED,
+            starts_at=START,
+            ends_at=START + dt.timedelta(minutes=15),
+            format=Consultation.Format.VIDEO,
+            client_first_name="Zoë",
+            client_email="zoe@example.org",
+            client_timezone="America/New_York",
+            client_summary=[
+                ["Concerns", "panic attacks, insomnia"],
+                ["Goals", "Stop drinking before work"],
+                ["Insurance", "Aetna"],
+            ],
+            clinician__first_name="Maya",
+            clinician__last_name="Okafor",
+            clinician__timezone="America/Chicago",
+            clinician__video_link="https://video.example.org/maya",
+        )
+
+
+def send(consultation, event, *, at=NOW, **changes):
+    for key, value in changes.items():
+        setattr(consultation, key, value)
+    consultation.save()
+    with time_machine.travel(at, tick=False):
+        n.consultation_notify(consultation=consultation, event=event)
+        n.notifications_sweep(now=timezone.now())
+    return {m.to[0]: m for m in mail.outbox}
+
+
+def html(message) -> str:
+    (body, mimetype), *_ = message.alternatives
+    assert mimetype == "text/html"
+    return body
+
+
+def calendar(message):
+    parts = [p for p in message.attachments if getattr(p, "get_content_type", None)]
+    assert len(parts) == 1
+    part = parts[0]
+    assert part.get_content_type() == "text/calendar"
+    return part.get_param("method"), part.get_payload(decode=True).decode()
+
+
+def assert_private_details_absent(message):
+    everything = message.message().as_string()
+    for answer in PRIVATE:
+        assert answer not in everything
+        assert answer not in message.body
+        assert answer not in html(message)
+
+
+def assert_client_essentials(message, consultation):
+    for body in (message.body, html(message)):
+        assert "Zoë" in body
+        assert "Tuesday 3 December 2024, 4:00 PM EST" in body
+        assert "Maya Okafor" in body
+        assert "https://video.example.org/maya" in body
+        assert "Alliance Counseling Group" in body
+        assert "(555) 010-2000" in body
+    manage_link = next(word for word in message.body.split() if "/consultations/manage/" in word)
+    token = manage_link.rstrip("/").rsplit("/", 1)[1]
+    assert consultation_from_token(token, MANAGE) == consultation
+    assert manage_link in html(message)
+
+
+def test_it_writes_the_client_and_clinician_when_a_request_comes_in(consultation):
+    sent = send(consultation, "requested")
+
+    client = sent["zoe@example.org"]
+    assert client.subject == "Your consultation request for Tue 3 Dec, 4:00 PM"
+    assert_client_essentials(client, consultation)
+    assert_private_details_absent(client)
+    assert client.attachments == []
+
+    clinician = sent[consultation.clinician.email]
+    assert clinician.subject == "New consultation request for Tue 3 Dec, 3:00 PM"
+    for body in (clinician.body, html(clinician)):
+        assert "Zoë" in body
+        assert "Tuesday 3 December 2024, 3:00 PM CST" in body
+        assert "http://127.0.0.1:8000/consultations/portal/" in body
+        assert "zoe@example.org" not in body
+    assert_private_details_absent(clinician)
+
+
+def test_it_sends_the_confirmation_with_a_calendar_invite(consultation):
+    sent = send(consultation, "confirmed", status=Consultation.Status.CONFIRMED, confirmed_at=NOW)
+
+    client = sent["zoe@example.org"]
+    assert client.subject == "Your consultation on Tue 3 Dec, 4:00 PM is confirmed"
+    assert_client_essentials(client, consultation)
+    assert_private_details_absent(client)
+    method, ics = calendar(client)
+    assert method == "REQUEST"
+    assert "METHOD:REQUEST" in ics
+    assert "DTSTART;TZID=America/New_York:20241203T160000" in ics
+    row = _row(consultation, "client_confirmed")
+    assert client.message()["Message-ID"] == f"<notification.{row}@127.0.0.1>"
+
+    clinician = sent[consultation.clinician.email]
+    assert clinician.subject == "New consultation on Tue 3 Dec, 3:00 PM"
+    assert calendar(clinician)[0] == "REQUEST"
+    assert_private_details_absent(clinician)
+
+
+def test_it_says_the_clinician_will_call_for_a_phone_consultation(consultation):
+    sent = send(
+        consultation,
+        "confirmed",
+        status=Consultation.Status.CONFIRMED,
+        confirmed_at=NOW,
+        format=Consultation.Format.PHONE,
+        client_phone="555 010 7777",
+    )
+
+    client = sent["zoe@example.org"]
+    for body in (client.body, html(client)):
+        assert "Maya Okafor will call you at the number you gave us." in body
+        assert "555 010 7777" not in body
+
+
+def test_it_reminds_the_client_with_how_to_join(consultation):
+    consultation.status = Consultation.Status.CONFIRMED
+    consultation.confirmed_at = NOW
+    send(consultation, "confirmed")
+    mail.outbox.clear()
+
+    with time_machine.travel(START - dt.timedelta(hours=1), tick=False):
+        n.notifications_sweep(now=timezone.now())
+
+    (reminder,) = mail.outbox
+    assert reminder.subject == "Reminder: your consultation on Tue 3 Dec, 4:00 PM"
+    assert "is in 1 hour" in reminder.body
+    assert "is in 1 hour" in html(reminder)
+    assert_client_essentials(reminder, consultation)
+    assert_private_details_absent(reminder)
+
+
+def test_it_asks_for_the_fit_check_after_the_consultation(consultation):
+    consultation.status = Consultation.Status.CONFIRMED
+    consultation.confirmed_at = NOW
+    send(consultation, "confirmed")
+    mail.outbox.clear()
+
+    with time_machine.travel(START + dt.timedelta(minutes=30), tick=False):
+        n.notifications_sweep(now=timezone.now())
+
+    (message,) = mail.outbox
+    assert message.subject == "How did your consultation go?"
+    link = next(word for word in message.body.split() if "/fit-check/" in word)
+    assert consultation_from_token(link.rstrip("/").rsplit("/", 1)[1], FIT_CHECK) == consultation
+    assert link in html(message)
+    assert_private_details_absent(message)
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [("declined", Consultation.Status.DECLINED), ("expired", Consultation.Status.EXPIRED)],
+)
+def test_it_points_the_client_to_their_next_match_when_a_request_goes_nowhere(
+    consultation, event, status
+):
+    sent = send(
+        consultation,
+        event,
+        status=status,
+        sequence=1,
+        decline_message="I'm away that week, sorry.",
+    )
+
+    client = sent["zoe@example.org"]
+    assert client.subject == "About your consultation request for Tue 3 Dec, 4:00 PM"
+    for body in (client.body, html(client)):
+        assert "/intake/next/" in body
+        assert "Maya Okafor" in body
+    note_shown = "away that week" in client.body
+    assert note_shown == (event == "declined")
+    assert_private_details_absent(client)
+    assert consultation.clinician.email not in sent
+
+
+def test_it_cancels_the_invite_on_both_sides(consultation):
+    consultation.status = Consultation.Status.CONFIRMED
+    consultation.confirmed_at = NOW
+    send(consultation, "confirmed")
+    mail.outbox.clear()
+
+    sent = send(consultation, "cancelled", status=Consultation.Status.CANCELLED, sequence=1)
+
+    client = sent["zoe@example.org"]
+    assert client.subject == "Your consultation on Tue 3 Dec, 4:00 PM is cancelled"
+    method, ics = calendar(client)
+    assert method == "CANCEL"
+    assert "SEQUENCE:1" in ics
+    assert calendar(sent[consultation.clinician.email])[0] == "CANCEL"
+    assert_private_details_absent(client)
+
+
+def test_it_sends_the_updated_invite_on_reschedule(consultation):
+    consultation.status = Consultation.Status.CONFIRMED
+    consultation.confirmed_at = NOW
+    send(consultation, "confirmed")
+    mail.outbox.clear()
+    new_start = START + dt.timedelta(days=1, hours=1)
+
+    sent = send(
+        consultation,
+        "rescheduled",
+        sequence=1,
+        starts_at=new_start,
+        ends_at=new_start + dt.timedelta(minutes=15),
+    )
+
+    client = sent["zoe@example.org"]
+    assert client.subject == "Your consultation is now on Wed 4 Dec, 5:00 PM"
+    assert "Wednesday 4 December 2024, 5:00 PM EST" in client.body
+    method, ics = calendar(client)
+    assert method == "REQUEST"
+    assert "SEQUENCE:1" in ics
+    assert "20241204T170000" in ics
+    clinician = sent[consultation.clinician.email]
+    assert clinician.subject == "Consultation moved to Wed 4 Dec, 4:00 PM"
+    assert_private_details_absent(client)
+    assert_private_details_absent(clinician)
+
+
+def test_it_tells_the_intake_address_about_a_safety_flag_without_answers(monkeypatch, settings):
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    reference = uuid.uuid4()
+    n.intake_safety_notify(intake_reference=reference)
+    n.notifications_sweep(now=timezone.now())
+
+    (message,) = mail.outbox
+    assert message.to == [settings.PRACTICE_INTAKE_EMAIL]
+    assert message.subject == "An intake needs a same-day call"
+    admin_link = f"http://127.0.0.1:8000/admin/matching/intake/{reference}/change/"
+    assert admin_link in message.body
+    assert admin_link in html(message)
+    for word in ("not at all", "several days", "nearly every day", "anxiety", "@example.org"):
+        assert word not in message.body
+        assert word not in html(message)
+
+
+def _row(consultation, kind) -> int:
+    return Notification.objects.get(consultation=consultation, kind=kind).pk

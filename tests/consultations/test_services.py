@@ -1,0 +1,272 @@
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from consultations import selectors, services
+from consultations.models import Consultation, ConsultationEvent
+from consultations.services import SlotUnavailable, TransitionNotAllowed
+from consultations.signals import client_data_erased
+from consultations.tokens import MANAGE, consultation_from_token, make_token
+
+from .conftest import MONDAY_9, NOW
+from .factories import ConsultationFactory, booking_settings
+
+pytestmark = pytest.mark.django_db
+MIN = dt.timedelta(minutes=1)
+
+
+def book(clinician, starts_at=MONDAY_9, reference=None, **kw):
+    values = {
+        "clinician_id": clinician.pk,
+        "starts_at": starts_at,
+        "format": "video",
+        "first_name": "Ana",
+        "email": "ana@example.org",
+        "phone": "",
+        "timezone": "America/Los_Angeles",
+        "client_reference": reference or uuid.uuid4(),
+        "client_summary": [["Concerns", "anxiety"]],
+        "now": NOW,
+    }
+    return services.consultation_book(**{**values, **kw})
+
+
+def test_it_books_a_request_that_holds_the_slot(clinician, notified):
+    consultation = book(clinician)
+    assert consultation.status == Consultation.Status.REQUESTED
+    assert consultation.ends_at - consultation.starts_at == 15 * MIN
+    assert consultation.events.get().to_status == "requested"
+    assert notified == [(consultation.pk, "requested")]
+    open_now = selectors.clinician_open_slots(clinician_id=clinician.pk, now=NOW)
+    assert MONDAY_9 not in open_now
+    assert MONDAY_9 + 15 * MIN not in open_now  # inside the 5-minute buffer
+
+
+def test_it_confirms_at_once_when_the_practice_doesnt_require_confirmation(clinician, notified):
+    booking_settings(requires_confirmation=False)
+    consultation = book(clinician)
+    assert consultation.status == Consultation.Status.CONFIRMED
+    assert consultation.confirmed_at == NOW
+    assert notified == [(consultation.pk, "confirmed")]
+
+
+def test_it_returns_the_same_booking_for_a_double_submit(clinician, notified):
+    reference = uuid.uuid4()
+    first = book(clinician, reference=reference)
+    second = book(clinician, reference=reference)
+    assert first.pk == second.pk
+    assert Consultation.objects.count() == 1
+    assert len(notified) == 1
+
+
+def test_it_refuses_a_taken_time_with_the_next_options(clinician):
+    book(clinician)
+    with pytest.raises(SlotUnavailable) as refused:
+        book(clinician)
+    options = refused.value.next_options
+    assert options and MONDAY_9 not in options
+    assert all(o > MONDAY_9 for o in options)
+    assert Consultation.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        NOW - dt.timedelta(hours=1),  # past
+        dt.datetime(2026, 3, 1, 23, tzinfo=dt.UTC),  # inside the 12-hour notice
+        MONDAY_9 + dt.timedelta(days=28),  # beyond the 21-day horizon
+        dt.datetime(2026, 3, 2, 23, tzinfo=dt.UTC),  # 18:00 local, outside hours
+        MONDAY_9 + 7 * MIN,  # not on the slot grid
+    ],
+)
+def test_it_refuses_a_time_that_isnt_open(clinician, starts_at):
+    with pytest.raises(SlotUnavailable) as refused:
+        book(clinician, starts_at=starts_at)
+    assert refused.value.next_options
+    assert not refused.value.just_taken
+    assert not Consultation.objects.exists()
+
+
+def test_it_refuses_a_paused_clinician(clinician):
+    services.clinician_set_accepting(clinician_id=clinician.pk, accepting=False)
+    with pytest.raises(SlotUnavailable):
+        book(clinician)
+
+
+def test_the_database_refuses_overlapping_active_consultations(clinician):
+    ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + 10 * MIN)
+    # Inactive consultations don't hold their time.
+    ConsultationFactory(
+        clinician=clinician, starts_at=MONDAY_9 + 5 * MIN, status=Consultation.Status.CANCELLED
+    )
+
+
+def test_it_confirms_a_request(clinician, clinician_user, notified):
+    consultation = book(clinician)
+    confirmed = services.consultation_confirm(
+        consultation_id=consultation.pk, actor_user_id=clinician_user.pk, now=NOW
+    )
+    assert confirmed.status == "confirmed" and confirmed.confirmed_at == NOW
+    event = confirmed.events.last()
+    assert (event.from_status, event.to_status, event.actor, event.actor_user_id) == (
+        "requested",
+        "confirmed",
+        "clinician",
+        clinician_user.pk,
+    )
+    assert notified[-1] == (consultation.pk, "confirmed")
+
+
+def test_it_refuses_to_confirm_the_second_of_two_overlapping_requests(clinician):
+    # Back to back: allowed by the database, but within the practice's 5-minute buffer.
+    first = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
+    second = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + 15 * MIN)
+    services.consultation_confirm(consultation_id=first.pk, now=NOW)
+    with pytest.raises(SlotUnavailable):
+        services.consultation_confirm(consultation_id=second.pk, now=NOW)
+    second.refresh_from_db()
+    assert second.status == "requested"
+    assert not second.events.exists()
+
+
+def test_it_declines_with_a_message_and_releases_the_time(clinician, notified):
+    consultation = book(clinician)
+    declined = services.consultation_decline(
+        consultation_id=consultation.pk, message=" Please try Omar. "
+    )
+    assert declined.status == "declined"
+    assert declined.decline_message == "Please try Omar."
+    assert declined.sequence == 1
+    assert notified[-1] == (consultation.pk, "declined")
+    assert MONDAY_9 in selectors.clinician_open_slots(clinician_id=clinician.pk, now=NOW)
+
+
+def test_it_cancels_once(clinician):
+    consultation = book(clinician)
+    services.consultation_cancel(consultation_id=consultation.pk)
+    with pytest.raises(TransitionNotAllowed):
+        services.consultation_cancel(consultation_id=consultation.pk)
+    assert consultation.events.filter(to_status="cancelled").count() == 1
+
+
+def test_it_reschedules_holding_the_new_time_and_keeping_links(clinician, notified):
+    consultation = book(clinician)
+    token = make_token(consultation, MANAGE)
+    new_start = MONDAY_9 + 15 * MIN  # next to the old time: its own buffer doesn't block it
+    moved = services.consultation_reschedule(
+        consultation_id=consultation.pk, new_start=new_start, now=NOW
+    )
+    assert (moved.starts_at, moved.ends_at) == (new_start, new_start + 15 * MIN)
+    assert moved.sequence == 1 and moved.status == "requested"
+    assert consultation_from_token(token, MANAGE).pk == consultation.pk
+    assert notified[-1] == (consultation.pk, "rescheduled")
+    assert new_start not in selectors.clinician_open_slots(clinician_id=clinician.pk, now=NOW)
+    again = services.consultation_reschedule(
+        consultation_id=consultation.pk, new_start=MONDAY_9 + dt.timedelta(hours=2), now=NOW
+    )
+    assert again.sequence == 2
+    assert MONDAY_9 in selectors.clinician_open_slots(clinician_id=clinician.pk, now=NOW)
+
+
+def test_it_keeps_the_old_time_when_the_new_one_is_taken(clinician):
+    consultation = book(clinician)
+    book(clinician, starts_at=MONDAY_9 + dt.timedelta(hours=2))
+    with pytest.raises(SlotUnavailable):
+        services.consultation_reschedule(
+            consultation_id=consultation.pk,
+            new_start=MONDAY_9 + dt.timedelta(hours=2),
+            now=NOW,
+        )
+    consultation.refresh_from_db()
+    assert consultation.starts_at == MONDAY_9 and consultation.sequence == 0
+
+
+def test_it_reschedules_atomically_when_a_race_is_lost_at_the_database(clinician, monkeypatch):
+    consultation = book(clinician)
+    target = MONDAY_9 + dt.timedelta(hours=3)
+    # Someone else holds the target; pretend the slot check ran just before they booked.
+    ConsultationFactory(clinician=clinician, starts_at=target)
+    real, calls = services.clinician_open_slots, []
+
+    def stale_then_real(**kw):
+        calls.append(kw)
+        return [target] if len(calls) == 1 else real(**kw)
+
+    monkeypatch.setattr(services, "clinician_open_slots", stale_then_real)
+    with pytest.raises(SlotUnavailable) as refused:
+        services.consultation_reschedule(consultation_id=consultation.pk, new_start=target, now=NOW)
+    assert refused.value.just_taken
+    assert target not in refused.value.next_options
+    consultation.refresh_from_db()
+    assert consultation.starts_at == MONDAY_9 and consultation.status == "requested"
+    assert not consultation.events.filter(note__startswith="moved").exists()
+
+
+def test_it_marks_completed_and_no_show_only_after_the_start(clinician):
+    done = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9, status="confirmed")
+    with pytest.raises(TransitionNotAllowed):
+        services.consultation_complete(consultation_id=done.pk, now=NOW)
+    after = MONDAY_9 + 20 * MIN
+    assert services.consultation_complete(consultation_id=done.pk, now=after).status == "completed"
+    missed = ConsultationFactory(
+        clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(hours=1), status="confirmed"
+    )
+    later = MONDAY_9 + dt.timedelta(hours=2)
+    assert services.consultation_mark_no_show(consultation_id=missed.pk, now=later).status == (
+        "no_show"
+    )
+
+
+def test_it_expires_stale_requests_once(clinician, frozen, notified):
+    stale = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(days=2))
+    frozen.shift(dt.timedelta(hours=20))
+    fresh = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(days=3))
+    confirmed = ConsultationFactory(
+        clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(days=4), status="confirmed"
+    )
+    later = NOW + dt.timedelta(hours=25)
+    assert services.consultations_expire_stale(now=later) == 1
+    assert services.consultations_expire_stale(now=later) == 0
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert (stale.status, fresh.status, confirmed.status) == ("expired", "requested", "confirmed")
+    assert stale.events.get().actor == "system"
+    assert notified == [(stale.pk, "expired")]
+
+
+def test_it_expires_a_request_whose_time_has_come(clinician, frozen):
+    request = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
+    assert services.consultations_expire_stale(now=MONDAY_9 + MIN) == 1
+    request.refresh_from_db()
+    assert request.status == "expired"
+
+
+def test_it_erases_a_clients_data_and_tells_other_apps(clinician, notified):
+    reference = uuid.uuid4()
+    upcoming = book(clinician, reference=reference, phone="555 010 3000")
+    other = book(clinician, starts_at=MONDAY_9 + dt.timedelta(hours=2))
+    token = make_token(upcoming, MANAGE)
+    received = []
+
+    def receiver(sender, client_reference, consultation_ids, **kwargs):
+        received.append((client_reference, consultation_ids))
+
+    client_data_erased.connect(receiver)
+    try:
+        assert services.consultation_erase_client(client_reference=reference) == 1
+    finally:
+        client_data_erased.disconnect(receiver)
+    upcoming.refresh_from_db()
+    assert upcoming.status == "cancelled"
+    assert (upcoming.client_email, upcoming.client_phone, upcoming.client_summary) == ("", "", [])
+    assert upcoming.client_first_name != "Ana"
+    assert consultation_from_token(token, MANAGE) is None
+    assert received == [(reference, [upcoming.pk])]
+    other.refresh_from_db()
+    assert other.client_email == "ana@example.org"
+    assert ConsultationEvent.objects.filter(consultation=upcoming, to_status="cancelled").exists()
