@@ -27,7 +27,7 @@ venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev
 
 run: venv
-	mkdir -p $(VAR_DIR)/mail $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed
+	mkdir -p $(VAR_DIR)/mail $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/broker/control
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py demo_logins

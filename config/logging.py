@@ -29,19 +29,25 @@ class JsonFormatter(logging.Formatter):
 
 
 class DropRequestData(logging.Filter):
-    """Django attaches the request to some records; keep only its method and path."""
+    """Django attaches the request to some records, and its messages name the path ("Not Found:
+    /intake/r/<token>/"). Client links carry secrets in the path, so such records keep only the
+    status, the method and the route's name."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
-        if request is not None and hasattr(request, "path"):
-            record.msg = f"{record.getMessage()} [{request.method} {_path_without_token(request)}]"
+        if request is not None and hasattr(request, "method"):
+            status = getattr(record, "status_code", "")
+            record.msg = f"{status} {request.method} {_route_name(request)}".strip()
             record.args = ()
             record.request = None
+        elif record.name == "django.server":
+            # runserver's access lines are "GET /path HTTP/1.1" status size.
+            record.msg = "request served"
+            record.args = ()
         return True
 
 
-def _path_without_token(request) -> str:
-    # Client links carry secrets in the path; log the route's name instead of the path itself.
+def _route_name(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is not None and match.view_name:
         return match.view_name

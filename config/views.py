@@ -51,6 +51,10 @@ def healthz(request):
     )
 
 
+def rate_limited(request, exception=None):
+    return render(request, "429.html", status=429)
+
+
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

@@ -39,3 +39,19 @@ def grant(user, *codenames: str):
     for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(attr, None)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _seed_data_after_flush(request):
+    """Transactional tests empty every table afterwards, including what data migrations put
+    there (vocabularies, staff groups). Put it back for the test that follows."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("clinicians.migrations.0002_seed_vocabularies").seed(apps, None)
+    importlib.import_module("matching.migrations.0002_staff_groups").create_groups(apps, None)

@@ -11,7 +11,11 @@ def _perms(group_name: str) -> set[str]:
 
 def test_it_lets_practice_staff_manage_clinicians_and_vocabularies():
     perms = _perms("Practice staff")
-    assert {"clinicians.change_clinician", "clinicians.add_license", "clinicians.add_concern"} <= perms
+    assert {
+        "clinicians.change_clinician",
+        "clinicians.add_license",
+        "clinicians.add_concern",
+    } <= perms
     assert "consultations.change_bookingsettings" in perms
     assert "matching.change_matchingsettings" in perms
 

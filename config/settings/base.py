@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import xstatic.pkg.bootstrap
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_database, env_int, env_list, env_str, env_timezone
@@ -26,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "django_ratelimit",
     "clinicians",
     "consultations",
     "matching",
@@ -33,6 +36,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -41,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,6 +79,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "consultations:portal"
@@ -110,6 +120,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 ADMIN_URL = env_str("ADMIN_URL", "admin/")
 
+# Content Security Policy: nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap draws form controls' arrows and ticks with data: SVGs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Logins: a username is locked for an hour after 5 failures from the same address.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False
+
+# Rate limits on what anyone can post (intake, booking, client links); see config/ratelimits.py.
+RATELIMIT_VIEW = "config.views.rate_limited"
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+
 # The practice, shown in every page's footer and in every email.
 PRACTICE_NAME = env_str("PRACTICE_NAME", "Alliance Counseling Group")
 PRACTICE_PHONE = env_str("PRACTICE_PHONE", "(555) 010-2000")
@@ -133,8 +172,22 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{PRACTICE_NAME} <hello@alliance.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+if REDIS_URL := env_str("REDIS_URL", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": "alliance",
+        }
+    }
+    # Django's own Redis cache increments atomically; the check only knows django-redis.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+else:
+    # One process in development: a local cache is enough for rate limits there.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files under var/.
-REDIS_URL = env_str("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -145,6 +198,7 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -157,7 +211,37 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Due notifications are state in the database; this sweep sends them (and any a lost task left).
+    "notifications-sweep": {
+        "task": "consultations.tasks.sweep_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Requests nobody confirmed in time release their slot (consultations/booking_tasks.py).
+    "consultations-expire-requests": {
+        "task": "consultations.expire_requests",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Unbooked intakes older than INTAKE_RETENTION_DAYS are deleted (matching/tasks.py).
+    "matching-purge-intakes": {
+        "task": "matching.tasks.purge_intakes",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60},
+    },
+}
+
+# Notifications: reminders before a consultation (minutes), the fit check after it, and how
+# failures and outages are handled (see consultations/notifications.py).
+CONSULTATION_REMINDERS_MINUTES = [
+    int(m) for m in env_list("CONSULTATION_REMINDERS_MINUTES", ["1440", "60"])
+]
+FIT_CHECK_DELAY_MINUTES = env_int("FIT_CHECK_DELAY_MINUTES", 15, minimum=0)
+NOTIFICATION_GRACE_MINUTES = env_int("NOTIFICATION_GRACE_MINUTES", 360, minimum=0)
+NOTIFICATION_CLAIM_LEASE_SECONDS = env_int("NOTIFICATION_CLAIM_LEASE_SECONDS", 600, minimum=1)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60, minimum=1)
 
 LOGGING = {
     "version": 1,

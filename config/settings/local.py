@@ -5,7 +5,8 @@ from .base import VAR_DIR
 from .env import env_bool, env_str
 
 DEBUG = env_bool("DEBUG", True)
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# One readable .eml file per message (consultations/mail.py).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "consultations.mail.EmlFileBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

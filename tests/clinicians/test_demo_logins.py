@@ -4,12 +4,18 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from clinicians.demo import DEMO_CLINICIAN_EMAILS
 from clinicians.models import Clinician
 from tests.clinicians.factories import ClinicianFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _authenticate(**credentials):
+    # The login page passes its request; django-axes needs it to count failures.
+    return authenticate(RequestFactory().post("/login/"), **credentials)
 
 
 @pytest.fixture
@@ -26,7 +32,7 @@ def _run() -> str:
 def test_it_creates_a_staff_login_in_the_practice_staff_group(demo_clinicians):
     out = _run()
 
-    staff = authenticate(username="staff", password="alliance-staff-demo")
+    staff = _authenticate(username="staff", password="alliance-staff-demo")
     assert staff is not None
     assert (staff.is_staff, staff.is_superuser) == (True, False)
     assert staff.groups.filter(name="Practice staff").exists()
@@ -40,7 +46,7 @@ def test_it_links_two_clinicians_to_their_logins(demo_clinicians):
     for clinician in demo_clinicians:
         clinician.refresh_from_db()
         username = clinician.email.split("@")[0]
-        user = authenticate(username=username, password="alliance-clinician-demo")
+        user = _authenticate(username=username, password="alliance-clinician-demo")
         assert user == clinician.user
         assert not user.is_staff
         assert username in out
@@ -55,7 +61,7 @@ def test_it_is_idempotent_and_resets_the_passwords(demo_clinicians, django_user_
     _run()
 
     assert django_user_model.objects.count() == 3
-    assert authenticate(username="staff", password="alliance-staff-demo") == staff
+    assert _authenticate(username="staff", password="alliance-staff-demo") == staff
     assert Clinician.objects.filter(user__isnull=False).count() == 2
 
 
@@ -64,7 +70,7 @@ def test_it_grants_clinician_permissions_when_the_group_is_missing(demo_clinicia
 
     _run()
 
-    staff = authenticate(username="staff", password="alliance-staff-demo")
+    staff = _authenticate(username="staff", password="alliance-staff-demo")
     assert staff.has_perm("clinicians.change_clinician")
 
 
