@@ -48,7 +48,7 @@ def test_it_shows_a_photo_or_the_initials(client):
 
     assert 'alt="Photo of Ana Ruiz"' in html
     assert "clinicians/ana.jpg" in html
-    assert '<span class="text-bg-secondary rounded-circle' in html and ">BO</span>" in html
+    assert '<svg class="avatar' in html and ">BO</text>" in html
 
 
 def test_it_filters_by_concern_language_and_format(client):

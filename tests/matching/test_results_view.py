@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -55,7 +56,9 @@ def test_it_shows_ranked_matches_with_reasons_and_times(client, maya):
     assert page.index("Maya Chen") < page.index("Joe Park")
     assert "(she/her)" in page
     assert "Focuses on trauma and PTSD" in page
-    assert 'role="progressbar"' in page and 'aria-label="Goals"' in page
+    # Each component is a drawn bar (hidden from screen readers) beside its value in words.
+    assert 'class="score-bar-fill"' in page and 'aria-hidden="true"' in page
+    assert re.search(r"Goals.*?\d+ of 100", page, re.S)
     assert "takes Aetna" in page
     book = reverse("matching:book", args=[token, maya.slug]) + "?start="
     assert page.count(book) >= 3
