@@ -1,9 +1,11 @@
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -40,13 +42,39 @@ def _broker_ok() -> bool:
         return False
 
 
+# The beat sweeps notifications every minute; five missed sweeps mean it has stopped.
+BEAT_STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def _beat_state() -> tuple[str, str | None]:
+    """ "ok", "stale", or "not yet run" (a fresh install before the first sweep), with the time
+    of the last sweep."""
+    from consultations.selectors import heartbeat_at
+    from consultations.tasks import SWEEP_HEARTBEAT
+
+    try:
+        last = heartbeat_at(name=SWEEP_HEARTBEAT)
+    except Exception:
+        logger.exception("Health check: could not read the beat's heartbeat")
+        return "unknown", None
+    if last is None:
+        return "not yet run", None
+    state = "ok" if timezone.now() - last < BEAT_STALE_AFTER else "stale"
+    return state, last.isoformat()
+
+
 @require_GET
 @never_cache
 def healthz(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
-    healthy = all(checks.values())
+    beat, last_sweep = _beat_state() if checks["database"] else ("unknown", None)
+    healthy = all(checks.values()) and beat != "stale"
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {
+            "status": "ok" if healthy else "unavailable",
+            "checks": checks,
+            "beat": {"state": beat, "last_sweep": last_sweep},
+        },
         status=200 if healthy else 503,
     )
 

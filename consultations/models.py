@@ -258,3 +258,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} · {self.get_status_display()}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last finished, so health checks can tell the beat is alive."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

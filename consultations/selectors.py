@@ -11,7 +11,7 @@ from django.utils import timezone as djtz
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
 
 from . import slots
-from .models import BookingSettings, Consultation
+from .models import BookingSettings, Consultation, Heartbeat
 
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
 
@@ -240,3 +240,8 @@ def dashboard_figures(
         "week_start": week_start,
         "funnel": funnel,
     }
+
+
+def heartbeat_at(*, name: str):
+    """When the periodic job `name` last finished, or None if it never has."""
+    return Heartbeat.objects.filter(name=name).values_list("at", flat=True).first()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from clinicians.models import Clinician
 
 from . import notifications
-from .models import BookingSettings, Consultation, ConsultationEvent
+from .models import BookingSettings, Consultation, ConsultationEvent, Heartbeat, Notification
 from .selectors import clinician_open_slots, slots_after
 from .signals import client_data_erased
 
@@ -471,6 +471,10 @@ def _erase(which: Q, client_reference) -> int:
             decline_message="",
             token_version=F("token_version") + 1,
         )
+        # Nothing more goes to a client who asked to be forgotten; the clinician is still told.
+        Notification.objects.filter(
+            consultation_id__in=ids, status=Notification.Status.PENDING
+        ).exclude(kind__startswith="clinician_").update(status=Notification.Status.CANCELLED)
         if client_reference is not None:
             client_data_erased.send(
                 sender=Consultation, client_reference=client_reference, consultation_ids=ids
@@ -483,3 +487,7 @@ def clinician_set_accepting(*, clinician_id: int, accepting: bool) -> None:
     Clinician.objects.filter(pk=clinician_id).update(
         accepting_new_clients=accepting, updated_at=djtz.now()
     )
+
+
+def heartbeat_record(*, name: str, now: dt.datetime) -> None:
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": now})

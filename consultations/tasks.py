@@ -1,9 +1,12 @@
 from celery import shared_task
 from django.utils import timezone
 
-# Celery discovers `tasks` modules only; this registers the booking engineer's periodic task.
+# Celery discovers `tasks` modules only; importing this registers the request-expiry task too.
 from .booking_tasks import expire_requests  # noqa: F401
 from .notifications import notification_send, notifications_sweep
+from .services import heartbeat_record
+
+SWEEP_HEARTBEAT = "notifications-sweep"
 
 
 @shared_task(name="consultations.tasks.send_notification", acks_late=True, ignore_result=True)
@@ -15,4 +18,7 @@ def send_notification(notification_id: int) -> bool:
 @shared_task(name="consultations.tasks.sweep_notifications", acks_late=True, ignore_result=True)
 def sweep_notifications() -> int:
     """Every minute (beat): send whatever is due, including anything a lost task left behind."""
-    return notifications_sweep(now=timezone.now())
+    sent = notifications_sweep(now=timezone.now())
+    # /healthz reads this to tell whether the beat is alive.
+    heartbeat_record(name=SWEEP_HEARTBEAT, now=timezone.now())
+    return sent

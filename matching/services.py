@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from consultations import notifications
 from consultations.models import Consultation
+from consultations.services import consultation_erase_client
 
 from .models import Intake
 from .tokens import new_token, token_expiry, token_hash
@@ -75,7 +76,11 @@ def intake_update(*, intake: Intake, answers: dict) -> Intake:
 
 
 def intake_delete(*, intake: Intake) -> None:
-    Intake.objects.filter(pk=intake.pk).delete()
+    """The client's "delete my data": their answers, and their name, contact details and intake
+    summary on any consultation they booked (which cancels it and its pending emails)."""
+    with transaction.atomic():
+        consultation_erase_client(client_reference=intake.pk)
+        Intake.objects.filter(pk=intake.pk).delete()
 
 
 def intake_purge(*, now: dt.datetime) -> int:

@@ -78,6 +78,30 @@ def test_it_deletes_an_intake():
     assert not Intake.objects.exists()
 
 
+def test_it_erases_the_clients_booking_when_they_delete_their_intake():
+    from consultations.models import Consultation, Notification
+    from tests.consultations.factories import ConsultationFactory
+
+    intake, _raw = intake_submit(answers=EXPECTED_ANSWERS, now=NOW)
+    booked = ConsultationFactory(client_reference=intake.pk, client_phone="555 010 3000")
+    reminder = Notification.objects.create(
+        consultation=booked, kind="reminder_60", due_at=booked.starts_at
+    )
+    someone_else = ConsultationFactory()
+
+    intake_delete(intake=intake)
+
+    assert not Intake.objects.exists()
+    booked.refresh_from_db()
+    assert booked.status == Consultation.Status.CANCELLED
+    assert (booked.client_email, booked.client_phone, booked.client_summary) == ("", "", [])
+    assert booked.client_first_name != "Ana"
+    reminder.refresh_from_db()
+    assert reminder.status == Notification.Status.CANCELLED
+    someone_else.refresh_from_db()
+    assert someone_else.client_email and someone_else.status == Consultation.Status.REQUESTED
+
+
 def test_it_purges_only_old_unbooked_intakes(settings):
     settings.INTAKE_RETENTION_DAYS = 30
     old, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW - dt.timedelta(days=31))
