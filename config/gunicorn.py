@@ -14,4 +14,6 @@ max_requests_jitter = 200
 # Access logs would carry client link tokens in paths; the app logs what it needs itself.
 accesslog = None
 errorlog = "-"
+# The control socket defaults to one path per user, which two servers on a host would share.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

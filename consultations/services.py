@@ -115,7 +115,9 @@ def consultation_book(
         existing = already_booked()
         if existing is not None:
             return existing
-        raise SlotUnavailable(_next_options(clinician_id, starts_at, now))
+        # Another client's booking holds it now: they won the race for a time this one saw open.
+        taken = _overlapping_active(clinician_id, starts_at, ends_at).exists()
+        raise SlotUnavailable(_next_options(clinician_id, starts_at, now), just_taken=taken)
 
     status = Status.REQUESTED if booking.requires_confirmation else Status.CONFIRMED
     try:

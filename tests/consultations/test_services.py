@@ -89,6 +89,16 @@ def test_it_refuses_a_time_that_isnt_open(clinician, starts_at):
     assert not Consultation.objects.exists()
 
 
+def test_it_says_just_taken_when_another_booking_holds_the_time(clinician):
+    # The other client committed before this one's slot check (the usual way a race is lost).
+    book(clinician)
+    with pytest.raises(SlotUnavailable) as refused:
+        book(clinician)
+    assert refused.value.just_taken
+    assert MONDAY_9 not in refused.value.next_options
+    assert Consultation.objects.count() == 1
+
+
 def test_it_refuses_a_paused_clinician(clinician):
     services.clinician_set_accepting(clinician_id=clinician.pk, accepting=False)
     with pytest.raises(SlotUnavailable):

@@ -1,0 +1,669 @@
+"""Load benchmark: gunicorn (production settings) against PostgreSQL, driven over HTTP.
+
+    .venv/bin/python bench/load.py [--seconds 20] [--clients 16] [--clinicians 400]
+                                   [--intakes 200] [--race 100] [--workers 4]
+
+Creates a throwaway database (alliance_load_<random> on LOAD_PG, default
+postgres://postgres@127.0.0.1:5432), migrates it, imports a roster (the demo practice plus
+generated clinicians, through the roster import service), submits intakes through
+`matching.services.intake_submit` for valid results links, collects static files into a temporary
+STATIC_ROOT and starts `gunicorn config.wsgi -c config/gunicorn.py` on a free port of 127.0.0.1.
+Then, for a fixed time each, with N concurrent clients (threads, one keep-alive connection each):
+
+  1. baseline: a clinician's public profile page (one clinician from the database, a template);
+  2. the results page of many different intakes;
+  3. booking: GET the booking form, POST it for a distinct open slot, so each POST is a booking;
+  4. the baseline again, to show how noisy the machine is;
+
+and prints requests per second, p50/p95/p99 latency and errors (not 2xx/3xx; 5xx separately),
+each against the first baseline. Last, a race: R clients POST the same slot of one clinician at
+once; exactly one may book, the others must be refused (409), none may get a 5xx, and the database
+must hold one active consultation for that slot and no overlapping active consultations at all.
+
+Rate limits are off (RATELIMIT_ENABLE=false): all the load comes from one address. Requests are
+plain HTTP on loopback marked `X-Forwarded-Proto: https`, which gunicorn trusts from 127.0.0.1, so
+the production HTTPS settings (secure cookies, CSRF origin checks) apply unchanged. Celery tasks
+queue in Redis db LOAD_REDIS (default redis://127.0.0.1:6379/10; emptied at start and end) and no
+worker sends them; emails would go to the in-memory backend. The gunicorn server, the database and
+the temporary files are removed at the end, even on error or timeout (--max-seconds). Exits 1 if
+any check fails."""
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SERVER = os.environ.get("LOAD_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+REDIS = os.environ.get("LOAD_REDIS", "redis://127.0.0.1:6379/10")
+HOST = "127.0.0.1"
+CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def admin_connection():
+    import psycopg2
+
+    conn = psycopg2.connect(f"{SERVER}/postgres")
+    conn.autocommit = True
+    return conn
+
+
+# --- Seeding (in this process, through the app's own services) ----------------------------
+
+
+def roster(n: int, today: dt.date) -> list[dict]:
+    """The demo practice, then copies drawn with other seeds and other names, up to n rows."""
+    from clinicians import demo
+
+    rows = demo.demo_roster(today=today)
+    people = demo.PEOPLE
+    copy = 1
+    original_seed = demo.SEED
+    try:
+        while len(rows) < n:
+            demo.SEED = original_seed + copy
+            for i, row in enumerate(demo.demo_roster(today=today)):
+                last = people[(i + 7 * copy) % len(people)][1]
+                local = row["email"].split("@")[0]
+                row.update(
+                    last_name=last,
+                    email=f"{local}.{copy}@{demo.DOMAIN}",
+                    accepting_new_clients=True,
+                )
+                rows.append(row)
+            copy += 1
+    finally:
+        demo.SEED = original_seed
+    return rows[:n]
+
+
+def intake_answers(i: int, rng: random.Random) -> dict:
+    """Answers in the INTERCHANGE intake format, varied like real clients' (cf.
+    tests/matching/intake_steps.py)."""
+    from clinicians import demo
+
+    profile = rng.choice(demo.PROFILES)
+    concerns = rng.sample(profile["concerns"], rng.randint(1, 3))
+    language = rng.choice(["Spanish", "Mandarin", "Korean", "Hindi", "French"])
+    return {
+        "for_whom": "myself",
+        "age_band": "adults",
+        "concerns": concerns,
+        "goals": "Feel steadier at work and sleep through the night.",
+        "goal_tags": rng.sample(["sleep better", "feel calmer", "lift my mood"], 1),
+        "style": {d: rng.randint(1, 5) for d in ("lead", "focus", "time", "challenge")},
+        "approaches_wanted": rng.sample(profile["approaches"], rng.randint(0, 1)),
+        "approaches_avoided": [],
+        "preferences": {
+            "gender": {
+                "value": rng.choice(["woman", "man"]),
+                "importance": rng.choice(["none", "nice", "nice"]),
+            },
+            # One client in ten must have a language: few clinicians pass, as in life.
+            "language": {"value": language, "importance": "must" if i % 10 == 0 else "nice"},
+            "community": {"importance": "none"},
+            "lgbtq_affirming": {"importance": rng.choice(["none", "nice"])},
+            "faith_informed": {"importance": "none"},
+        },
+        "state": rng.choice(demo.STATE_WEIGHTS),
+        "format": rng.choice(["video", "video", "either", "phone"]),
+        "offices": [],
+        "times": rng.sample(["weekday mornings", "weekday evenings", "weekends"], 2),
+        "payment": rng.choice([{"insurance": "Aetna"}, {"self_pay_budget": 150}, {}]),
+        "safety": "not at all",
+        "first_name": f"Client{i}",
+        "email": f"client{i}@load.example.org",
+        "phone": "555-010-9999",
+        "timezone": "America/New_York",
+        "past_therapy": "",
+        "consent": True,
+    }
+
+
+def seed(*, clinicians: int, intakes: int) -> list[str]:
+    from django.utils import timezone
+
+    from clinicians.services import clinician_roster_import
+    from matching.intake_schema import parse_intake
+    from matching.selectors import matching_vocabularies
+    from matching.services import intake_submit
+
+    result = clinician_roster_import(rows=roster(clinicians, timezone.localdate()))
+    if result.errors:
+        raise SystemExit("roster import failed: " + "; ".join(result.errors[:5]))
+    vocabularies = matching_vocabularies()
+    rng = random.Random(7)
+    tokens = []
+    now = timezone.now()
+    for i in range(intakes):
+        answers = intake_answers(i, rng)
+        parse_intake(answers, vocabularies=vocabularies)  # raises if the answers are malformed
+        _intake, raw = intake_submit(answers=answers, now=now)
+        tokens.append(raw)
+    return tokens
+
+
+def slot_plan() -> tuple[list[tuple[str, dt.datetime]], tuple[str, dt.datetime]]:
+    """Distinct open slots that can all be booked (a slot plus buffer apart, within the daily
+    cap), interleaved across clinicians; and one more slot, of a clinician kept apart, for the
+    race."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from clinicians.models import Clinician
+    from consultations.selectors import clinicians_open_slots, slot_rules
+
+    rules = slot_rules()
+    gap = dt.timedelta(minutes=rules.slot_minutes + rules.buffer_minutes)
+    now = timezone.now()
+    # An hour of margin so no planned slot falls inside the notice period during the run.
+    earliest = now + dt.timedelta(hours=rules.minimum_notice_hours + 1)
+    clinicians = list(Clinician.objects.values_list("pk", "slug", "timezone").order_by("pk"))
+    open_slots = clinicians_open_slots(clinician_ids=[c[0] for c in clinicians], now=now)
+    per_clinician = []
+    for pk, slug, zone in clinicians:
+        chosen, per_day, last = [], defaultdict(int), None
+        for start in open_slots[pk]:
+            day = start.astimezone(ZoneInfo(zone)).date()
+            if start < earliest or (last is not None and start - last < gap):
+                continue
+            if rules.daily_cap and per_day[day] >= rules.daily_cap:
+                continue
+            chosen.append((slug, start))
+            per_day[day] += 1
+            last = start
+        if chosen:
+            per_clinician.append(chosen)
+    race_slot = per_clinician.pop(0)[0]
+    plan = []
+    for i in range(max(map(len, per_clinician))):
+        plan.extend(slots[i] for slots in per_clinician if i < len(slots))
+    return plan, race_slot
+
+
+def verify(race_slug: str, race_start: dt.datetime) -> tuple[int, int, int]:
+    """Active consultations for the race slot, overlapping active pairs, all active."""
+    from django.db import connection
+
+    from consultations.models import Consultation
+
+    active = list(Consultation.ACTIVE_STATUSES)
+    race = Consultation.objects.filter(
+        clinician__slug=race_slug, starts_at=race_start, status__in=active
+    ).count()
+    table = Consultation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT count(*) FROM {table} a JOIN {table} b
+                ON a.clinician_id = b.clinician_id AND a.id < b.id
+               AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)
+             WHERE a.status = ANY(%s) AND b.status = ANY(%s)""",
+            [active, active],
+        )
+        overlaps = cursor.fetchone()[0]
+    return race, overlaps, Consultation.objects.filter(status__in=active).count()
+
+
+# --- HTTP clients --------------------------------------------------------------------------
+
+
+class Client:
+    """One browser-like client: a keep-alive connection and its cookies."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.origin = f"https://{HOST}:{port}"
+        self.cookies: dict[str, str] = {}
+        self.conn = None
+
+    def request(self, method, path, form=None, referer=None):
+        headers = {
+            "Host": f"{HOST}:{self.port}",
+            "X-Forwarded-Proto": "https",
+            "User-Agent": "alliance-bench-load",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = self.origin
+            headers["Referer"] = self.origin + (referer or path)
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException):
+                # A keep-alive connection the server closed while idle: reconnect once.
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    return 0, b"", time.perf_counter() - started
+                continue
+            elapsed = time.perf_counter() - started
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key.strip()] = rest.split(";", 1)[0]
+            if response.getheader("Connection", "").lower() == "close":
+                self.conn.close()
+                self.conn = None
+            return response.status, data, elapsed
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.samples: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.notes: list[str] = []
+
+    def add(self, label, status, elapsed, note=None):
+        with self.lock:
+            self.samples[label].append((status, elapsed))
+            if note and len(self.notes) < 10:
+                self.notes.append(note)
+
+
+def run_phase(port, clients, seconds, step) -> tuple[Recorder, float]:
+    """`clients` threads call step(client, recorder, n) until the time is up (or it returns
+    False); returns the samples and the wall time actually spent."""
+    recorder = Recorder()
+    deadline = time.monotonic() + seconds
+
+    def loop(index):
+        client = Client(port)
+        n = index
+        try:
+            while time.monotonic() < deadline:
+                if step(client, recorder, n) is False:
+                    break
+                n += clients
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 120)
+    return recorder, time.monotonic() - started
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    k = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]
+
+
+def summarise(label, samples, wall):
+    times = sorted(e for _s, e in samples)
+    return {
+        "label": label,
+        "n": len(samples),
+        "rps": len(samples) / wall if wall else 0.0,
+        "p50": percentile(times, 50) * 1000,
+        "p95": percentile(times, 95) * 1000,
+        "p99": percentile(times, 99) * 1000,
+        "errors": sum(1 for s, _e in samples if not 200 <= s < 400),
+        "5xx": sum(1 for s, _e in samples if s >= 500 or s == 0),
+    }
+
+
+def print_table(rows, base):
+    print(
+        f"{'path':<36}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'5xx':>6}   vs baseline (req/s, p50)"
+    )
+    for r in rows:
+        ratio = (
+            f"{r['rps'] / base['rps']:.2f}x, {r['p50'] / base['p50']:.1f}x"
+            if base["rps"] and base["p50"]
+            else "-"
+        )
+        print(
+            f"{r['label']:<36}{r['n']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+            f"{r['p99']:>9.1f}{r['errors']:>8}{r['5xx']:>6}   {ratio}"
+        )
+
+
+# --- The run -------------------------------------------------------------------------------
+
+
+def wait_ready(port, proc, slug, seconds=90):
+    deadline = time.monotonic() + seconds
+    client = Client(port)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode} before it served a page")
+        status, _body, _e = client.request("GET", f"/clinicians/{slug}/")
+        if status == 200:
+            client.close()
+            return
+        if status >= 400:
+            raise SystemExit(f"gunicorn answers {status} to the baseline page")
+        time.sleep(0.5)
+    raise SystemExit("gunicorn did not answer within 90 s")
+
+
+def book_path(token, slug, start):
+    return f"/intake/r/{token}/book/{slug}/"
+
+
+def booking_form(client, token, slug, start):
+    path = book_path(token, slug, start)
+    status, body, elapsed = client.request("GET", f"{path}?start={quote(start.isoformat())}")
+    match = CSRF_INPUT.search(body) if status == 200 else None
+    return path, status, elapsed, (match.group(1).decode() if match else None)
+
+
+def booking_post(client, path, csrf, start, i):
+    return client.request(
+        "POST",
+        path,
+        form={
+            "csrfmiddlewaretoken": csrf,
+            "first_name": f"Client{i}",
+            "email": f"client{i}@load.example.org",
+            "phone": "555-010-9999",
+            "format": "video",
+            "start": start.isoformat(),
+        },
+        referer=path,
+    )
+
+
+def main() -> int:  # noqa: C901, PLR0915
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="per measured path")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--clinicians", type=int, default=400)
+    parser.add_argument("--intakes", type=int, default=200)
+    parser.add_argument("--race", type=int, default=100, help="clients racing for one slot")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--log", help="keep gunicorn's log in this file")
+    parser.add_argument("--max-seconds", type=int, default=900, help="stop everything after")
+    args = parser.parse_args()
+    args.intakes = max(args.intakes, args.race)
+
+    db_name = f"alliance_load_{secrets.token_hex(4)}"
+    port = free_port()
+    static_root = tempfile.mkdtemp(prefix="alliance_load_static_")
+    log_path = Path(static_root).with_name(Path(static_root).name + ".log")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(48)[:64],
+        "ALLOWED_HOSTS": HOST,
+        "CSRF_TRUSTED_ORIGINS": f"https://{HOST}:{port}",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"{SERVER}/{db_name}",
+        "REDIS_URL": REDIS,
+        "RATELIMIT_ENABLE": "false",
+        "STATIC_ROOT": static_root,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "SITE_URL": f"https://{HOST}:{port}",
+        "GUNICORN_BIND": f"{HOST}:{port}",
+        "GUNICORN_WORKERS": str(args.workers),
+        "FORWARDED_ALLOW_IPS": HOST,
+    }
+    os.environ.update(env)
+
+    def on_alarm(_signum, _frame):
+        raise TimeoutError(f"stopped after --max-seconds={args.max_seconds}")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(args.max_seconds)
+
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+    admin = admin_connection()
+    admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
+    proc = None
+    ok = True
+    try:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        t0 = time.monotonic()
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        tokens = seed(clinicians=args.clinicians, intakes=args.intakes)
+        plan, (race_slug, race_start) = slot_plan()
+        from clinicians.models import Clinician
+
+        slugs = list(Clinician.objects.values_list("slug", flat=True).order_by("pk"))
+        from django.db import connections
+
+        connections.close_all()
+        print(
+            f"database {db_name}: {len(slugs)} clinicians, {len(tokens)} intakes, "
+            f"{len(plan)} bookable slots planned ({time.monotonic() - t0:.0f} s to set up)"
+        )
+
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                # No control socket: its default path is shared by every gunicorn of this user.
+                [
+                    str(ROOT / ".venv/bin/gunicorn"),
+                    "config.wsgi",
+                    "-c",
+                    "config/gunicorn.py",
+                    "--no-control-socket",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_ready(port, proc, slugs[0])
+        print(
+            f"gunicorn on {HOST}:{port}: {args.workers} workers x "
+            f"{os.environ.get('GUNICORN_THREADS', '2')} threads; {args.clients} clients, "
+            f"{args.seconds:g} s per path"
+        )
+
+        def warm(client, rec, n):
+            client.request("GET", f"/clinicians/{slugs[n % len(slugs)]}/")
+            client.request("GET", f"/intake/r/{tokens[n % len(tokens)]}/")
+
+        # Every worker's imports, templates and roster cache, before anything is measured.
+        run_phase(port, args.clients, 5, warm)
+
+        def baseline(client, rec, n):
+            status, _b, e = client.request("GET", f"/clinicians/{slugs[n % len(slugs)]}/")
+            rec.add("baseline: clinician profile", status, e)
+
+        def results(client, rec, n):
+            status, body, e = client.request("GET", f"/intake/r/{tokens[n % len(tokens)]}/")
+            rec.add("results page", status, e)
+
+        queue = iter(plan)
+        queue_lock = threading.Lock()
+        booked = [0]
+
+        def booking(client, rec, n):
+            with queue_lock:
+                item = next(queue, None)
+            if item is None:
+                return False
+            slug, start = item
+            token = tokens[n % len(tokens)]
+            path, status, e, csrf = booking_form(client, token, slug, start)
+            rec.add("booking: GET form", status, e)
+            if csrf is None:
+                # Counted as an error of the POST it prevented (not a 5xx unless the GET was).
+                rec.add(
+                    "booking: POST (a booking)",
+                    status if status >= 500 else -1,
+                    0.0,
+                    f"form not offered ({status}) for {slug} {start.isoformat()}",
+                )
+                return None
+            status, body, e = booking_post(client, path, csrf, start, n)
+            note = None
+            if status != 200:
+                note = f"POST {status} for {slug} {start.isoformat()}: {body[:200]!r}"
+            else:
+                with queue_lock:
+                    booked[0] += 1
+            rec.add("booking: POST (a booking)", status, e, note)
+            return None
+
+        phases = [
+            ("baseline", baseline),
+            ("results", results),
+            ("booking", booking),
+            ("baseline again", baseline),
+        ]
+        rows = []
+        for name, step in phases:
+            recorder, wall = run_phase(port, args.clients, args.seconds, step)
+            for label, samples in recorder.samples.items():
+                row = summarise(
+                    label + (" (again)" if name == "baseline again" else ""), samples, wall
+                )
+                rows.append(row)
+                ok = ok and row["errors"] == 0
+            for note in recorder.notes:
+                print("  !", note)
+        print()
+        print_table(rows, rows[0])
+        print(f"bookings made in the booking phase: {booked[0]}")
+
+        # The race: everyone has the form for the same open slot, then all POST at once.
+        barrier = threading.Barrier(args.race, timeout=120)
+        outcome: dict[str, int] = defaultdict(int)
+        race_times: list[float] = []
+        lock = threading.Lock()
+
+        def racer(i):
+            client = Client(port)
+            try:
+                path, status, _e, csrf = booking_form(client, tokens[i], race_slug, race_start)
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait()
+                if csrf is None:
+                    kind = f"form not offered ({status})"
+                    elapsed = 0.0
+                else:
+                    status, body, elapsed = booking_post(client, path, csrf, race_start, i)
+                    if status == 200:
+                        kind = "200 booked"
+                    elif status == 409 and b"just taken" in body:
+                        kind = "409 just taken"
+                    elif status == 409:
+                        kind = "409 no longer open"
+                    else:
+                        kind = f"{status} unexpected"
+                with lock:
+                    outcome[kind] += 1
+                    race_times.append(elapsed)
+            finally:
+                client.close()
+
+        threads = [threading.Thread(target=racer, args=(i,), daemon=True) for i in range(args.race)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+        race_count, overlaps, active = verify(race_slug, race_start)
+        connections.close_all()
+        race_times.sort()
+        print()
+        print(f"race: {args.race} clients POST {race_slug} at {race_start.isoformat()}")
+        print("  answers: " + ", ".join(f"{k}: {v}" for k, v in sorted(outcome.items())))
+        print(
+            f"  latency p50 {percentile(race_times, 50) * 1000:.0f} ms, "
+            f"max {race_times[-1] * 1000 if race_times else 0:.0f} ms"
+        )
+        print(
+            f"  database: {race_count} active consultation(s) for that slot; "
+            f"{overlaps} overlapping active pair(s) among {active} active consultations"
+        )
+        refused = outcome["409 just taken"] + outcome["409 no longer open"]
+        # Every 200 of the booking phase is a booking, plus the race's one.
+        print(f"  bookings in the database: {active} (booking phase {booked[0]} + race 1)")
+        race_ok = (
+            outcome["200 booked"] == 1
+            and refused == args.race - 1
+            and race_count == 1
+            and overlaps == 0
+            and active == booked[0] + 1
+        )
+        print("  checks: " + ("OK" if race_ok else "FAILED"))
+        ok = ok and race_ok
+        log_lines = log_path.read_text(errors="replace").splitlines()
+        app_errors = [
+            line for line in log_lines if '"level": "ERROR"' in line or "Traceback" in line
+        ]
+        print(f"gunicorn log: {len(log_lines)} lines, {len(app_errors)} errors")
+        ok = ok and not app_errors
+        if not ok:
+            print("\ngunicorn log (last lines):")
+            print("\n".join(log_path.read_text(errors="replace").splitlines()[-40:]))
+    finally:
+        signal.alarm(0)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()  # gunicorn's master stops its workers on SIGTERM
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001, S110
+            pass
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        admin.close()
+        redis.Redis.from_url(REDIS).flushdb()
+        shutil.rmtree(static_root, ignore_errors=True)
+        if args.log and log_path.exists():
+            shutil.copy(log_path, args.log)
+        log_path.unlink(missing_ok=True)
+        print(f"\nstopped gunicorn, dropped {db_name}" + ("" if ok else "; CHECKS FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
