@@ -70,8 +70,14 @@ def _link_expired(request):
 
 def _render_results(request, intake: Intake, *, token: str | None, excluded: set[int], now):
     answers = intake.answers
+    settings_row = MatchingSettings.load()
     try:
-        ranking = intake_match_list(answers=answers, now=now, exclude_clinician_ids=excluded)
+        ranking = intake_match_list(
+            answers=answers,
+            now=now,
+            exclude_clinician_ids=excluded,
+            matching_settings=settings_row,
+        )
     except IntakeInvalid as exc:
         return render(
             request,
@@ -79,7 +85,6 @@ def _render_results(request, intake: Intake, *, token: str | None, excluded: set
             {"token": token, "fields": sorted(exc.errors)},
             status=200,
         )
-    settings_row = MatchingSettings.load()
     show_all = request.GET.get("show") == "all"
     shown = ranking.matches if show_all else ranking.matches[: settings_row.results_shown]
     zone = _zone(answers.get("timezone"))

@@ -2,12 +2,13 @@
 
 Pure: plain data in (answers, clinician profiles, feedback, weights, `now`), plain data out. The
 hot loop runs over every candidate, so everything that depends only on the client (reason texts,
-weights, sets) is worked out once before it."""
+weights, sets) is worked out once before it, and the loop itself only decides pass or fail and
+adds up scores: reasons and exclusions are put into words when they are read."""
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, dataclass, field
 from functools import cached_property
 
 from django.utils.translation import gettext as _
@@ -114,13 +115,53 @@ class Reason:
         return self.text
 
 
-@dataclass(frozen=True)
 class Match:
-    clinician_id: int
-    email: str
-    score: float
-    components: Components
-    reasons: tuple[Reason, ...]
+    """One ranked clinician. The reasons are worked out on first use: the results page reads
+    them for the few matches it shows, not for every clinician that passes."""
+
+    __slots__ = ("_explain", "_profile", "_reasons", "clinician_id", "components", "email", "score")
+
+    def __init__(
+        self,
+        clinician_id: int,
+        email: str,
+        score: float,
+        components: Components,
+        reasons: tuple[Reason, ...] | None = None,
+        *,
+        explain: "Callable[[ClinicianProfile], tuple[Reason, ...]] | None" = None,
+        profile: "ClinicianProfile | None" = None,
+    ):
+        self.clinician_id = clinician_id
+        self.email = email
+        self.score = score
+        self.components = components
+        self._reasons = reasons
+        self._explain = explain
+        self._profile = profile
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        if self._reasons is None:
+            self._reasons = self._explain(self._profile) if self._explain else ()
+            self._explain = self._profile = None
+        return self._reasons
+
+    def _key(self):
+        return (self.clinician_id, self.email, self.score, self.components, self.reasons)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Match(clinician_id={self.clinician_id!r}, email={self.email!r}, "
+            f"score={self.score!r}, components={self.components!r}, reasons={self.reasons!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -138,11 +179,46 @@ class Relaxation:
     value: str = ""  # for "format": the format that would add them
 
 
-@dataclass(frozen=True)
 class Ranking:
-    matches: list[Match]
-    excluded: list[Exclusion]
-    relaxations: list[Relaxation]
+    """Matches best first, exclusions and relaxations. The exclusions (with their reasons) are
+    listed on first use: only the `match` command reads them, the results page never does."""
+
+    def __init__(
+        self,
+        matches: list[Match],
+        excluded: list[Exclusion] | None = None,
+        relaxations: list[Relaxation] | None = None,
+        *,
+        list_excluded: "Callable[[], list[Exclusion]] | None" = None,
+    ):
+        self.matches = matches
+        self.relaxations = relaxations if relaxations is not None else []
+        self._excluded = excluded
+        self._list_excluded = list_excluded
+
+    @property
+    def excluded(self) -> list[Exclusion]:
+        if self._excluded is None:
+            self._excluded = self._list_excluded() if self._list_excluded else []
+            self._list_excluded = None
+        return self._excluded
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Ranking):
+            return NotImplemented
+        return (self.matches, self.excluded, self.relaxations) == (
+            other.matches,
+            other.excluded,
+            other.relaxations,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Ranking(matches={self.matches!r}, excluded={self.excluded!r}, "
+            f"relaxations={self.relaxations!r})"
+        )
 
 
 def felt_heard_mean(yes: int, n: int, *, p0: float, k: float) -> float:
@@ -160,6 +236,7 @@ class ClientContext:
     def __init__(self, a: IntakeAnswers):
         self.band = BAND_FOR.get(a.for_whom, a.age_band)
         self.remote = REMOTE_FORMATS.get(a.format)
+        self.remote_set = frozenset(self.remote) if self.remote is not None else None
         self.state = a.state
         self.offices = frozenset(a.offices)
         self.musts = [
@@ -188,6 +265,21 @@ class ClientContext:
     @cached_property
     def texts(self) -> "_Texts":
         return _Texts(self.answers)
+
+    def passes(self, p: "ClinicianProfile", excluded_ids: frozenset[int] = frozenset()) -> bool:
+        """True when `hard_filter_failures` would find nothing: the same checks, stopping at the
+        first failure and building no list (this runs for every candidate)."""
+        if not (p.is_active and p.accepting) or self.band not in p.ages or p.id in excluded_ids:
+            return False
+        if self.remote_set is not None:
+            if self.remote_set.isdisjoint(p.formats) or self.state not in p.licensed_states:
+                return False
+        elif "in person" not in p.formats or self.offices.isdisjoint(p.offices):
+            return False
+        for key, value in self.musts:
+            if not _meets(key, value, p):
+                return False
+        return _pays(self, p)
 
 
 def _meets(key: str, value: str, p: ClinicianProfile) -> bool:
@@ -250,6 +342,13 @@ def hard_filter_failures(
     return failed
 
 
+def _all_failures(c: ClientContext, p: ClinicianProfile, excluded_ids) -> list[str]:
+    failed = hard_filter_failures(c, p, excluded_ids)
+    if not failed and p.first_open_slot is None:
+        failed = ["slots"]
+    return failed
+
+
 def rank(
     answers: IntakeAnswers,
     profiles: Iterable[ClinicianProfile],
@@ -259,94 +358,65 @@ def rank(
     now: dt.datetime,
     excluded_ids: Iterable[int] = (),
 ) -> Ranking:
+    """The hot loop only decides pass or fail and does arithmetic; reasons and exclusions are
+    built when they are read (see Match and Ranking)."""
     c = ClientContext(answers)
-    t = c.texts
     excluded_ids = frozenset(excluded_ids)
-    scored: list[tuple[float, ClinicianProfile, Components, tuple[Reason, ...]]] = []
-    excluded: list[Exclusion] = []
-    near_misses: list[tuple[list[str], ClinicianProfile]] = []
+    passes = c.passes
+    scored: list[tuple] = []
+    failed: list[ClinicianProfile] = []
 
-    w_sum = weights.goals + weights.tasks + weights.bond
+    w_goals, w_tasks, w_bond = weights.goals, weights.tasks, weights.bond
+    w_sum = w_goals + w_tasks + w_bond
     alliance_share = (100.0 - weights.practical_points) / 100.0
     practical_share = weights.practical_points / 100.0
     p0, k, cap = practice_felt_heard, weights.prior_strength, weights.feedback_cap
+    concerns, tags, goals_total = c.concerns, c.tags, c.goals_total
+    style_wanted, wanted, avoided = c.style, c.wanted, c.avoided
+    prefs, prefs_total, times = c.prefs, c.prefs_total, c.times
 
     for p in profiles:
-        failed = hard_filter_failures(c, p, excluded_ids)
-        if not failed and p.first_open_slot is None:
-            failed = ["slots"]
-        if failed:
-            excluded.append(
-                Exclusion(
-                    p.id, p.email, tuple(t.exclusion(key) for key in failed), frozenset(failed)
-                )
-            )
-            if len(failed) == 1 or set(failed) <= WHERE_KEYS:
-                near_misses.append((failed, p))
+        if p.first_open_slot is None or not passes(p, excluded_ids):
+            failed.append(p)
             continue
 
-        pos: list[Reason] = []
-        neg: list[Reason] = []
-
         # Goals: the client's ranked concerns, then goal tags, against what the clinician treats.
-        if c.goals_total:
+        if goals_total:
+            focus, treats = p.focus_concerns, p.concerns
             got = 0.0
-            for name, w in c.concerns:
-                if name in p.focus_concerns:
+            for name, w in concerns:
+                if name in focus:
                     got += w
-                    pos.append(t.focus[name])
-                elif name in p.concerns:
+                elif name in treats:
                     got += w * TREATS_CREDIT
-                    pos.append(t.treats[name])
-                else:
-                    neg.append(t.not_treats[name])
-            for tag, tag_concerns in c.tags:
+            for _tag, tag_concerns in tags:
                 credit = 0.0
                 for name in tag_concerns:
-                    if name in p.focus_concerns:
+                    if name in focus:
                         credit = 1.0
                         break
-                    if name in p.concerns:
+                    if name in treats:
                         credit = TREATS_CREDIT
                 if credit:
                     got += GOAL_TAG_WEIGHT * credit
-                    pos.append(t.tag[tag])
-            goals = 100.0 * got / c.goals_total
+            goals = 100.0 * got / goals_total
         else:
             goals = NEUTRAL
 
         # Tasks: distance on the four style dimensions, then wanted and avoided approaches.
         style = approach = None
-        if c.style is not None:
+        if style_wanted is not None:
             distance = 0
-            for i, want in enumerate(c.style):
-                have = p.style[i]
-                gap = want - have if want > have else have - want
-                distance += gap
-                if gap <= 1:
-                    if i in t.style_match:
-                        pos.append(t.style_match[i])
-                elif gap >= 3:
-                    neg.append(t.style_gap[i][have > want])
+            for want, have in zip(style_wanted, p.style, strict=False):
+                distance += want - have if want > have else have - want
             style = 100.0 - distance * 100.0 / 16.0
-        if c.wanted or c.avoided:
+        if wanted or avoided:
+            uses = p.approaches
             parts = []
-            if c.wanted:
-                hits = 0
-                for name in c.wanted:
-                    if name in p.approaches:
-                        hits += 1
-                        pos.append(t.uses[name])
-                    else:
-                        neg.append(t.not_uses[name])
-                parts.append(hits / len(c.wanted))
-            if c.avoided:
-                hits = 0
-                for name in c.avoided:
-                    if name in p.approaches:
-                        hits += 1
-                        neg.append(t.uses_avoided[name])
-                parts.append(1.0 - hits / len(c.avoided))
+            if wanted:
+                parts.append(sum(1 for name in wanted if name in uses) / len(wanted))
+            if avoided:
+                parts.append(1.0 - sum(1 for name in avoided if name in uses) / len(avoided))
             approach = 100.0 * sum(parts) / len(parts)
         if style is None:
             tasks = NEUTRAL if approach is None else approach
@@ -356,77 +426,147 @@ def rank(
             tasks = STYLE_SHARE * style + (1.0 - STYLE_SHARE) * approach
 
         # Bond: the preferences, weighted by importance, then felt-heard feedback shrunk hard.
-        if c.prefs_total:
+        if prefs_total:
             got = 0.0
-            for key, value, w in c.prefs:
+            for key, value, w in prefs:
                 if _meets(key, value, p):
                     got += w
-                    pos.append(t.pref_met[key])
-                else:
-                    neg.append(t.pref_unmet[key])
-            bond = 15.0 + 70.0 * got / c.prefs_total
+            bond = 15.0 + 70.0 * got / prefs_total
         else:
             bond = NEUTRAL
         yes, n = p.felt_heard
         delta = (felt_heard_mean(yes, n, p0=p0, k=k) - p0) * FEEDBACK_SCALE
         delta = cap if delta > cap else -cap if delta < -cap else delta
-        if delta >= FEEDBACK_REASON_POINTS and n >= FEEDBACK_REASON_MIN_ANSWERS:
-            pos.append(t.felt_heard)
         bond = min(100.0, max(0.0, bond + delta))
 
         # Practical: times that suit and how soon the first consultation could be.
-        if c.times:
-            hits = 0
-            for code in c.times:
-                if code in p.time_buckets:
-                    hits += 1
-                    pos.append(t.time_yes[code])
-                else:
-                    neg.append(t.time_no[code])
-            fit = hits / len(c.times)
+        if times:
+            buckets = p.time_buckets
+            fit = sum(1 for code in times if code in buckets) / len(times)
         else:
             fit = 1.0
         hours = (p.first_open_slot - now).total_seconds() // 3600
         days = max(0.0, hours / 24.0)
-        if days <= 2:
-            pos.append(t.soon)
         soon = max(0.0, 1.0 - days / SOON_DAYS)
         practical = 100.0 * (TIMES_SHARE * fit + (1.0 - TIMES_SHARE) * soon)
 
         if w_sum > 0:
-            alliance = (weights.goals * goals + weights.tasks * tasks + weights.bond * bond) / w_sum
+            alliance = (w_goals * goals + w_tasks * tasks + w_bond * bond) / w_sum
         else:
             alliance = NEUTRAL
         score = round(alliance * alliance_share + practical * practical_share, 1)
-        components = Components(
-            round(goals, 1), round(tasks, 1), round(bond, 1), round(practical, 1)
-        )
-        scored.append((score, p, components, tuple(pos + neg)))
+        scored.append((score, p.id, p, goals, tasks, bond, practical))
 
-    matches = _fair_order(scored, answers.fingerprint, weights.tie_band)
-    excluded.sort(key=lambda e: (e.email, e.clinician_id))
+    explain = _Explainer(c, now=now, p0=p0, k=k, cap=cap).reasons
+    matches = _fair_order(scored, answers.fingerprint, weights.tie_band, explain)
     relaxations = []
     if len(matches) < weights.relaxation_threshold:
+        near_misses = []
+        for p in failed:
+            failures = _all_failures(c, p, excluded_ids)
+            if len(failures) == 1 or set(failures) <= WHERE_KEYS:
+                near_misses.append((failures, p))
         relaxations = _relaxations(c, answers, near_misses)
-    return Ranking(matches=matches, excluded=excluded, relaxations=relaxations)
+
+    def list_excluded() -> list[Exclusion]:
+        t = c.texts
+        out = []
+        for p in failed:
+            failures = _all_failures(c, p, excluded_ids)
+            out.append(
+                Exclusion(
+                    p.id,
+                    p.email,
+                    tuple(t.exclusion(key) for key in failures),
+                    frozenset(failures),
+                )
+            )
+        out.sort(key=lambda e: (e.email, e.clinician_id))
+        return out
+
+    return Ranking(matches=matches, relaxations=relaxations, list_excluded=list_excluded)
 
 
-def _fair_order(scored, seed: str, band: float) -> list[Match]:
+class _Explainer:
+    """The reasons for one match, in plain words: the same checks as the scoring loop."""
+
+    def __init__(self, c: ClientContext, *, now: dt.datetime, p0: float, k: float, cap: float):
+        self.c, self.now, self.p0, self.k, self.cap = c, now, p0, k, cap
+
+    def reasons(self, p: ClinicianProfile) -> tuple[Reason, ...]:
+        c, t = self.c, self.c.texts
+        pos: list[Reason] = []
+        neg: list[Reason] = []
+        if c.goals_total:
+            for name, _w in c.concerns:
+                if name in p.focus_concerns:
+                    pos.append(t.focus[name])
+                elif name in p.concerns:
+                    pos.append(t.treats[name])
+                else:
+                    neg.append(t.not_treats[name])
+            for tag, tag_concerns in c.tags:
+                if any(n in p.focus_concerns or n in p.concerns for n in tag_concerns):
+                    pos.append(t.tag[tag])
+        if c.style is not None:
+            for i, want in enumerate(c.style):
+                have = p.style[i]
+                gap = want - have if want > have else have - want
+                if gap <= 1:
+                    if i in t.style_match:
+                        pos.append(t.style_match[i])
+                elif gap >= 3:
+                    neg.append(t.style_gap[i][have > want])
+        for name in c.wanted:
+            if name in p.approaches:
+                pos.append(t.uses[name])
+            else:
+                neg.append(t.not_uses[name])
+        for name in c.avoided:
+            if name in p.approaches:
+                neg.append(t.uses_avoided[name])
+        if c.prefs_total:
+            for key, value, _w in c.prefs:
+                if _meets(key, value, p):
+                    pos.append(t.pref_met[key])
+                else:
+                    neg.append(t.pref_unmet[key])
+        yes, n = p.felt_heard
+        delta = (felt_heard_mean(yes, n, p0=self.p0, k=self.k) - self.p0) * FEEDBACK_SCALE
+        delta = self.cap if delta > self.cap else -self.cap if delta < -self.cap else delta
+        if delta >= FEEDBACK_REASON_POINTS and n >= FEEDBACK_REASON_MIN_ANSWERS:
+            pos.append(t.felt_heard)
+        for code in c.times:
+            if code in p.time_buckets:
+                pos.append(t.time_yes[code])
+            else:
+                neg.append(t.time_no[code])
+        hours = (p.first_open_slot - self.now).total_seconds() // 3600
+        if max(0.0, hours / 24.0) <= 2:
+            pos.append(t.soon)
+        return tuple(pos + neg)
+
+
+def _fair_order(scored, seed: str, band: float, explain) -> list[Match]:
     """Best first; clinicians within `band` points of the best of their group share its place and
     are ordered by a stable hash of (intake, clinician), so equal fits take turns at the top."""
-    scored.sort(key=lambda row: (-row[0], row[1].id))
+    scored.sort(key=lambda row: (-row[0], row[1]))
     out: list[Match] = []
     i = 0
-    while i < len(scored):
+    n = len(scored)
+    while i < n:
         top = scored[i][0]
         j = i + 1
-        while j < len(scored) and top - scored[j][0] <= band:
+        while j < n and top - scored[j][0] <= band:
             j += 1
         group = scored[i:j]
         if len(group) > 1:
-            group = sorted(group, key=lambda row: fair_exposure_key(seed, row[1].id))
-        for score, p, components, reasons in group:
-            out.append(Match(p.id, p.email, score, components, reasons))
+            group.sort(key=lambda row: fair_exposure_key(seed, row[1]))
+        for score, cid, p, goals, tasks, bond, practical in group:
+            components = Components(
+                round(goals, 1), round(tasks, 1), round(bond, 1), round(practical, 1)
+            )
+            out.append(Match(cid, p.email, score, components, explain=explain, profile=p))
         i = j
     return out
 
@@ -605,3 +745,38 @@ class _Texts:
 
     def exclusion(self, key: str) -> str:
         return self._exclusion[key]
+
+
+def with_availability(
+    p: ClinicianProfile,
+    *,
+    first_open_slot: dt.datetime | None,
+    felt_heard: tuple[int, int],
+    time_buckets: frozenset[str],
+) -> ClinicianProfile:
+    """A copy of a profile with this request's open slot, feedback and times. Copies the fields
+    without re-running the dataclass __init__ (this runs for every passing clinician)."""
+    q = object.__new__(ClinicianProfile)
+    fields = q.__dict__
+    fields.update(p.__dict__)
+    fields["first_open_slot"] = first_open_slot
+    fields["felt_heard"] = felt_heard
+    fields["time_buckets"] = time_buckets
+    return q
+
+
+_PROFILE_DEFAULTS = {
+    f.name: f.default
+    for f in ClinicianProfile.__dataclass_fields__.values()
+    if f.default is not MISSING
+}
+
+
+def profile_from_fields(**fields) -> ClinicianProfile:
+    """A profile from already-checked values, without the frozen dataclass __init__ (which sets
+    each field through object.__setattr__): building a roster of thousands adds up."""
+    p = object.__new__(ClinicianProfile)
+    values = p.__dict__
+    values.update(_PROFILE_DEFAULTS)
+    values.update(fields)
+    return p

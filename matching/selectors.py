@@ -1,11 +1,18 @@
 import datetime as dt
+import logging
+import threading
+import time
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Value
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import BooleanField, Q, Value
+from django.db.models.expressions import RawSQL
 
 from clinicians.models import (
     AGE_BANDS,
@@ -36,9 +43,10 @@ from .scoring import (
     Ranking,
     Weights,
     hard_filter_failures,
+    profile_from_fields,
     rank,
+    with_availability,
 )
-from .vocab import GOAL_TAGS
 
 _VOCABULARY_MODELS = {
     "concerns": Concern,
@@ -48,10 +56,20 @@ _VOCABULARY_MODELS = {
     "communities": Community,
     "offices": Office,
 }
+# The profile's name sets, each a many-to-many field of Clinician with the same name.
+_RELATIONS = (
+    "languages",
+    "communities",
+    "insurance",
+    "offices",
+    "concerns",
+    "focus_concerns",
+    "approaches",
+)
+_RELATION_VOCABULARY = {field: field for field in _RELATIONS} | {"focus_concerns": "concerns"}
 _SCALARS = (
     "pk",
     "email",
-    "is_active",
     "accepting_new_clients",
     "gender",
     "lgbtq_affirming",
@@ -62,27 +80,281 @@ _SCALARS = (
     "style_challenge",
     "self_pay_fee",
     "sliding_scale_min",
+    "timezone",
     *(age_field(code) for code, _label in AGE_BANDS),
     *(format_field(code) for code, _label in FORMATS),
 )
 _AGE_CODES = tuple(code for code, _label in AGE_BANDS)
 _FORMAT_CODES = tuple(code for code, _label in FORMATS)
+_ACCEPTING, _ZONE = _SCALARS.index("accepting_new_clients"), _SCALARS.index("timezone")
+_AGES_AT = _SCALARS.index(age_field(_AGE_CODES[0]))
+_FORMATS_AT = _AGES_AT + len(_AGE_CODES)
+_EMPTY: frozenset = frozenset()
+logger = logging.getLogger(__name__)
+
+# The roster snapshot is rebuilt when matching's receivers (signals.py) say a clinician, their
+# many-to-many sets, licences, consultation hours or a vocabulary changed, on a new practice day
+# (licences expire), and at least this often: queryset.update() sends no signal (pausing or
+# resuming new clients does that), and the open-slot search rechecks "accepting" live anyway.
+ROSTER_MAX_AGE_SECONDS = 60
+_ROSTER_VERSION_KEY = "matching:roster-version"
 
 
-def matching_vocabularies() -> Vocabularies:
-    """Every vocabulary name the intake may use, in one query."""
-    queries = [
-        model.objects.annotate(kind=Value(key)).values_list("kind", "name").order_by()
-        for key, model in _VOCABULARY_MODELS.items()
-    ]
-    names: dict[str, list[str]] = {key: [] for key in _VOCABULARY_MODELS}
-    for kind, name in queries[0].union(*queries[1:], all=True):
-        names[kind].append(name)
-    return Vocabularies.from_names(**names)
+class Roster:
+    """The active clinicians' scalar fields and licences (unexpired on `today`), with indexes for
+    the filters no preference relaxes, so a request picks its candidates with set operations.
+    Many-to-many sets and weekly hours are loaded for the clinicians a request needs (at most
+    one query each), and everything loaded is kept for the next request."""
+
+    # Asked for more clinicians than this at once, load every link instead of listing ids.
+    LOAD_ALL_ABOVE = 2000
+
+    def __init__(
+        self,
+        *,
+        version: str | None,
+        today: dt.date,
+        vocabularies: Vocabularies,
+        rows: dict[int, tuple],
+        name_of: dict[str, Callable[[int], str]],
+        licensed: dict[int, frozenset[str]],
+    ):
+        self.version = version
+        self.today = today
+        self.built_at = time.monotonic()
+        self.vocabularies = vocabularies
+        self.ids = tuple(rows)  # pk order
+        self.zones = {cid: row[_ZONE] for cid, row in rows.items()}
+        self._rows = rows
+        self._name_of = name_of
+        self._licensed = licensed
+        self._profiles: dict[int, ClinicianProfile] = {}
+        self._hours: dict[int, tuple[tuple[int, dt.time, dt.time], ...]] = {}
+        self._ages: dict[tuple, frozenset[str]] = {}
+        self._formats: dict[tuple, frozenset[str]] = {}
+        by_band: dict[str, set[int]] = defaultdict(set)
+        by_state: dict[str, set[int]] = defaultdict(set)
+        for cid, row in rows.items():
+            for band in self._codes(self._ages, _AGE_CODES, row[_AGES_AT:_FORMATS_AT]):
+                by_band[band].add(cid)
+        for cid, states in licensed.items():
+            if cid in rows:
+                for state in states:
+                    by_state[state].add(cid)
+        self.accepting = frozenset(cid for cid, row in rows.items() if row[_ACCEPTING])
+        self.by_band = {k: frozenset(v) for k, v in by_band.items()}
+        self.by_state = {k: frozenset(v) for k, v in by_state.items()}
+
+    @staticmethod
+    def _codes(memo: dict, names: tuple[str, ...], flags: tuple) -> frozenset[str]:
+        # Few distinct combinations: one frozenset each.
+        found = memo.get(flags)
+        if found is None:
+            found = memo[flags] = frozenset(c for c, f in zip(names, flags, strict=True) if f)
+        return found
+
+    def profiles(self, ids: Iterable[int]) -> list[ClinicianProfile]:
+        """Profiles of these active clinicians, in the order given."""
+        ids = list(ids)
+        missing = [cid for cid in ids if cid not in self._profiles]
+        if missing:
+            everyone = len(missing) > self.LOAD_ALL_ABOVE
+            links: dict[str, dict[int, Iterable[int]]] = {field: {} for field in _RELATIONS}
+            for field, cid, targets in _relation_rows(None if everyone else missing):
+                links[field][cid] = targets
+            for cid in missing:
+                self._profiles[cid] = self._build_profile(cid, links)
+        return [self._profiles[cid] for cid in ids]
+
+    def hours(self, ids: Iterable[int]) -> dict[int, tuple[tuple[int, dt.time, dt.time], ...]]:
+        """Weekly consultation hours (weekday, start, end) of these clinicians."""
+        ids = list(ids)
+        missing = [cid for cid in ids if cid not in self._hours]
+        if missing:
+            found: dict[int, list[tuple[int, dt.time, dt.time]]] = defaultdict(list)
+            rows = ConsultationHours.objects.order_by()
+            if len(missing) <= self.LOAD_ALL_ABOVE:
+                rows = rows.filter(_clinician_among(missing))
+            for cid, weekday, start, end in rows.values_list(
+                "clinician_id", "weekday", "start", "end"
+            ):
+                found[cid].append((weekday, start, end))
+            for cid in missing:
+                self._hours[cid] = tuple(found.get(cid, ()))
+        return {cid: self._hours[cid] for cid in ids}
+
+    def _build_profile(self, cid: int, links: dict[str, dict[int, Iterable[int]]]):
+        row = self._rows[cid]
+        sets = {
+            field: frozenset(map(self._name_of[field], links[field].get(cid, ())))
+            for field in _RELATIONS
+        }
+        return profile_from_fields(
+            id=cid,
+            email=row[1],
+            is_active=True,
+            accepting=row[_ACCEPTING],
+            gender=row[3].strip().casefold(),
+            lgbtq_affirming=row[4],
+            faith_informed=row[5],
+            style=(row[6], row[7], row[8], row[9]),
+            self_pay_fee=row[10],
+            sliding_scale_min=row[11],
+            ages=self._codes(self._ages, _AGE_CODES, row[_AGES_AT:_FORMATS_AT]),
+            formats=self._codes(self._formats, _FORMAT_CODES, row[_FORMATS_AT:]),
+            licensed_states=self._licensed.get(cid, _EMPTY),
+            **sets,
+        )
+
+
+_roster_lock = threading.Lock()
+_roster: Roster | None = None
+
+
+def roster_changed() -> None:
+    """Invalidate every process's roster snapshot: now, and again once the transaction commits
+    (a snapshot built meanwhile saw the data before the change)."""
+    _new_roster_version()
+    transaction.on_commit(_new_roster_version)
+
+
+def _new_roster_version() -> None:
+    global _roster
+    _roster = None
+    try:
+        cache.set(_ROSTER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # noqa: BLE001  the cache being down must not fail a clinician's save
+        # Other processes then keep their snapshot until ROSTER_MAX_AGE_SECONDS.
+        logger.warning("Could not bump the roster version in the cache", exc_info=True)
+
+
+def _roster_version() -> str | None:
+    """The shared version stamp, or None when the cache can't say (then nothing is reused)."""
+    try:
+        version = cache.get(_ROSTER_VERSION_KEY)
+        if version is None:
+            cache.add(_ROSTER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(_ROSTER_VERSION_KEY)
+        return version
+    except Exception:  # noqa: BLE001  an unreachable cache means a rebuild, not an error page
+        return None
+
+
+def _reusable() -> bool:
+    # Inside a transaction the snapshot could hold writes that are later rolled back.
+    return not connection.in_atomic_block
 
 
 def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(settings.PRACTICE_TIME_ZONE)).date()
+
+
+def _is_current(held: "Roster | None", version: str | None, today: dt.date) -> bool:
+    return (
+        held is not None
+        and version is not None
+        and held.version == version
+        and held.today == today
+        and time.monotonic() - held.built_at < ROSTER_MAX_AGE_SECONDS
+    )
+
+
+def current_roster(*, now: dt.datetime) -> Roster:
+    """The roster snapshot: one cache read when it is current, three queries whatever the
+    roster size when it has to be rebuilt."""
+    global _roster
+    today = _today(now)
+    version = _roster_version()
+    if _is_current(_roster, version, today):
+        return _roster
+    with _roster_lock:  # one rebuild at a time; the others then find it current
+        if _is_current(_roster, version, today):
+            return _roster
+        built = _build_roster(version=version, today=today)
+        if version is not None and _reusable():
+            _roster = built
+        return built
+
+
+def _build_roster(*, version: str | None, today: dt.date) -> Roster:
+    names, by_id = _vocabulary_rows()
+    rows = {
+        row[0]: row
+        for row in Clinician.objects.filter(is_active=True).order_by("pk").values_list(*_SCALARS)
+    }
+    licensed: dict[int, set[str]] = defaultdict(set)
+    for cid, state in License.objects.filter(
+        expires_on__gte=today, clinician__is_active=True
+    ).values_list("clinician_id", "state"):
+        licensed[cid].add(state)
+    return Roster(
+        version=version,
+        today=today,
+        vocabularies=Vocabularies.from_names(**names),
+        rows=rows,
+        name_of={field: by_id[_RELATION_VOCABULARY[field]].__getitem__ for field in _RELATIONS},
+        licensed={cid: frozenset(states) for cid, states in licensed.items()},
+    )
+
+
+def _vocabulary_rows() -> tuple[dict[str, list[str]], dict[str, dict[int, str]]]:
+    """Every vocabulary's names, and its id → name map, in one query."""
+    queries = [
+        model.objects.annotate(kind=Value(key)).values_list("kind", "pk", "name").order_by()
+        for key, model in _VOCABULARY_MODELS.items()
+    ]
+    names: dict[str, list[str]] = {key: [] for key in _VOCABULARY_MODELS}
+    by_id: dict[str, dict[int, str]] = {key: {} for key in _VOCABULARY_MODELS}
+    for kind, pk, name in queries[0].union(*queries[1:], all=True):
+        names[kind].append(name)
+        by_id[kind][pk] = name
+    return names, by_id
+
+
+def _clinician_among(ids: list[int]):
+    """clinician_id among `ids`: on PostgreSQL one array parameter, which a list of a thousand
+    ids compiles much faster as than an IN list of a thousand parameters."""
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            "clinician_id = ANY(%s::integer[])", (list(ids),), output_field=BooleanField()
+        )
+    return Q(clinician_id__in=ids)
+
+
+def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, Iterable[int]]]:
+    """(profile set, clinician id, vocabulary ids) for these clinicians' many-to-many links (or
+    everyone's, inactive ones simply not looked up), in one query: grouped into an array per
+    clinician on PostgreSQL, a row per link elsewhere."""
+    grouped = connection.vendor == "postgresql"
+    queries = []
+    for field in _RELATIONS:
+        target = next(
+            f.attname
+            for f in getattr(Clinician, field).through._meta.fields
+            if f.is_relation and f.related_model is not Clinician
+        )
+        rows = getattr(Clinician, field).through.objects.annotate(kind=Value(field)).order_by()
+        if ids is not None:
+            rows = rows.filter(_clinician_among(ids))
+        if grouped:
+            from django.contrib.postgres.aggregates import ArrayAgg
+
+            rows = rows.values("kind", "clinician_id").annotate(ids=ArrayAgg(target))
+            queries.append(rows.values_list("kind", "clinician_id", "ids"))
+        else:
+            queries.append(rows.values_list("kind", "clinician_id", target))
+    union = queries[0].union(*queries[1:], all=True)
+    if grouped:
+        return union
+    merged: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for kind, cid, target_id in union:
+        merged[kind, cid].append(target_id)
+    return ((kind, cid, ids) for (kind, cid), ids in merged.items())
+
+
+def matching_vocabularies() -> Vocabularies:
+    """Every vocabulary name the intake may use, in one query."""
+    return Vocabularies.from_names(**_vocabulary_rows()[0])
 
 
 def clinician_profiles(
@@ -92,128 +364,55 @@ def clinician_profiles(
     exclude_ids: Iterable[int] = (),
     prefilter: bool = True,
     relaxation_threshold: int = 3,
+    roster: Roster | None = None,
 ) -> list[ClinicianProfile]:
-    """Profiles of the active clinicians, resolved for this client, in a constant number of
-    queries whatever the roster size.
+    """Profiles of the active clinicians for this client, in pk order, from the roster snapshot
+    and a constant number of queries whatever the roster size.
 
-    With `prefilter`, the hard filters no preference can relax (accepting, age band or
-    couples/families, a licence in the client's state for video or phone) run in SQL; without
-    it every active clinician comes back, so each can be listed with its reasons. Many-to-many
-    sets hold only the names this client asked about: that is all scoring compares."""
-    today = _today(now)
-    rows = Clinician.objects.filter(is_active=True)
+    With `prefilter`, clinicians that fail a hard filter no preference can relax (accepting,
+    age band or couples/families, a licence in the client's state for video or phone) are left
+    out; without it every active clinician comes back, so each can be listed with its reasons.
+    Only the clinicians who pass every other filter get their open slots, felt-heard counts and
+    time buckets (and those who nearly pass, when too few do)."""
+    roster = roster or current_roster(now=now)
     if prefilter:
         band = BAND_FOR.get(answers.for_whom, answers.age_band)
-        rows = rows.filter(accepting_new_clients=True, **{age_field(band): True})
+        ids = roster.accepting & roster.by_band.get(band, _EMPTY)
         if answers.format in REMOTE_FORMATS:
-            rows = rows.filter(
-                Exists(
-                    License.objects.filter(
-                        clinician=OuterRef("pk"), state=answers.state, expires_on__gte=today
-                    )
-                )
-            )
-    active = Clinician.objects.filter(is_active=True)
+            ids &= roster.by_state.get(answers.state, _EMPTY)
+        candidates = roster.profiles(sorted(ids))
+    else:
+        candidates = roster.profiles(roster.ids)
 
-    def members(through, name_field: str, names: Iterable[str]) -> dict[int, set[str]]:
-        """clinician id → those of `names` linked to them (one query; none without names)."""
-        names = list(names)
-        out: dict[int, set[str]] = defaultdict(set)
-        if not names:
-            return out
-        lookup = {f"{name_field}__name__in": names, "clinician__in": active}
-        for cid, name in through.objects.filter(**lookup).values_list(
-            "clinician_id", f"{name_field}__name"
-        ):
-            out[cid].add(name)
-        return out
-
-    def pref(key: str) -> list[str]:
-        p = answers.preference(key)
-        return [p.value] if p.importance != "none" and p.value else []
-
-    goal_concerns = set(answers.concerns)
-    for tag in answers.goal_tags:
-        goal_concerns.update(GOAL_TAGS[tag])
-    languages = members(Clinician.languages.through, "language", pref("language"))
-    communities = members(Clinician.communities.through, "community", pref("community"))
-    plans = [answers.payment.insurance] if answers.payment.insurance else []
-    insurance = members(Clinician.insurance.through, "insuranceplan", plans)
-    offices = members(Clinician.offices.through, "office", answers.offices)
-    concerns = members(Clinician.concerns.through, "concern", goal_concerns)
-    focus = members(Clinician.focus_concerns.through, "concern", goal_concerns)
-    approaches = members(
-        Clinician.approaches.through,
-        "approach",
-        set(answers.approaches_wanted) | set(answers.approaches_avoided),
-    )
-    licensed = set(
-        License.objects.filter(
-            state=answers.state, expires_on__gte=today, clinician__in=active
-        ).values_list("clinician_id", flat=True)
-    )
-    empty: frozenset[str] = frozenset()
-    state_set = frozenset([answers.state])
-
-    profiles = []
-    for row in rows.values_list(*_SCALARS).order_by("pk"):
-        cid = row[0]
-        ages = frozenset(code for code, flag in zip(_AGE_CODES, row[13:19], strict=True) if flag)
-        formats = frozenset(
-            code for code, flag in zip(_FORMAT_CODES, row[19:22], strict=True) if flag
-        )
-        profiles.append(
-            ClinicianProfile(
-                id=cid,
-                email=row[1],
-                is_active=row[2],
-                accepting=row[3],
-                gender=row[4].strip().casefold(),
-                lgbtq_affirming=row[5],
-                faith_informed=row[6],
-                style=(row[7], row[8], row[9], row[10]),
-                self_pay_fee=row[11],
-                sliding_scale_min=row[12],
-                ages=ages,
-                formats=formats,
-                languages=frozenset(languages.get(cid, empty)),
-                communities=frozenset(communities.get(cid, empty)),
-                insurance=frozenset(insurance.get(cid, empty)),
-                offices=frozenset(offices.get(cid, empty)),
-                concerns=frozenset(concerns.get(cid, empty)),
-                focus_concerns=frozenset(focus.get(cid, empty)),
-                approaches=frozenset(approaches.get(cid, empty)),
-                licensed_states=state_set if cid in licensed else empty,
-            )
-        )
-
-    # Open slots, hours and feedback only for clinicians who pass; for those who nearly pass
-    # (the "relax one preference" counts) only when too few pass. The slot search is the costly
-    # part, so this keeps it to the clinicians that can change what the client sees.
+    # The slot search is the costly part: keep it to the clinicians that can change what the
+    # client sees, and ask only whether each has one open time (limit=1).
     exclude_ids = frozenset(exclude_ids)
     context = ClientContext(answers)
-    passing, near = [], []
-    for p in profiles:
-        failed = hard_filter_failures(context, p, exclude_ids)
-        if not failed:
-            passing.append(p.id)
-        elif len(failed) == 1 or set(failed) <= WHERE_KEYS:
-            near.append(p.id)
+    passing = [p.id for p in candidates if context.passes(p, exclude_ids)]
     open_slots = _open_slots(passing, now)
     if sum(1 for cid in passing if open_slots[cid]) < relaxation_threshold:
+        passed = set(passing)
+        near = []
+        for p in candidates:
+            if p.id in passed:
+                continue
+            failed = hard_filter_failures(context, p, exclude_ids)
+            if len(failed) == 1 or set(failed) <= WHERE_KEYS:
+                near.append(p.id)
         open_slots.update(_open_slots(near, now))
-    wanted = [cid for cid in passing + near if cid in open_slots]
+    firsts = {cid: slots[0] for cid, slots in open_slots.items() if slots}
+    wanted = list(firsts)
     counts = feedback.clinician_felt_heard_counts(clinician_ids=wanted) if wanted else {}
-    buckets = _time_buckets(wanted, answers, now) if answers.times and wanted else {}
+    buckets = _time_buckets(roster, wanted, answers, now) if answers.times and wanted else {}
     out = []
-    for p in profiles:
-        if p.id in open_slots:
-            slots = open_slots[p.id]
-            p = replace(
+    for p in candidates:
+        first = firsts.get(p.id)
+        if first is not None:
+            p = with_availability(
                 p,
-                first_open_slot=slots[0] if slots else None,
+                first_open_slot=first,
                 felt_heard=counts.get(p.id, (0, 0)),
-                time_buckets=buckets.get(p.id, empty),
+                time_buckets=buckets.get(p.id, _EMPTY),
             )
         out.append(p)
     return out
@@ -228,23 +427,38 @@ def _open_slots(clinician_ids: list[int], now: dt.datetime) -> dict[int, list[dt
 
 
 def _time_buckets(
-    clinician_ids: list[int], answers: IntakeAnswers, now: dt.datetime
+    roster: Roster, clinician_ids: list[int], answers: IntakeAnswers, now: dt.datetime
 ) -> dict[int, frozenset[str]]:
     """Which of the intake's time choices each clinician's weekly hours touch, in the client's
     zone (this week's offsets, so daylight saving is taken as it is now)."""
-    client_zone = ZoneInfo(answers.timezone or settings.PRACTICE_TIME_ZONE)
-    found: dict[int, set[str]] = defaultdict(set)
-    rows = ConsultationHours.objects.filter(clinician_id__in=clinician_ids).values_list(
-        "clinician_id", "clinician__timezone", "weekday", "start", "end"
-    )
-    for cid, zone_name, weekday, start, end in rows:
-        zone = ZoneInfo(zone_name)
-        local_today = now.astimezone(zone).date()
-        date = local_today + dt.timedelta(days=(weekday - local_today.weekday()) % 7)
-        begin = dt.datetime.combine(date, start, tzinfo=zone).astimezone(client_zone)
-        finish = dt.datetime.combine(date, end, tzinfo=zone).astimezone(client_zone)
-        found[cid].update(time_buckets_between(begin, finish))
-    return {cid: frozenset(b) for cid, b in found.items()}
+    client_zone = answers.timezone or settings.PRACTICE_TIME_ZONE
+    today_in: dict[str, dt.date] = {}
+    out: dict[int, frozenset[str]] = {}
+    hours = roster.hours(clinician_ids)
+    for cid in clinician_ids:
+        windows = hours[cid]
+        if not windows:
+            continue
+        zone = roster.zones[cid]
+        local_today = today_in.get(zone)
+        if local_today is None:
+            local_today = today_in[zone] = now.astimezone(ZoneInfo(zone)).date()
+        found: frozenset[str] = _EMPTY
+        for weekday, start, end in windows:
+            date = local_today + dt.timedelta(days=(weekday - local_today.weekday()) % 7)
+            found = found | _window_buckets(zone, client_zone, date, start, end)
+        out[cid] = found
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _window_buckets(
+    zone_name: str, client_zone_name: str, date: dt.date, start: dt.time, end: dt.time
+) -> frozenset[str]:
+    zone, client_zone = ZoneInfo(zone_name), ZoneInfo(client_zone_name)
+    begin = dt.datetime.combine(date, start, tzinfo=zone).astimezone(client_zone)
+    finish = dt.datetime.combine(date, end, tzinfo=zone).astimezone(client_zone)
+    return frozenset(time_buckets_between(begin, finish))
 
 
 def time_buckets_between(begin: dt.datetime, finish: dt.datetime) -> set[str]:
@@ -278,21 +492,25 @@ def intake_match_list(
     now: dt.datetime,
     exclude_clinician_ids: Iterable[int] = (),
     list_all_exclusions: bool = False,
+    matching_settings: MatchingSettings | None = None,
 ) -> Ranking:
     """Rank the practice's clinicians for raw intake answers: the one code path behind the
     results page and the `match` command. Raises IntakeInvalid for malformed answers.
 
     `list_all_exclusions` lists every active clinician in `excluded` (the command); otherwise
-    clinicians that fail a filter no preference can relax are dropped in SQL, unlisted."""
-    parsed = parse_intake(answers, vocabularies=matching_vocabularies())
+    clinicians that fail a filter no preference can relax are dropped unlisted. Pass the
+    `matching_settings` row when the caller has already loaded it."""
+    roster = current_roster(now=now)
+    parsed = parse_intake(answers, vocabularies=roster.vocabularies)
     excluded = frozenset(exclude_clinician_ids)
-    weights = Weights.from_settings(MatchingSettings.load())
+    weights = Weights.from_settings(matching_settings or MatchingSettings.load())
     profiles = clinician_profiles(
         answers=parsed,
         now=now,
         exclude_ids=excluded,
         prefilter=not list_all_exclusions,
         relaxation_threshold=weights.relaxation_threshold,
+        roster=roster,
     )
     return rank(
         parsed,

@@ -1,7 +1,20 @@
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
+from clinicians.models import (
+    Approach,
+    Clinician,
+    Community,
+    Concern,
+    ConsultationHours,
+    InsurancePlan,
+    Language,
+    License,
+    Office,
+)
 from consultations.signals import client_data_erased
 
+from .selectors import roster_changed
 from .services import intake_erase
 
 
@@ -9,3 +22,54 @@ from .services import intake_erase
 def erase_intake(sender, client_reference, **kwargs) -> None:
     if client_reference:
         intake_erase(reference=client_reference)
+
+
+# --- The roster snapshot (matching.selectors.current_roster) -------------------------------
+# Any change to what a clinician's profile is built from invalidates every process's snapshot.
+
+_ROSTER_MODELS = (
+    Clinician,
+    License,
+    ConsultationHours,
+    Concern,
+    Approach,
+    Language,
+    InsurancePlan,
+    Community,
+    Office,
+)
+_ROSTER_RELATIONS = (
+    "languages",
+    "communities",
+    "insurance",
+    "offices",
+    "concerns",
+    "focus_concerns",
+    "approaches",
+)
+
+
+def _roster_changed(sender, **kwargs) -> None:
+    roster_changed()
+
+
+def _roster_links_changed(sender, action, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        roster_changed()
+
+
+for _model in _ROSTER_MODELS:
+    post_save.connect(
+        _roster_changed, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.save"
+    )
+    post_delete.connect(
+        _roster_changed, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.delete"
+    )
+for _field in _ROSTER_RELATIONS:
+    m2m_changed.connect(
+        _roster_links_changed,
+        sender=getattr(Clinician, _field).through,
+        dispatch_uid=f"matching.roster.{_field}",
+    )
+# A flush or migration rewrites tables without model signals.
+post_migrate.connect(_roster_changed, dispatch_uid="matching.roster.migrate")

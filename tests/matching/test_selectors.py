@@ -1,0 +1,264 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+
+from clinicians.models import Concern, ConsultationHours, Language, License
+from matching import selectors
+from matching.models import Intake
+from matching.selectors import (
+    clinician_profiles,
+    current_roster,
+    intake_match_list,
+    roster_changed,
+)
+from matching.tokens import new_token
+from tests.clinicians.factories import ClinicianFactory
+
+from .scoring_data import answers, intake
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def reuse(monkeypatch):
+    """Keep the snapshot inside the test's transaction (outside tests a snapshot built in a
+    transaction is never kept, since it might roll back), and forget it afterwards."""
+    monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    roster_changed()
+    yield
+    roster_changed()
+
+
+def test_it_reuses_the_snapshot_until_something_changes(reuse, django_assert_num_queries):
+    one = ClinicianFactory()
+    with django_assert_num_queries(3):
+        first = current_roster(now=NOW)
+    with django_assert_num_queries(2):  # many-to-many links, weekly hours
+        first.profiles([one.pk]), first.hours([one.pk])
+    with django_assert_num_queries(0):
+        assert current_roster(now=NOW) is first
+        first.profiles([one.pk]), first.hours([one.pk])
+    ClinicianFactory()
+    with django_assert_num_queries(3):
+        assert len(current_roster(now=NOW).ids) == 2
+
+
+def test_it_never_keeps_a_snapshot_built_inside_a_transaction(django_assert_num_queries):
+    ClinicianFactory()
+    with django_assert_num_queries(3):
+        current_roster(now=NOW)
+    with django_assert_num_queries(3):
+        current_roster(now=NOW)
+
+
+def _add_focus(c):
+    c.focus_concerns.add(Concern.objects.get(name="trauma and PTSD"))
+
+
+def _drop_language(c):
+    c.languages.remove(Language.objects.get(name="Spanish"))
+
+
+def _licence_elsewhere(c):
+    License.objects.filter(clinician=c).update(state="NJ")  # a bulk change: no signal
+    License.objects.create(clinician=c, state="CT", number="X-1", expires_on=NOW.date())
+
+
+def _rename_concern(_c):
+    concern = Concern.objects.get(name="anxiety")
+    concern.name = "anxiety and worry"
+    concern.save()
+
+
+@pytest.mark.parametrize(
+    ("edit", "seen"),
+    [
+        (
+            lambda c: setattr(c, "accepting_new_clients", False) or c.save(),
+            lambda p: not p.accepting,
+        ),
+        (lambda c: setattr(c, "gender", "Woman ") or c.save(), lambda p: p.gender == "woman"),
+        (_add_focus, lambda p: "trauma and PTSD" in p.focus_concerns),
+        (_drop_language, lambda p: p.languages == {"English"}),
+        (lambda c: c.insurance.clear(), lambda p: not p.insurance),
+        (_licence_elsewhere, lambda p: p.licensed_states == {"CT", "NJ"}),
+        (_rename_concern, lambda p: p.concerns == {"anxiety and worry"}),
+    ],
+)
+def test_it_sees_an_edit_on_the_next_request(reuse, edit, seen):
+    clinician = ClinicianFactory(
+        concerns=["anxiety"], languages=["English", "Spanish"], insurance=["Aetna"]
+    )
+    before = current_roster(now=NOW).profiles([clinician.pk])[0]
+    assert not seen(before)
+    edit(clinician)
+    assert seen(current_roster(now=NOW).profiles([clinician.pk])[0])
+
+
+def test_it_sees_hours_licences_and_clinicians_come_and_go(reuse):
+    stays, leaves = ClinicianFactory(), ClinicianFactory()
+    assert set(current_roster(now=NOW).ids) == {stays.pk, leaves.pk}
+    leaves.delete()
+    ConsultationHours.objects.filter(clinician=stays).delete()
+    License.objects.filter(clinician=stays).delete()
+    roster = current_roster(now=NOW)
+    assert roster.ids == (stays.pk,)
+    assert roster.hours([stays.pk]) == {stays.pk: ()}
+    assert roster.profiles([stays.pk])[0].licensed_states == frozenset()
+    stays.is_active = False
+    stays.save()
+    assert current_roster(now=NOW).ids == ()
+
+
+def test_it_rebuilds_on_a_new_day_so_expired_licences_drop(reuse):
+    clinician = ClinicianFactory()
+    License.objects.create(clinician=clinician, state="CT", number="1", expires_on=NOW.date())
+    assert current_roster(now=NOW).by_state["CT"] == {clinician.pk}
+    tomorrow = NOW + dt.timedelta(days=1)
+    with time_machine.travel(tomorrow, tick=False):
+        later = current_roster(now=tomorrow)
+    assert "CT" not in later.by_state
+    assert later.profiles([clinician.pk])[0].licensed_states == {"NY"}
+
+
+def test_it_rebuilds_after_the_maximum_age(reuse, monkeypatch):
+    ClinicianFactory()
+    first = current_roster(now=NOW)
+    monkeypatch.setattr(selectors, "ROSTER_MAX_AGE_SECONDS", 0)
+    assert current_roster(now=NOW) is not first
+
+
+def test_it_rebuilds_every_time_when_the_cache_is_down(reuse, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(selectors.cache, "get", down)
+    monkeypatch.setattr(selectors.cache, "set", down)
+    ClinicianFactory()
+    first = current_roster(now=NOW)
+    assert current_roster(now=NOW) is not first
+    assert first.ids == current_roster(now=NOW).ids
+
+
+def test_it_shows_an_edit_on_the_results_page_at_once(client, reuse):
+    clinician = ClinicianFactory(first_name="Maya", last_name="Chen", concerns=["anxiety"])
+    raw, digest = new_token()
+    Intake.objects.create(
+        token_hash=digest,
+        answers=intake(),
+        submitted_at=NOW,
+        expires_at=NOW + dt.timedelta(days=30),
+    )
+    url = reverse("matching:results", args=[raw])
+    assert "Focuses on trauma and PTSD" not in client.get(url).content.decode()
+    _add_focus(clinician)
+    assert "Focuses on trauma and PTSD" in client.get(url).content.decode()
+    clinician.accepting_new_clients = False
+    clinician.save()
+    assert "Maya Chen" not in client.get(url).content.decode()
+
+
+def test_it_builds_profiles_from_the_database():
+    c = ClinicianFactory(
+        gender=" Woman",
+        concerns=["anxiety", "sleep"],
+        focus_concerns=["anxiety"],
+        approaches=["CBT"],
+        languages=["English", "Spanish"],
+        insurance=["Aetna"],
+        offices=["Downtown"],
+        licensed_in=["NY"],
+        serves_teens=True,
+        offers_phone=True,
+        self_pay_fee=150,
+        sliding_scale_min=90,
+    )
+    License.objects.create(clinician=c, state="NJ", number="old", expires_on=dt.date(2026, 3, 1))
+    p = current_roster(now=NOW).profiles([c.pk])[0]
+    assert p.gender == "woman"
+    assert p.concerns == {"anxiety", "sleep"} and p.focus_concerns == {"anxiety"}
+    assert p.approaches == {"CBT"} and p.languages == {"English", "Spanish"}
+    assert p.insurance == {"Aetna"} and p.offices == {"Downtown"}
+    assert p.licensed_states == {"NY"}
+    assert {"teens", "adults"} <= p.ages and {"video", "phone"} <= p.formats
+    assert (p.self_pay_fee, p.sliding_scale_min) == (150, 90)
+    assert p.first_open_slot is None and p.felt_heard == (0, 0)
+
+
+def test_it_loads_the_same_roster_without_array_aggregation(monkeypatch):
+    ClinicianFactory(concerns=["anxiety", "sleep"], focus_concerns=["sleep"], offices=["Downtown"])
+    ClinicianFactory(languages=["English", "Mandarin"], insurance=["Aetna", "Cigna"])
+    grouped = current_roster(now=NOW)
+    grouped = grouped.profiles(grouped.ids)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    flat = current_roster(now=NOW)
+    assert grouped == flat.profiles(flat.ids)
+
+
+def test_it_loads_everyone_at_once_above_a_threshold(monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(selectors.Roster, "LOAD_ALL_ABOVE", 1)
+    a, b = ClinicianFactory(concerns=["anxiety"]), ClinicianFactory(concerns=["sleep"])
+    roster = current_roster(now=NOW)
+    with django_assert_num_queries(2):
+        profiles = roster.profiles(roster.ids)
+        hours = roster.hours(roster.ids)
+    assert [p.concerns for p in profiles] == [{"anxiety"}, {"sleep"}]
+    assert set(hours) == {a.pk, b.pk} and all(hours.values())
+
+
+def test_it_gives_slots_feedback_and_times_only_to_clinicians_who_pass():
+    fits = ClinicianFactory(hours=[(0, "18:00", "20:00")])
+    paused = ClinicianFactory(accepting_new_clients=False)
+    spanish_only = ClinicianFactory(languages=["Spanish"])
+    a = answers(
+        times=["weekday evenings"],
+        preferences={"language": {"value": "English", "importance": "must"}},
+    )
+    profiles = {p.id: p for p in clinician_profiles(answers=a, now=NOW, relaxation_threshold=1)}
+    assert paused.pk not in profiles  # dropped by the prefilter
+    assert profiles[fits.pk].first_open_slot is not None
+    assert profiles[fits.pk].time_buckets == {"weekday evenings"}
+    assert profiles[spanish_only.pk].first_open_slot is None
+    # Too few pass: those one preference away get their slots too, for the relaxation counts.
+    near = {p.id: p for p in clinician_profiles(answers=a, now=NOW, relaxation_threshold=3)}
+    assert near[spanish_only.pk].first_open_slot is not None
+    everyone = clinician_profiles(answers=a, now=NOW, prefilter=False)
+    assert [p.id for p in everyone] == sorted([fits.pk, paused.pk, spanish_only.pk])
+
+
+@pytest.mark.parametrize("roster", [2, 9])
+def test_it_ranks_in_a_constant_number_of_queries(django_assert_max_num_queries, roster):
+    for _i in range(roster):
+        ClinicianFactory(concerns=["anxiety"], languages=["English", "Spanish"])
+    data = intake(
+        times=["weekday evenings"],
+        preferences={"language": {"value": "Spanish", "importance": "nice"}},
+    )
+    # Snapshot (3), links, hours, settings, slot search (5), feedback counts, practice rate.
+    with django_assert_max_num_queries(13):
+        ranking = intake_match_list(answers=data, now=NOW, list_all_exclusions=True)
+    assert len(ranking.matches) == roster
+
+
+def test_it_rebuilds_after_a_flush_or_migration(reuse):
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    ClinicianFactory()
+    first = current_roster(now=NOW)
+    config = apps.get_app_config("matching")
+    post_migrate.send(
+        sender=config, app_config=config, verbosity=0, interactive=False, using="default",
+        apps=apps, plan=[],
+    )  # fmt: skip
+    assert current_roster(now=NOW) is not first
