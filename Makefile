@@ -48,7 +48,7 @@ lint: dev-venv
 
 check: dev-venv
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DJANGO_SETTINGS_MODULE=config.settings.production REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	  ALLOWED_HOSTS=alliance.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

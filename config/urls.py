@@ -2,14 +2,21 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_ratelimit.decorators import ratelimit
 
-from . import views
+from . import ratelimits, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        ratelimit(key="ip", rate=ratelimits.LOGIN, method="POST", group="login")(
+            auth_views.LoginView.as_view()
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clinicians/", include("clinicians.urls")),
     path("consultations/", include("consultations.urls")),

@@ -2,6 +2,9 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from config import ratelimits
 
 from .fitcheck_forms import FitCheckForm
 from .models import Consultation, FitCheck
@@ -20,6 +23,7 @@ def _open_for_fit_check(consultation: Consultation) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=ratelimits.FIT_CHECK, method="POST", block=True)
 def fit_check(request, token):
     consultation = consultation_from_token(token, FIT_CHECK)
     if consultation is None or not _open_for_fit_check(consultation):

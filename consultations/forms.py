@@ -97,9 +97,27 @@ class ExceptionForm(forms.ModelForm):
         }
 
 
+# A week has room for far fewer windows than this; the bound keeps a forged form count from
+# making the server build thousands of forms.
+MAX_ROWS = 60
+
 HoursFormSet = inlineformset_factory(
-    Clinician, ConsultationHours, form=HoursForm, extra=2, can_delete=True
+    Clinician,
+    ConsultationHours,
+    form=HoursForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
 )
 ExceptionFormSet = inlineformset_factory(
-    Clinician, AvailabilityException, form=ExceptionForm, extra=2, can_delete=True
+    Clinician,
+    AvailabilityException,
+    form=ExceptionForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
 )

@@ -13,8 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from clinicians.models import Clinician
+from config import ratelimits
 
 from . import ics, selectors, services, tokens
 from .forms import DeclineForm, ExceptionFormSet, HoursFormSet, parse_start
@@ -212,11 +214,17 @@ def _manage_context(consultation: Consultation, token: str, **extra) -> dict:
     }
 
 
+@ratelimit(
+    key="ip", rate=ratelimits.MANAGE_LINK, group=ratelimits.MANAGE_LINK_GROUP, method=ratelimit.ALL
+)
 @with_consultation
 def manage(request, consultation, token):
     return render(request, "consultations/manage.html", _manage_context(consultation, token))
 
 
+@ratelimit(
+    key="ip", rate=ratelimits.MANAGE_LINK, group=ratelimits.MANAGE_LINK_GROUP, method=ratelimit.ALL
+)
 @with_consultation
 def manage_cancel(request, consultation, token):
     # GET only asks: link scanners follow links, and must not cancel anything.
@@ -231,6 +239,9 @@ def manage_cancel(request, consultation, token):
     return render(request, "consultations/manage_cancel.html", _manage_context(consultation, token))
 
 
+@ratelimit(
+    key="ip", rate=ratelimits.MANAGE_LINK, group=ratelimits.MANAGE_LINK_GROUP, method=ratelimit.ALL
+)
 @with_consultation
 def manage_reschedule(request, consultation, token):
     if not consultation.is_active:
@@ -274,6 +285,9 @@ def manage_reschedule(request, consultation, token):
     )
 
 
+@ratelimit(
+    key="ip", rate=ratelimits.MANAGE_LINK, group=ratelimits.MANAGE_LINK_GROUP, method=ratelimit.ALL
+)
 @with_consultation
 def manage_delete(request, consultation, token):
     if request.method == "POST":
@@ -285,6 +299,9 @@ def manage_delete(request, consultation, token):
     return render(request, "consultations/manage_delete.html", _manage_context(consultation, token))
 
 
+@ratelimit(
+    key="ip", rate=ratelimits.MANAGE_LINK, group=ratelimits.MANAGE_LINK_GROUP, method=ratelimit.ALL
+)
 @with_consultation
 def manage_ics(request, consultation, token):
     response = HttpResponse(

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
 
 from clinicians.models import Clinician
+from config import ratelimits
 from consultations import selectors, services, tokens
 from consultations.forms import BookingForm, parse_start
 from consultations.models import Consultation
@@ -94,6 +96,7 @@ def _open_clinician(slug: str) -> Clinician:
 
 
 @never_cache
+@ratelimit(key="ip", rate=ratelimits.BOOKING, method="POST", block=True)
 def book(request, token, slug):
     intake = intake_from_token(token)
     if intake is None:

@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from config import ratelimits
 
 from .forms import STEP_FORMS, STEPS, answers_from_forms, answers_summary
 from .services import (
@@ -128,6 +131,7 @@ def start(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=ratelimits.INTAKE_STEP, method="POST", block=True)
 def step(request, step):
     form_class = STEPS.get(step)
     if form_class is None:
@@ -169,6 +173,7 @@ def step(request, step):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=ratelimits.INTAKE_SUBMIT, method="POST", block=True)
 def review(request):
     draft = _draft(request, create=False)
     if draft is None:
@@ -225,6 +230,9 @@ def review(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(
+    key="ip", rate=ratelimits.INTAKE_LINK, method=ratelimit.ALL, group=ratelimits.INTAKE_LINK_GROUP
+)
 def delete(request, token):
     intake = intake_from_token(token)
     if intake is None:
@@ -243,6 +251,9 @@ def delete(request, token):
 
 @never_cache
 @require_http_methods(["GET"])
+@ratelimit(
+    key="ip", rate=ratelimits.INTAKE_LINK, method=ratelimit.ALL, group=ratelimits.INTAKE_LINK_GROUP
+)
 def edit(request, token, step):
     if step not in STEPS:
         raise Http404

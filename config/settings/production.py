@@ -10,6 +10,16 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure-"):
 
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
 
+if not REDIS_URL:  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "REDIS_URL is required in production: the Celery broker, and the shared cache that "
+        "rate limits count in across processes."
+    )
+# Rate limits need a cache every process shares.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)

@@ -1,0 +1,59 @@
+"""Per-address limits on what anyone can send without an account (django-ratelimit rates).
+
+Each is generous for a person and tight for a script: a refused request gets the friendly 429
+page (config.views.rate_limited) and changes nothing. Counters live in the default cache, so
+in production every process shares them through Redis."""
+
+# Intake pages: a person needs a few seconds per page, even going back and forth.
+INTAKE_STEP = "60/m"
+# Sending the intake creates a record (and maybe a same-day safety call): nobody sends ten.
+INTAKE_SUBMIT = "10/h"
+# The results link's edit and delete pages: a handful of clicks per visit.
+INTAKE_LINK = "30/m"
+INTAKE_LINK_GROUP = "matching.intake_link"  # one budget for edit and delete together
+# Booking holds a clinician's time and emails them: a few tries at most, after "just taken".
+BOOKING = "10/m"
+# A consultation's manage link (all its pages together): looking, rescheduling, cancelling.
+MANAGE_LINK = "30/m"
+MANAGE_LINK_GROUP = "consultations.manage"
+# The fit check is answered once.
+FIT_CHECK = "10/m"
+# Logins across usernames from one address (django-axes locks one username after 5 failures).
+LOGIN = "10/m"
+
+
+def client_ip(request) -> str:
+    """The address limits and lockouts count against.
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it saw to
+    X-Forwarded-For; the client's is the one the outermost trusted proxy added. Anything to its
+    left came from the client and could be forged, so it is never used."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or ""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < proxies:
+        return remote
+    return hops[-proxies]
+
+
+def lockout_ip(request) -> str | None:
+    """The same address for django-axes, which wants None when there is none."""
+    return client_ip(request) or None
+
+
+def login_username(request, credentials) -> str:
+    """The username a failed login counts against, cut to what a username can be.
+
+    Django's login form doesn't bound the username's length, and the lockout table stores at most
+    255 characters: an absurd username would otherwise fail the request instead of the login."""
+    from django.contrib.auth import get_user_model
+
+    raw = (credentials or {}).get("username")
+    if raw is None:
+        raw = request.POST.get("username", "") if request is not None else ""
+    limit = get_user_model()._meta.get_field("username").max_length
+    return str(raw)[:limit]

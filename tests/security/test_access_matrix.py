@@ -1,0 +1,419 @@
+"""Who may reach what: every route that takes an id, slug or token (config/urls.py,
+matching/urls.py, consultations/urls.py, clinicians/urls.py), for each kind of visitor.
+
+Client routes are opened by a secret link alone; a bad, tampered, expired, revoked or
+wrong-purpose link is a friendly 404 and changes nothing. Portal routes take a consultation's
+public id and answer 404 for another clinician's. Intake answers and summaries in admin need
+the intake permission."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import signing
+from django.urls import reverse
+
+from consultations import tokens
+from consultations.models import Consultation, ConsultationEvent, FitCheck, Notification
+from matching.models import Intake
+from tests.clinicians.factories import ClinicianFactory
+from tests.consultations.factories import ConsultationFactory
+
+from .conftest import MONDAY_9, NOW, TUESDAY_9, snapshot
+
+pytestmark = pytest.mark.django_db
+
+FIT_CHECK_ANSWERS = {
+    "felt_heard": 1,
+    "agreed_goals": 1,
+    "approach_makes_sense": 1,
+    "wants_to_continue": 1,
+}
+BOOKING = {"first_name": "Eve", "email": "eve@example.org", "format": "video"}
+
+# (route, what the link must be, what a POST would do if the check were missing)
+CLIENT_ROUTES = [
+    ("matching:results", "intake", None),
+    ("matching:edit", "intake", None),
+    ("matching:delete", "intake", {}),
+    ("matching:book", "intake", {**BOOKING, "start": TUESDAY_9.isoformat()}),
+    ("matching:next_match", "fit-check", None),
+    ("consultations:manage", "manage", None),
+    ("consultations:manage_cancel", "manage", {}),
+    ("consultations:manage_reschedule", "manage", {"start": TUESDAY_9.isoformat()}),
+    ("consultations:manage_delete", "manage", {}),
+    ("consultations:manage_ics", "manage", None),
+    ("consultations:fit_check", "fit-check", FIT_CHECK_ANSWERS),
+]
+
+
+def client_url(route: str, token: str, clinician_slug: str) -> str:
+    if route == "matching:edit":
+        return reverse(route, args=[token, "safety"])
+    if route == "matching:book":
+        return reverse(route, args=[token, clinician_slug]) + f"?start={TUESDAY_9.isoformat()}"
+    return reverse(route, args=[token])
+
+
+def tampered_signed(token: str, **changes) -> str:
+    """The same signed link with its payload edited but the old signature kept."""
+    _payload, timestamp, signature = token.rsplit(":", 2)
+    original = signing.loads(token, salt="consultations.client-link")
+    payload = signing.b64_encode(signing.JSONSerializer().dumps({**original, **changes})).decode()
+    return f"{payload}:{timestamp}:{signature}"
+
+
+@pytest.fixture
+def world(clinician_a, clinician_b, intake_a, intake_b, consultation_a, consultation_b):
+    """Two clients, each with an intake and a consultation with their own clinician; A's
+    consultation has taken place so its fit-check link is open."""
+    Consultation.objects.filter(pk=consultation_a.pk).update(
+        status=Consultation.Status.COMPLETED,
+        starts_at=NOW - dt.timedelta(hours=2),
+        ends_at=NOW - dt.timedelta(hours=2) + dt.timedelta(minutes=15),
+    )
+    consultation_a.refresh_from_db()
+    return {
+        "rows": [intake_a[0], intake_b[0], consultation_a, consultation_b],
+        "consultation_a": consultation_a,
+        "consultation_b": consultation_b,
+        "raw_a": intake_a[1],
+        "raw_b": intake_b[1],
+    }
+
+
+def counts() -> dict:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Intake, Consultation, ConsultationEvent, FitCheck, Notification)
+    }
+
+
+def assert_friendly_404(response):
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "expired" in body
+    assert 'href="tel:988"' in body
+
+
+def bad_token(kind: str, purpose: str, world, frozen) -> str:
+    """A link of the given purpose that must not open anything."""
+    a, b = world["consultation_a"], world["consultation_b"]
+    if purpose == "intake":
+        raw = world["raw_a"]
+        return {
+            "garbage": "not-a-real-link",
+            "tampered": raw[:-1] + ("A" if raw[-1] != "A" else "B"),
+            "too long": raw * 5,
+            "other purpose": tokens.make_token(a, tokens.MANAGE),
+        }.get(kind, raw)
+    good = tokens.make_token(a, purpose)
+    if kind == "garbage":
+        return "not-a-real-link"
+    if kind == "tampered":
+        # A's signature with B's consultation inside.
+        return tampered_signed(good, c=str(b.public_id))
+    if kind == "too long":
+        return good + "x" * 300
+    if kind == "other purpose":
+        other = tokens.FIT_CHECK if purpose == tokens.MANAGE else tokens.MANAGE
+        return tokens.make_token(a, other)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(("route", "purpose", "post"), CLIENT_ROUTES)
+@pytest.mark.parametrize("kind", ["garbage", "tampered", "too long", "other purpose"])
+def test_it_answers_a_bad_client_link_with_a_friendly_404_and_changes_nothing(
+    client, world, frozen, route, purpose, post, kind
+):
+    url = client_url(route, bad_token(kind, purpose, world, frozen), "omar-haddad")
+    before, totals = snapshot(*world["rows"]), counts()
+
+    assert_friendly_404(client.get(url))
+    if post is not None:
+        assert_friendly_404(client.post(url, post))
+
+    assert snapshot(*world["rows"]) == before
+    assert counts() == totals
+
+
+def _valid_token(purpose: str, world) -> str:
+    if purpose == "intake":
+        return world["raw_a"]
+    return tokens.make_token(world["consultation_a"], purpose)
+
+
+@pytest.mark.parametrize(("route", "purpose", "post"), CLIENT_ROUTES)
+def test_it_refuses_an_expired_client_link(client, world, frozen, route, purpose, post, settings):
+    url = client_url(route, _valid_token(purpose, world), world["consultation_b"].clinician.slug)
+    days = settings.INTAKE_TOKEN_DAYS if purpose == "intake" else settings.MANAGE_TOKEN_DAYS
+    frozen.shift(dt.timedelta(days=days, minutes=1))
+    before, totals = snapshot(*world["rows"]), counts()
+
+    assert_friendly_404(client.get(url))
+    if post is not None:
+        assert_friendly_404(client.post(url, post))
+
+    assert snapshot(*world["rows"]) == before
+    assert counts() == totals
+
+
+@pytest.mark.parametrize(
+    ("route", "purpose", "post"), [r for r in CLIENT_ROUTES if r[1] != "intake"]
+)
+def test_it_refuses_a_revoked_consultation_link(client, world, frozen, route, purpose, post):
+    url = client_url(route, _valid_token(purpose, world), "")
+    Consultation.objects.filter(pk=world["consultation_a"].pk).update(token_version=2)
+    before, totals = snapshot(*world["rows"]), counts()
+
+    assert_friendly_404(client.get(url))
+    if post is not None:
+        assert_friendly_404(client.post(url, post))
+
+    assert snapshot(*world["rows"]) == before
+    assert counts() == totals
+
+
+def test_a_clients_links_act_only_on_their_own_consultation(client, world):
+    a, b = world["consultation_a"], world["consultation_b"]
+    Consultation.objects.filter(pk=a.pk).update(
+        status=Consultation.Status.REQUESTED,
+        starts_at=MONDAY_9,
+        ends_at=MONDAY_9 + dt.timedelta(minutes=15),
+    )
+    before_b = snapshot(b, world["rows"][1])
+    token = tokens.make_token(a, tokens.MANAGE)
+
+    page = client.get(reverse("consultations:manage", args=[token])).content.decode()
+    client.post(reverse("consultations:manage_cancel", args=[token]))
+    client.post(reverse("consultations:manage_delete", args=[token]))
+
+    assert "Omar" not in page and "Bea" not in page
+    a.refresh_from_db()
+    assert a.status == Consultation.Status.CANCELLED
+    assert a.client_email == ""
+    assert snapshot(b, world["rows"][1]) == before_b
+
+
+def test_a_clients_results_link_opens_and_deletes_only_their_intake(client, world):
+    intake_a, intake_b = world["rows"][0], world["rows"][1]
+    before_b = snapshot(intake_b)
+
+    response = client.post(reverse("matching:delete", args=[world["raw_a"]]))
+
+    assert response.status_code == 302
+    assert not Intake.objects.filter(pk=intake_a.pk).exists()
+    assert snapshot(intake_b) == before_b
+    assert_friendly_404(client.get(reverse("matching:results", args=[world["raw_a"]])))
+    assert client.get(reverse("matching:results", args=[world["raw_b"]])).status_code == 200
+
+
+# --- The clinician portal -----------------------------------------------------------------
+
+PORTAL_ACTIONS = [
+    ("consultations:portal_confirm", "requested", {}),
+    ("consultations:portal_decline", "requested", {"message": "Sorry"}),
+    ("consultations:portal_complete", "started", {}),
+    ("consultations:portal_no_show", "started", {}),
+]
+AFTER = {
+    "consultations:portal_confirm": "confirmed",
+    "consultations:portal_decline": "declined",
+    "consultations:portal_complete": "completed",
+    "consultations:portal_no_show": "no_show",
+}
+
+
+@pytest.fixture
+def b_consultations(clinician_b, frozen):
+    """Clinician B's consultations in the states each portal action applies to."""
+    started = NOW - dt.timedelta(hours=1)
+    return {
+        "requested": ConsultationFactory(clinician=clinician_b, starts_at=TUESDAY_9),
+        "started": ConsultationFactory(
+            clinician=clinician_b,
+            starts_at=started,
+            ends_at=started + dt.timedelta(minutes=15),
+            status=Consultation.Status.CONFIRMED,
+        ),
+    }
+
+
+@pytest.mark.parametrize(("route", "state", "post"), PORTAL_ACTIONS)
+def test_it_answers_404_to_a_clinician_acting_on_another_clinicians_consultation(
+    client, clinician_a, b_consultations, route, state, post
+):
+    target = b_consultations[state]
+    client.force_login(clinician_a.user)
+    before, totals = snapshot(*b_consultations.values()), counts()
+
+    url = reverse(route, args=[target.public_id])
+    assert client.post(url, post).status_code == 404
+    if route.endswith("decline"):
+        assert client.get(url).status_code == 404
+
+    assert snapshot(*b_consultations.values()) == before
+    assert counts() == totals
+
+
+@pytest.mark.parametrize(("route", "state", "post"), PORTAL_ACTIONS)
+def test_it_lets_the_clinician_act_on_their_own_consultation(
+    client, clinician_b, b_consultations, route, state, post
+):
+    target = b_consultations[state]
+    client.force_login(clinician_b.user)
+
+    response = client.post(reverse(route, args=[target.public_id]), post)
+
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.status == AFTER[route]
+    assert target.events.filter(actor="clinician").count() == 1
+
+
+@pytest.mark.parametrize(("route", "state", "post"), PORTAL_ACTIONS)
+def test_it_sends_anonymous_visitors_to_the_login_from_portal_actions(
+    client, b_consultations, route, state, post
+):
+    before = snapshot(*b_consultations.values())
+
+    response = client.post(reverse(route, args=[b_consultations[state].public_id]), post)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert snapshot(*b_consultations.values()) == before
+
+
+@pytest.mark.parametrize(("route", "state", "post"), PORTAL_ACTIONS)
+def test_it_refuses_portal_actions_to_staff_without_a_clinician_profile(
+    staff_client, b_consultations, route, state, post
+):
+    before = snapshot(*b_consultations.values())
+
+    response = staff_client.post(reverse(route, args=[b_consultations[state].public_id]), post)
+
+    assert response.status_code == 403
+    assert snapshot(*b_consultations.values()) == before
+
+
+def test_the_portal_lists_only_the_clinicians_own_clients(client, clinician_a, world):
+    client.force_login(clinician_a.user)
+    Consultation.objects.filter(pk=world["consultation_a"].pk).update(
+        status=Consultation.Status.REQUESTED,
+        starts_at=MONDAY_9,
+        ends_at=MONDAY_9 + dt.timedelta(minutes=15),
+    )
+
+    body = client.get(reverse("consultations:portal")).content.decode()
+
+    assert "Ana" in body
+    assert "Bea" not in body
+
+
+def test_an_unknown_or_inactive_public_id_is_404_too(client, clinician_a):
+    client.force_login(clinician_a.user)
+    mine_but_gone = ClinicianFactory(is_active=False)
+    other = ConsultationFactory(clinician=mine_but_gone, starts_at=TUESDAY_9)
+
+    for public_id in ("00000000-0000-0000-0000-000000000000", other.public_id):
+        response = client.post(reverse("consultations:portal_confirm", args=[public_id]))
+        assert response.status_code == 404
+
+
+# --- Slugs on public pages ----------------------------------------------------------------
+
+
+def test_it_hides_inactive_clinicians_profiles_and_booking(client, intake_a, frozen):
+    hidden = ClinicianFactory(is_active=False)
+    _intake, raw = intake_a
+
+    assert client.get(reverse("clinicians:profile", args=[hidden.slug])).status_code == 404
+    response = client.post(
+        reverse("matching:book", args=[raw, hidden.slug]),
+        {**BOOKING, "start": MONDAY_9.isoformat()},
+    )
+    assert response.status_code == 404
+    assert Consultation.objects.count() == 0
+
+
+def test_it_answers_404_to_an_unknown_intake_step(client):
+    assert client.get(reverse("matching:step", args=["nope"])).status_code == 404
+    assert client.post(reverse("matching:step", args=["nope"]), {}).status_code == 404
+
+
+# --- Staff and the intake permission in admin ---------------------------------------------
+
+
+@pytest.fixture
+def practice_staff(staff_user):
+    staff_user.groups.add(Group.objects.get(name="Practice staff"))
+    return staff_user
+
+
+@pytest.fixture
+def intake_reviewer(practice_staff):
+    practice_staff.groups.add(Group.objects.get(name="Intake reviewers"))
+    return practice_staff
+
+
+def test_staff_without_the_intake_permission_cannot_see_or_change_intakes(
+    client, practice_staff, world
+):
+    client.force_login(practice_staff)
+    intake = world["rows"][0]
+    before = snapshot(intake)
+    change = reverse("admin:matching_intake_change", args=[intake.pk])
+
+    assert client.get(reverse("admin:matching_intake_changelist")).status_code == 403
+    assert client.get(change).status_code == 403
+    assert client.post(change, {"follow_up": "called"}).status_code == 403
+    delete = reverse("admin:matching_intake_delete", args=[intake.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+
+    assert snapshot(intake) == before
+
+
+def test_staff_without_the_intake_permission_do_not_see_the_client_summary(
+    client, practice_staff, world
+):
+    client.force_login(practice_staff)
+    consultation = world["consultation_b"]
+
+    response = client.get(
+        reverse("admin:consultations_consultation_change", args=[consultation.pk])
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Feel less alone." not in body
+    assert "intake summary" not in body.lower()
+
+
+def test_staff_with_the_intake_permission_see_answers_and_summary(client, intake_reviewer, world):
+    client.force_login(intake_reviewer)
+    intake, consultation = world["rows"][0], world["consultation_b"]
+
+    intake_page = client.get(reverse("admin:matching_intake_change", args=[intake.pk]))
+    summary_page = client.get(
+        reverse("admin:consultations_consultation_change", args=[consultation.pk])
+    )
+
+    assert intake_page.status_code == 200
+    assert "Sleep through the night." in intake_page.content.decode()
+    assert summary_page.status_code == 200
+    assert "Feel less alone." in summary_page.content.decode()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "clinician"])
+def test_admin_object_pages_send_non_staff_to_the_admin_login(client, clinician_a, world, who):
+    if who == "clinician":
+        client.force_login(clinician_a.user)
+    urls = [
+        reverse("admin:matching_intake_change", args=[world["rows"][0].pk]),
+        reverse("admin:consultations_consultation_change", args=[world["consultation_b"].pk]),
+        reverse("admin:clinicians_clinician_change", args=[clinician_a.pk]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
