@@ -1,13 +1,11 @@
 """Development: SQLite and a file-based broker by default, emails written to var/mail/."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
 from .env import env_bool, env_str
 
 DEBUG = env_bool("DEBUG", True)
 # One readable .eml file per message (consultations/mail.py).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "consultations.mail.EmlFileBackend")
-EMAIL_FILE_PATH = VAR_DIR / "mail"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
