@@ -16,8 +16,10 @@ from config import ratelimits
 from consultations import selectors, services, tokens
 from consultations.forms import BookingForm, parse_start
 from consultations.models import Consultation
+from consultations.tokens import FIT_CHECK, consultation_from_token
 
 from . import vocab
+from .models import Intake
 from .tokens import intake_from_token
 
 OPTIONS_SHOWN = 6
@@ -70,8 +72,7 @@ def client_summary(answers: dict) -> list[list[str]]:
         _label(vocab.AGE_BANDS, answers.get("age_band")) if answers.get("age_band") else "",
     )
     add(_("Concerns (most important first)"), ", ".join(answers.get("concerns") or []))
-    for key in ("concerns_text", "concerns_other", "concerns_free_text"):
-        add(_("In their words"), answers.get(key))
+    add(_("In their words"), answers.get("concerns_text"))
     tags = [str(vocab.GOAL_TAG_LABELS.get(t, t)) for t in answers.get("goal_tags") or []]
     add(_("Goals"), "; ".join(filter(None, [answers.get("goals") or "", ", ".join(tags)])))
     if isinstance(answers.get("style"), dict):
@@ -86,8 +87,7 @@ def client_summary(answers: dict) -> list[list[str]]:
             name = key.replace("_", " ")
             prefs.append(f"{name}{': ' + str(value) if value else ''} ({importance})")
     add(_("Preferences"), "; ".join(prefs))
-    for key in ("past_therapy", "past_therapy_text", "what_helped"):
-        add(_("Past therapy"), answers.get(key))
+    add(_("Past therapy"), answers.get("past_therapy"))
     return rows
 
 
@@ -98,19 +98,45 @@ def _open_clinician(slug: str) -> Clinician:
 @never_cache
 @ratelimit(key="ip", rate=ratelimits.BOOKING, method="POST", block=True)
 def book(request, token, slug):
+    """Booking from the results page, opened by the intake's link."""
     intake = intake_from_token(token)
     if intake is None:
         raise Http404
+    links = {
+        "results_url": reverse("matching:results", args=[token]),
+        "book_url": reverse("matching:book", args=[token, slug]),
+    }
+    return _book(request, intake=intake, slug=slug, links=links)
+
+
+@never_cache
+@ratelimit(key="ip", rate=ratelimits.BOOKING, method="POST", block=True)
+def next_book(request, consultation_token, slug):
+    """Booking the next match, opened by the link in a fit-check or declined/expired email.
+
+    Only the hash of the results link is kept, so these emails carry the consultation's signed
+    link instead; it leads to the same intake."""
+    consultation = consultation_from_token(consultation_token, FIT_CHECK)
+    intake = (
+        Intake.objects.filter(pk=consultation.client_reference).first()
+        if consultation is not None and consultation.client_reference
+        else None
+    )
+    if intake is None:
+        raise Http404
+    links = {
+        "results_url": reverse("matching:next_match", args=[consultation_token]),
+        "book_url": reverse("matching:next_book", args=[consultation_token, slug]),
+    }
+    return _book(request, intake=intake, slug=slug, links=links)
+
+
+def _book(request, *, intake: Intake, slug: str, links: dict):
     clinician = _open_clinician(slug)
     answers = intake.answers or {}
     zone = _client_zone(answers)
     now = timezone.now()
-    context = {
-        "clinician": clinician,
-        "token": token,
-        "zone": zone,
-        "intake": intake,
-    }
+    context = {"clinician": clinician, "zone": zone, "intake": intake, **links}
 
     def refuse(message: str, options: list, status: int):
         return render(
@@ -161,7 +187,6 @@ def book(request, token, slug):
                 **context,
                 "consultation": consultation,
                 "manage_url": tokens.manage_url(consultation),
-                "results_url": reverse("matching:results", args=[token]),
             },
         )
 

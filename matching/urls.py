@@ -15,4 +15,9 @@ urlpatterns = [
     path("next/<str:consultation_token>/", results_views.next_match, name="next_match"),
     # Booking from the results page (booking_views.py)
     path("r/<str:token>/book/<slug:slug>/", booking_views.book, name="book"),
+    path(
+        "next/<str:consultation_token>/book/<slug:slug>/",
+        booking_views.next_book,
+        name="next_book",
+    ),
 ]

@@ -128,3 +128,57 @@ def test_it_answers_a_bad_link_or_clinician_with_a_404(client, clinician, intake
     assert client.get(book_url("nope", clinician, MONDAY_9)).status_code == 404
     path = reverse("matching:book", args=[raw, "nobody"])
     assert client.get(path).status_code == 404
+
+
+def next_book_url(consultation, clinician, start=None):
+    from consultations.tokens import FIT_CHECK, make_token
+
+    path = reverse("matching:next_book", args=[make_token(consultation, FIT_CHECK), clinician.slug])
+    return path + ("?" + urlencode({"start": start.isoformat()}) if start else "")
+
+
+def test_it_books_the_next_match_from_the_link_in_a_fit_check_email(
+    client, clinician, other_clinician, intake
+):
+    record, _raw = intake
+    first = ConsultationFactory(
+        clinician=other_clinician,
+        client_reference=record.id,
+        status=Consultation.Status.COMPLETED,
+        starts_at=MONDAY_9 - dt.timedelta(days=3),
+    )
+
+    page = client.get(next_book_url(first, clinician, MONDAY_9))
+    assert page.status_code == 200
+    assert 'value="ana@example.org"' in page.content.decode()
+
+    response = client.post(next_book_url(first, clinician), form_data(MONDAY_9))
+    assert response.status_code == 200
+    booked = Consultation.objects.get(clinician=clinician)
+    assert booked.client_reference == record.id
+    assert booked.status == Consultation.Status.REQUESTED
+
+
+def test_it_refuses_a_next_match_booking_once_the_client_deleted_their_data(
+    client, clinician, other_clinician, intake
+):
+    from consultations.services import consultation_erase_client
+
+    record, _raw = intake
+    first = ConsultationFactory(
+        clinician=other_clinician,
+        client_reference=record.id,
+        status=Consultation.Status.COMPLETED,
+        starts_at=MONDAY_9 - dt.timedelta(days=3),
+    )
+    url = next_book_url(first, clinician)
+    consultation_erase_client(client_reference=record.id)
+
+    response = client.post(url, form_data(MONDAY_9))
+    assert response.status_code == 404
+    assert not Consultation.objects.filter(clinician=clinician).exists()
+
+
+def test_it_refuses_a_tampered_next_match_link(client, clinician):
+    url = reverse("matching:next_book", args=["not-a-real-link", clinician.slug])
+    assert client.get(url).status_code == 404
