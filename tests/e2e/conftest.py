@@ -40,10 +40,15 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-@pytest.fixture
-def browser_page(chromium, live_server):
+def _phone_page(chromium, live_server, **options):
+    """A phone-sized page in a fresh context (its own cookies: one person) that records every
+    request leaving the live server's origin, from any page of the context."""
     context = chromium.new_context(
-        viewport=PHONE, locale="en-US", timezone_id="America/Chicago", base_url=live_server.url
+        viewport=PHONE,
+        locale="en-US",
+        timezone_id="America/Chicago",
+        base_url=live_server.url,
+        **options,
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -56,10 +61,34 @@ def browser_page(chromium, live_server):
         if _origin(request.url) != home:
             page.off_origin_requests.append(request.url)
 
-    page.on("request", record)
+    context.on("request", record)
+    return context, page
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    context, page = _phone_page(chromium, live_server)
     yield page
     context.close()
     assert page.off_origin_requests == [], "requests left the app's origin"
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """Open more checked pages, each in its own context: `open_page()` for another person,
+    `open_page(java_script_enabled=False)` for a browser without JavaScript."""
+    opened = []
+
+    def open_(**options):
+        context, page = _phone_page(chromium, live_server, **options)
+        opened.append((context, page))
+        return page
+
+    yield open_
+    for context, _page in opened:
+        context.close()
+    for _context, page in opened:
+        assert page.off_origin_requests == [], "requests left the app's origin"
 
 
 def axe_check(page) -> None:
