@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from .interchange import MAX_FOCUS_CONCERNS
 from .models import (
     FORMATS,
+    PROFILE_M2M_FIELDS,
     Approach,
     AvailabilityException,
     Clinician,
@@ -138,16 +139,7 @@ class ClinicianAdmin(admin.ModelAdmin):
     search_fields = ("first_name", "last_name", "email")
     actions = ("pause_accepting", "resume_accepting")
     inlines = (LicenseInline, ConsultationHoursInline, AvailabilityExceptionInline)
-    filter_horizontal = (
-        "credentials",
-        "communities",
-        "languages",
-        "concerns",
-        "focus_concerns",
-        "approaches",
-        "insurance",
-        "offices",
-    )
+    filter_horizontal = PROFILE_M2M_FIELDS
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     prepopulated_fields = {"slug": ("first_name", "last_name")}

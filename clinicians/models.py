@@ -26,6 +26,17 @@ WEEKDAYS = [
     (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday")),
 ]  # fmt: skip
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A clinician's many-to-many profile fields, in the order staff and the roster format use.
+PROFILE_M2M_FIELDS = (
+    "credentials",
+    "communities",
+    "languages",
+    "concerns",
+    "focus_concerns",
+    "approaches",
+    "insurance",
+    "offices",
+)
 
 
 def validate_timezone(value: str) -> None:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from .models import (
     AGE_BANDS,
     FORMATS,
+    PROFILE_M2M_FIELDS,
     WEEKDAY_KEYS,
     Clinician,
     Concern,
@@ -20,14 +21,7 @@ from .models import (
 LICENCE_SOON_DAYS = 60
 
 ROSTER_PREFETCH = (
-    "credentials",
-    "communities",
-    "languages",
-    "concerns",
-    "focus_concerns",
-    "approaches",
-    "insurance",
-    "offices",
+    *PROFILE_M2M_FIELDS,
     Prefetch("licenses", queryset=License.objects.order_by("state", "expires_on", "number")),
     Prefetch(
         "consultation_hours", queryset=ConsultationHours.objects.order_by("weekday", "start", "end")

@@ -14,6 +14,7 @@ from .interchange import CleanRow
 from .models import (
     AGE_BANDS,
     FORMATS,
+    PROFILE_M2M_FIELDS,
     STYLE_DIMENSIONS,
     WEEKDAY_KEYS,
     Clinician,
@@ -61,16 +62,7 @@ SCALAR_FIELDS = {
     "video_link": "video_link",
     "active": "is_active",
 }
-M2M_FIELDS = (
-    "credentials",
-    "communities",
-    "languages",
-    "concerns",
-    "focus_concerns",
-    "approaches",
-    "insurance",
-    "offices",
-)
+M2M_FIELDS = PROFILE_M2M_FIELDS
 
 
 def _apply(clinician: Clinician, row: CleanRow) -> None:
