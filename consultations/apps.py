@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  connects the calendar snapshot's receivers

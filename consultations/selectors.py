@@ -1,11 +1,18 @@
 import datetime as dt
+import logging
+import threading
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone as djtz
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
@@ -14,6 +21,7 @@ from . import slots
 from .models import BookingSettings, Consultation, Heartbeat
 
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
+logger = logging.getLogger(__name__)
 
 
 def slot_rules(booking: BookingSettings | None = None) -> slots.SlotRules:
@@ -35,66 +43,293 @@ def clinicians_open_slots(
     ignore_consultation_id: int | None = None,
     until: dt.datetime | None = None,
 ) -> dict[int, list[dt.datetime]]:
-    """Open consultation start times (aware UTC, sorted) per clinician id, in five queries.
+    """Open consultation start times (aware UTC, sorted) per clinician id.
 
     Every id asked for is a key; clinicians who are inactive, paused (not accepting new
     clients) or unknown get an empty list. `ignore_consultation_id` leaves one booking out of
     the busy times (rescheduling it shouldn't be blocked by itself); `until` stops each list
-    after that instant."""
+    after that instant.
+
+    Outside a transaction, the booking rules, zones and weekly hours come from this process's
+    calendar snapshot and one query reads what changes by the minute (who is active and
+    accepting, exceptions and bookings in the window); inside one (a booking being made),
+    everything is read afresh, in five queries."""
     result: dict[int, list[dt.datetime]] = {cid: [] for cid in clinician_ids}
     if not clinician_ids:
         return result
+    ids = list(result)
+    calendar = _current_calendar() if _reusable() else None
+    if calendar is None:
+        rules, zones, hours = _fresh_calendar(ids)
+        exceptions, busy = _fresh_bookings(list(zones), now, rules, ignore_consultation_id)
+    else:
+        rules = calendar.rules
+        zones, hours = calendar.zones_and_hours(ids)
+        live, exceptions, busy = _live_rows(ids, now, rules, ignore_consultation_id)
+        zones = {cid: zones[cid] for cid in ids if cid in live and cid in zones}
+
+    search = slots.SlotSearch(rules=rules, now=now, until=until)
+    weekly = calendar.weekly if calendar is not None else {}
+    for cid, zone in zones.items():
+        if cid not in hours and cid not in exceptions:
+            continue
+        result[cid] = search.open_slots(
+            timezone=zone,
+            hours=hours.get(cid, ()),
+            exceptions=exceptions.get(cid, ()),
+            busy=busy.get(cid, ()),
+            limit=limit,
+            weekly=weekly.get(cid),
+        )
+    return result
+
+
+def _window(now: dt.datetime, rules: slots.SlotRules):
+    """Dates of exceptions and instants of bookings that can affect a slot search from `now`:
+    a day of margin either side covers every zone's local dates, two days every buffer and
+    daily cap."""
+    return (
+        (now - dt.timedelta(days=1)).date(),
+        (now + dt.timedelta(days=rules.horizon_days + 1)).date(),
+        now - dt.timedelta(days=2),
+        now + dt.timedelta(days=rules.horizon_days + 2),
+    )
+
+
+def _fresh_calendar(ids: list[int]):
     rules = slot_rules()
     zones = dict(
         Clinician.objects.filter(
-            pk__in=clinician_ids, is_active=True, accepting_new_clients=True
-        ).values_list("pk", "timezone")
+            _among(Clinician, "id", ids), is_active=True, accepting_new_clients=True
+        )
+        .order_by()
+        .values_list("pk", "timezone")
     )
-    if not zones:
-        return result
-    ids = list(zones)
-
     hours: dict[int, list[slots.Hours]] = defaultdict(list)
-    for cid, weekday, start, end in ConsultationHours.objects.filter(
-        clinician_id__in=ids
-    ).values_list("clinician_id", "weekday", "start", "end"):
-        hours[cid].append(slots.Hours(weekday, start, end))
+    if zones:
+        for cid, weekday, start, end in (
+            ConsultationHours.objects.filter(_among(ConsultationHours, "clinician_id", list(zones)))
+            .order_by()
+            .values_list("clinician_id", "weekday", "start", "end")
+        ):
+            hours[cid].append(slots.Hours(weekday, start, end))
+    return rules, zones, hours
 
-    # A day of margin either side covers every zone's local dates.
-    first_date = (now - dt.timedelta(days=1)).date()
-    last_date = (now + dt.timedelta(days=rules.horizon_days + 1)).date()
+
+def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id):
     exceptions: dict[int, list[slots.DateException]] = defaultdict(list)
-    for cid, date, kind, start, end in AvailabilityException.objects.filter(
-        clinician_id__in=ids, date__range=(first_date, last_date)
-    ).values_list("clinician_id", "date", "kind", "start", "end"):
-        exceptions[cid].append(slots.DateException(date, kind, start, end))
-
     busy: dict[int, list[slots.Busy]] = defaultdict(list)
+    if not ids:
+        return exceptions, busy
+    first_date, last_date, busy_from, busy_until = _window(now, rules)
+    for cid, date, kind, start, end in (
+        AvailabilityException.objects.filter(
+            _among(AvailabilityException, "clinician_id", ids), date__range=(first_date, last_date)
+        )
+        .order_by()
+        .values_list("clinician_id", "date", "kind", "start", "end")
+    ):
+        exceptions[cid].append(slots.DateException(date, kind, start, end))
     booked = Consultation.objects.filter(
-        clinician_id__in=ids,
+        _among(Consultation, "clinician_id", ids),
         status__in=ACTIVE,
-        ends_at__gt=now - dt.timedelta(days=2),
-        starts_at__lt=now + dt.timedelta(days=rules.horizon_days + 2),
-    )
+        ends_at__gt=busy_from,
+        starts_at__lt=busy_until,
+    ).order_by()
     if ignore_consultation_id is not None:
         booked = booked.exclude(pk=ignore_consultation_id)
     for cid, starts_at, ends_at in booked.values_list("clinician_id", "starts_at", "ends_at"):
         busy[cid].append(slots.Busy(starts_at, ends_at))
+    return exceptions, busy
 
-    for cid in ids:
-        if cid not in hours and cid not in exceptions:
-            continue
-        result[cid] = slots.open_slots(
-            timezone=zones[cid],
-            hours=hours.get(cid, ()),
-            exceptions=exceptions.get(cid, ()),
-            busy=busy.get(cid, ()),
-            rules=rules,
-            now=now,
-            limit=limit,
-            until=until,
+
+def _among(model, column: str, ids: list[int]):
+    """`model.column` among `ids`: on PostgreSQL one array parameter, which compiles and plans
+    much faster than an IN list of hundreds of parameters."""
+    if connection.vendor == "postgresql":
+        q = connection.ops.quote_name
+        sql = f"{q(model._meta.db_table)}.{q(column)} = ANY(%s::bigint[])"
+        # Identifiers from the models only; the ids are a parameter.
+        return RawSQL(sql, (_id_array(ids),), output_field=BooleanField())  # noqa: S611
+    return Q(**{f"{'pk' if column == 'id' else column}__in": ids})
+
+
+def _id_array(ids: list[int]) -> str:
+    # One '{1,2,3}' literal: PostgreSQL reads it as one value, where a list parameter becomes
+    # ARRAY[1,2,3] with a constant per id to parse and plan (a millisecond at a few hundred).
+    return "{" + ",".join(str(int(cid)) for cid in ids) + "}"
+
+
+def _live_rows(ids: list[int], now, rules, ignore_consultation_id):
+    """Which of `ids` are active and accepting, and their exceptions and bookings in the
+    window: one query on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        live = set(
+            Clinician.objects.filter(
+                pk__in=ids, is_active=True, accepting_new_clients=True
+            ).values_list("pk", flat=True)
         )
-    return result
+        return (live, *_fresh_bookings(list(live), now, rules, ignore_consultation_id))
+    first_date, last_date, busy_from, busy_until = _window(now, rules)
+    q = connection.ops.quote_name
+    clinician = Clinician._meta.db_table
+    exception = AvailabilityException._meta.db_table
+    consultation = Consultation._meta.db_table
+    ignore = "AND id <> %s" if ignore_consultation_id is not None else ""
+    # Identifiers from the models only; every value is a parameter.
+    sql = f"""
+        SELECT 0, id, NULL::date, NULL::varchar, NULL::time, NULL::time,
+               NULL::timestamptz, NULL::timestamptz
+          FROM {q(clinician)}
+         WHERE id = ANY(%s::bigint[]) AND is_active AND accepting_new_clients
+        UNION ALL
+        SELECT 1, clinician_id, date, kind::varchar, start, {q("end")}, NULL, NULL
+          FROM {q(exception)}
+         WHERE clinician_id = ANY(%s::bigint[]) AND date BETWEEN %s AND %s
+        UNION ALL
+        SELECT 2, clinician_id, NULL, NULL, NULL, NULL, starts_at, ends_at
+          FROM {q(consultation)}
+         WHERE clinician_id = ANY(%s::bigint[]) AND status = ANY(%s::varchar[])
+               AND ends_at > %s AND starts_at < %s {ignore}
+    """  # noqa: S608
+    array = _id_array(ids)
+    params = [array, array, first_date, last_date, array, ACTIVE, busy_from, busy_until]
+    if ignore_consultation_id is not None:
+        params.append(ignore_consultation_id)
+    live: set[int] = set()
+    exceptions: dict[int, list[slots.DateException]] = defaultdict(list)
+    busy: dict[int, list[slots.Busy]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for part, cid, date, kind, start, end, starts_at, ends_at in cursor.fetchall():
+            if part == 0:
+                live.add(cid)
+            elif part == 1:
+                exceptions[cid].append(slots.DateException(date, kind, start, end))
+            else:
+                busy[cid].append(slots.Busy(starts_at, ends_at))
+    return live, exceptions, busy
+
+
+# --- The per-process calendar snapshot ------------------------------------------------------
+# Booking rules, clinicians' zones and weekly hours change rarely: they are kept per process and
+# dropped when consultations' receivers (receivers.py) say BookingSettings, a clinician or their
+# hours changed, and at least this often (queryset.update() and bulk_create send no signal).
+
+CALENDAR_MAX_AGE_SECONDS = 60
+_CALENDAR_VERSION_KEY = "consultations:calendar-version"
+
+
+class Calendar:
+    """The booking rules read when it was made, and the zones and weekly hours of every
+    clinician asked about since (loaded on first ask, kept until the version changes)."""
+
+    def __init__(self, *, version: str, rules: slots.SlotRules):
+        self.version = version
+        self.rules = rules
+        self.built_at = time.monotonic()
+        self._zones: dict[int, str | None] = {}  # None: no such clinician
+        self._hours: dict[int, tuple[slots.Hours, ...]] = {}
+        self.weekly: dict[int, tuple] = {}  # slots.weekly_windows of each clinician's hours
+        self._lock = threading.Lock()
+
+    def zones_and_hours(self, ids: list[int]):
+        """Zones and weekly hours of these clinicians (active or not), loading the ones not
+        seen yet in one query."""
+        missing = [cid for cid in ids if cid not in self._zones]
+        if missing:
+            zones: dict[int, str | None] = dict.fromkeys(missing)
+            found: dict[int, list[slots.Hours]] = defaultdict(list)
+            rows = (
+                Clinician.objects.filter(_among(Clinician, "id", missing))
+                .order_by()
+                .values_list(
+                    "pk",
+                    "timezone",
+                    "consultation_hours__weekday",
+                    "consultation_hours__start",
+                    "consultation_hours__end",
+                )
+            )
+            for cid, zone, weekday, start, end in rows:
+                zones[cid] = zone
+                if weekday is not None:
+                    found[cid].append(slots.Hours(weekday, start, end))
+            with self._lock:
+                for cid in missing:
+                    self._hours[cid] = hours = tuple(found.get(cid, ()))
+                    self.weekly[cid] = slots.weekly_windows(hours)
+                    self._zones[cid] = zones[cid]
+        zones_out, hours_out = {}, {}
+        for cid in ids:
+            zone = self._zones.get(cid)
+            if zone is None:
+                continue
+            zones_out[cid] = zone
+            if self._hours[cid]:
+                hours_out[cid] = self._hours[cid]
+        return zones_out, hours_out
+
+
+_calendar: Calendar | None = None
+_calendar_lock = threading.Lock()
+
+
+def calendar_changed() -> None:
+    """Drop every process's calendar snapshot: now, and again once the transaction commits
+    (a snapshot built meanwhile saw the data before the change)."""
+    _new_calendar_version()
+    transaction.on_commit(_new_calendar_version)
+
+
+def _new_calendar_version() -> None:
+    global _calendar
+    _calendar = None
+    try:
+        cache.set(_CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # noqa: BLE001  the cache being down must not fail a save
+        logger.warning("Could not bump the calendar version in the cache", exc_info=True)
+
+
+def _calendar_version() -> str | None:
+    try:
+        version = cache.get(_CALENDAR_VERSION_KEY)
+        if version is None:
+            cache.add(_CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(_CALENDAR_VERSION_KEY)
+        return version
+    except Exception:  # noqa: BLE001  an unreachable cache means fresh reads, not an error
+        return None
+
+
+def _reusable() -> bool:
+    # Inside a transaction a booking is being made (or a test runs): read everything afresh,
+    # and never keep what might be rolled back.
+    return not connection.in_atomic_block
+
+
+def _current_calendar() -> Calendar | None:
+    """The calendar snapshot, or None when the cache can't say whether it is current."""
+    global _calendar
+    version = _calendar_version()
+    if version is None:
+        return None
+    held = _calendar
+    if (
+        held is not None
+        and held.version == version
+        and time.monotonic() - held.built_at < CALENDAR_MAX_AGE_SECONDS
+    ):
+        return held
+    with _calendar_lock:
+        held = _calendar
+        if (
+            held is None
+            or held.version != version
+            or (time.monotonic() - held.built_at >= CALENDAR_MAX_AGE_SECONDS)
+        ):
+            held = _calendar = Calendar(version=version, rules=slot_rules())
+        return held
 
 
 def clinician_open_slots(

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -89,6 +90,10 @@ def day_windows(
         if e.start is None or e.end is None:
             return []
         windows = _subtract(windows, (_minutes(e.start), _minutes(e.end)))
+    return _merged(windows)
+
+
+def _merged(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(w for w in windows if w[1] > w[0]):
         if merged and start <= merged[-1][1]:
@@ -118,6 +123,22 @@ def _steady_offset(midnight: dt.datetime, zone: ZoneInfo) -> dt.timedelta | None
     return first
 
 
+@lru_cache(maxsize=16384)
+def _day_offset(zone_name: str, date: dt.date) -> dt.timedelta | None:
+    """`_steady_offset` for a zone's date, remembered: a roster has a handful of zones, and
+    every clinician in one shares its offsets."""
+    return _steady_offset(dt.datetime(date.year, date.month, date.day), ZoneInfo(zone_name))
+
+
+def weekly_windows(hours: Iterable[Hours]) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Each weekday's merged windows (minutes after local midnight), Monday first: what
+    `day_windows` gives on a date without exceptions, worked out once per clinician."""
+    by_day: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+    for h in hours:
+        by_day[h.weekday].append((_minutes(h.start), _minutes(h.end)))
+    return tuple(tuple(_merged(windows)) for windows in by_day)
+
+
 def open_slots(
     *,
     timezone: str,
@@ -134,63 +155,130 @@ def open_slots(
     `busy` should cover every active consultation from a day before `now` to a day past the
     horizon, so buffers and the daily cap see them. With `limit`, stops after that many; with
     `until`, stops after that instant (checking one time needn't compute three weeks)."""
-    if now.tzinfo is None:
-        raise ValueError("now must be aware")
-    if limit is not None and limit <= 0:
-        return []
-    zone = ZoneInfo(timezone)
-    hours = list(hours)
-    exceptions = list(exceptions)
-    slot = dt.timedelta(minutes=rules.slot_minutes)
-    buffer = dt.timedelta(minutes=rules.buffer_minutes)
-    earliest = now + dt.timedelta(hours=rules.minimum_notice_hours)
-    latest = now + dt.timedelta(days=rules.horizon_days)
-    if until is not None:
-        latest = min(latest, until + dt.timedelta(microseconds=1))
+    return SlotSearch(rules=rules, now=now, until=until).open_slots(
+        timezone=timezone, hours=hours, exceptions=exceptions, busy=busy, limit=limit
+    )
 
-    # Busy ranges widened by the buffer on both sides, sorted and merged, for bisection.
-    blocked: list[tuple[dt.datetime, dt.datetime]] = []
-    per_day: Counter[dt.date] = Counter()
-    for b in sorted(busy, key=lambda b: b.starts_at):
-        per_day[b.starts_at.astimezone(zone).date()] += 1
-        lo, hi = b.starts_at - buffer, b.ends_at + buffer
-        if blocked and lo <= blocked[-1][1]:
-            blocked[-1] = (blocked[-1][0], max(blocked[-1][1], hi))
-        else:
-            blocked.append((lo, hi))
-    blocked_starts = [lo for lo, _hi in blocked]
 
-    def is_free(start: dt.datetime) -> bool:
-        end = start + slot
-        i = bisect.bisect_left(blocked_starts, end)  # ranges starting before the slot ends
-        return i == 0 or blocked[i - 1][1] <= start
+class SlotSearch:
+    """One search (rules, clock, optional end) run for many clinicians: each zone's dates and
+    their UTC offsets are worked out once and shared by every clinician in that zone."""
 
-    result: list[dt.datetime] = []
-    date = earliest.astimezone(zone).date()
-    last_date = latest.astimezone(zone).date()
-    while date <= last_date:
-        if rules.daily_cap and per_day[date] >= rules.daily_cap:
-            date += dt.timedelta(days=1)
-            continue
-        midnight = dt.datetime(date.year, date.month, date.day)
-        offset = _steady_offset(midnight, zone)
-        # On a day without a DST change, UTC times are a fixed shift of the wall-clock ones.
-        base = (midnight - offset).replace(tzinfo=UTC) if offset is not None else None
-        for lo, hi in day_windows(date, hours, exceptions):
-            if base is not None and base + dt.timedelta(minutes=hi) <= earliest:
-                continue  # the whole window is inside the notice period
-            for minute in range(lo, hi - rules.slot_minutes + 1, rules.slot_minutes):
-                if base is not None:
-                    start = base + dt.timedelta(minutes=minute)
+    def __init__(self, *, rules: SlotRules, now: dt.datetime, until: dt.datetime | None = None):
+        if now.tzinfo is None:
+            raise ValueError("now must be aware")
+        self.rules = rules
+        self.earliest = now + dt.timedelta(hours=rules.minimum_notice_hours)
+        latest = now + dt.timedelta(days=rules.horizon_days)
+        if until is not None:
+            latest = min(latest, until + dt.timedelta(microseconds=1))
+        self.latest = latest
+        self._slot = dt.timedelta(minutes=rules.slot_minutes)
+        self._buffer = dt.timedelta(minutes=rules.buffer_minutes)
+        self._days: dict[str, tuple[tuple[dt.date, int, dt.datetime | None], ...]] = {}
+
+    def _days_in(self, timezone: str) -> tuple[tuple[dt.date, int, dt.datetime | None], ...]:
+        days = self._days.get(timezone)
+        if days is None:
+            days = self._days[timezone] = _zone_days(timezone, self.earliest, self.latest)
+        return days
+
+    def open_slots(
+        self,
+        *,
+        timezone: str,
+        hours: Iterable[Hours],
+        exceptions: Iterable[DateException] = (),
+        busy: Iterable[Busy] = (),
+        limit: int | None = None,
+        weekly: tuple[tuple[tuple[int, int], ...], ...] | None = None,
+    ) -> list[dt.datetime]:
+        """This clinician's open start times; `weekly` is `weekly_windows(hours)` when the
+        caller keeps it."""
+        if limit is not None and limit <= 0:
+            return []
+        hours = hours if isinstance(hours, tuple | list) else list(hours)
+        exceptions = exceptions if isinstance(exceptions, tuple | list) else list(exceptions)
+        if not hours and not any(e.kind == EXTRA for e in exceptions):
+            return []  # nothing to book, whatever else is known
+        if weekly is None:
+            weekly = weekly_windows(hours)
+        exception_dates = {e.date for e in exceptions} if exceptions else _NO_DATES
+        rules = self.rules
+        earliest, latest = self.earliest, self.latest
+        slot_minutes = rules.slot_minutes
+
+        # Busy ranges widened by the buffer on both sides, sorted and merged, for bisection.
+        blocked: list[tuple[dt.datetime, dt.datetime]] = []
+        per_day: Counter[dt.date] = Counter()
+        if busy:
+            zone = ZoneInfo(timezone)
+            buffer = self._buffer
+            for b in sorted(busy, key=lambda b: b.starts_at):
+                per_day[b.starts_at.astimezone(zone).date()] += 1
+                lo, hi = b.starts_at - buffer, b.ends_at + buffer
+                if blocked and lo <= blocked[-1][1]:
+                    blocked[-1] = (blocked[-1][0], max(blocked[-1][1], hi))
                 else:
-                    start = _local_to_utc(date, minute, zone)
-                if start is None or start < earliest:
-                    continue
-                if start >= latest:
-                    return result
-                if is_free(start):
+                    blocked.append((lo, hi))
+        blocked_starts = [lo for lo, _hi in blocked]
+        slot = self._slot
+        cap = rules.daily_cap if per_day else 0
+
+        result: list[dt.datetime] = []
+        for date, weekday, base in self._days_in(timezone):
+            if cap and per_day[date] >= cap:
+                continue
+            if date in exception_dates:
+                windows = day_windows(date, hours, exceptions)
+            else:
+                windows = weekly[weekday]
+            if not windows:
+                continue
+            for lo, hi in windows:
+                if base is not None and base + dt.timedelta(minutes=hi) <= earliest:
+                    continue  # the whole window is inside the notice period
+                for minute in range(lo, hi - slot_minutes + 1, slot_minutes):
+                    if base is not None:
+                        start = base + dt.timedelta(minutes=minute)
+                    else:
+                        start = _local_to_utc(date, minute, ZoneInfo(timezone))
+                    if start is None or start < earliest:
+                        continue
+                    if start >= latest:
+                        return result
+                    if blocked:
+                        # Busy ranges starting before the slot ends; the last must end by then.
+                        i = bisect.bisect_left(blocked_starts, start + slot)
+                        if i and blocked[i - 1][1] > start:
+                            continue
                     result.append(start)
                     if limit is not None and len(result) >= limit:
                         return result
+        return result
+
+
+_NO_DATES: frozenset = frozenset()
+
+
+@lru_cache(maxsize=256)
+def _zone_days(
+    timezone: str, earliest: dt.datetime, latest: dt.datetime
+) -> tuple[tuple[dt.date, int, dt.datetime | None], ...]:
+    """(local date, weekday, UTC instant of local midnight or None on a DST-change day) for
+    every local date from `earliest` to `latest` in this zone."""
+    zone = ZoneInfo(timezone)
+    date = earliest.astimezone(zone).date()
+    last_date = latest.astimezone(zone).date()
+    days = []
+    while date <= last_date:
+        offset = _day_offset(timezone, date)
+        # Without a DST change, UTC times are a fixed shift of the wall-clock ones.
+        base = (
+            dt.datetime(date.year, date.month, date.day, tzinfo=UTC) - offset
+            if offset is not None
+            else None
+        )
+        days.append((date, date.weekday(), base))
         date += dt.timedelta(days=1)
-    return result
+    return tuple(days)

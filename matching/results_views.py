@@ -5,9 +5,17 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -15,7 +23,6 @@ from django.views.decorators.http import require_GET
 
 from clinicians.models import Clinician
 from consultations import feedback, tokens
-from consultations import selectors as consultation_selectors
 
 from .intake_schema import IntakeInvalid
 from .models import Intake, MatchingSettings
@@ -23,6 +30,8 @@ from .selectors import intake_match_list
 from .tokens import intake_from_token
 
 SLOTS_SHOWN = 3
+# How a consultation time reads on a button ("Tue 3 Mar, 9:00 AM"), in the client's zone.
+SLOT_FORMAT = "D j M, g:i A"
 # The intake step where each relaxable answer can be changed (matching/forms.py slugs).
 RELAXATION_STEPS = {
     "gender": "therapist",
@@ -71,12 +80,15 @@ def _link_expired(request):
 def _render_results(request, intake: Intake, *, token: str | None, excluded: set[int], now):
     answers = intake.answers
     settings_row = MatchingSettings.load()
+    found_slots: dict[int, list[dt.datetime]] = {}
     try:
         ranking = intake_match_list(
             answers=answers,
             now=now,
             exclude_clinician_ids=excluded,
             matching_settings=settings_row,
+            slots_wanted=SLOTS_SHOWN,
+            open_slots_out=found_slots,
         )
     except IntakeInvalid as exc:
         return render(
@@ -89,33 +101,25 @@ def _render_results(request, intake: Intake, *, token: str | None, excluded: set
     shown = ranking.matches if show_all else ranking.matches[: settings_row.results_shown]
     zone = _zone(answers.get("timezone"))
 
-    ids = [m.clinician_id for m in shown]
-    clinicians = {
-        c.pk: c
-        for c in Clinician.objects.filter(pk__in=ids).prefetch_related(
-            "credentials", "insurance", "offices"
-        )
-    }
-    open_slots = (
-        consultation_selectors.clinicians_open_slots(clinician_ids=ids, now=now, limit=SLOTS_SHOWN)
-        if ids
-        else {}
-    )
+    clinicians = _shown_clinicians([m.clinician_id for m in shown])
     cards = []
     for m in shown:
-        clinician = clinicians.get(m.clinician_id)
-        if clinician is None:
+        found = clinicians.get(m.clinician_id)
+        if found is None:
             continue
+        clinician, names = found
+        book = _book_url(token, clinician.slug)
         cards.append(
             {
                 "match": m,
                 "clinician": clinician,
+                **names,
                 "components": _components(m),
                 "positives": [r for r in m.reasons if r.positive],
                 "negatives": [r for r in m.reasons if not r.positive],
                 "slots": [
-                    {"local": s.astimezone(zone), "book_url": _book_url(token, clinician.slug, s)}
-                    for s in open_slots.get(m.clinician_id, [])[:SLOTS_SHOWN]
+                    _slot(s.astimezone(zone), book=book, name=clinician.first_name)
+                    for s in found_slots.get(m.clinician_id, [])[:SLOTS_SHOWN]
                 ],
             }
         )
@@ -144,6 +148,42 @@ def _render_results(request, intake: Intake, *, token: str | None, excluded: set
     return render(request, "matching/results.html", context)
 
 
+_NAMED_SETS = ("credentials", "insurance", "offices")
+
+
+def _shown_clinicians(ids: list[int]) -> dict[int, tuple[Clinician, dict[str, list[str]]]]:
+    """The shown clinicians, each with its credential, plan and office names (in the
+    vocabularies' order): one query on PostgreSQL."""
+    if not ids:
+        return {}
+    rows = Clinician.objects.filter(pk__in=ids)
+    if connection.vendor != "postgresql":
+        return {
+            c.pk: (c, {field: [str(x) for x in getattr(c, field).all()] for field in _NAMED_SETS})
+            for c in rows.prefetch_related(*_NAMED_SETS)
+        }
+    rows = rows.annotate(**{f"{field}_names": _names_array(field) for field in _NAMED_SETS})
+    return {c.pk: (c, {field: getattr(c, f"{field}_names") for field in _NAMED_SETS}) for c in rows}
+
+
+def _names_array(field: str) -> RawSQL:
+    """The names linked through this many-to-many field, as a PostgreSQL array in the
+    vocabulary's order: written out, because three ORM subqueries took longer to build than
+    to run."""
+    relation = getattr(Clinician, field).field
+    through, vocabulary = relation.remote_field.through, relation.related_model
+    q = connection.ops.quote_name
+    source = q(relation.m2m_column_name())
+    target = q(relation.m2m_reverse_name())
+    table, link = q(vocabulary._meta.db_table), q(through._meta.db_table)
+    # Identifiers from the models only, no values.
+    sql = (
+        f"ARRAY(SELECT v.name FROM {link} l JOIN {table} v ON v.id = l.{target}"  # noqa: S608
+        f" WHERE l.{source} = {q(Clinician._meta.db_table)}.id ORDER BY v.sort_order, v.name)"
+    )
+    return RawSQL(sql, (), output_field=ArrayField(CharField()))  # noqa: S611
+
+
 def _zone(name) -> ZoneInfo:
     try:
         return ZoneInfo(name or settings.PRACTICE_TIME_ZONE)
@@ -151,11 +191,24 @@ def _zone(name) -> ZoneInfo:
         return ZoneInfo(settings.PRACTICE_TIME_ZONE)
 
 
-def _book_url(token: str | None, slug: str, start: dt.datetime) -> str | None:
-    if not token:
-        return None
-    iso = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return reverse("matching:book", args=[token, slug]) + f"?start={iso}"
+def _slot(local: dt.datetime, *, book: str | None, name: str) -> dict:
+    label = date_format(local, SLOT_FORMAT)
+    iso = local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "local": local,
+        "label": label,
+        "book_url": f"{book}?start={iso}" if book else None,
+        "book_text": _interpolated(
+            _('Book %(when)s<span class="visually-hidden"> with %(name)s</span>'),
+            when=label,
+            name=name,
+        ),
+    }
+
+
+def _book_url(token: str | None, slug: str) -> str | None:
+    """The booking page for this clinician; each time adds its ?start=."""
+    return reverse("matching:book", args=[token, slug]) if token else None
 
 
 def _relaxation_text(r) -> str:
@@ -217,4 +270,23 @@ def _components(m) -> list[dict]:
         ("bond", _("Connection"), c.bond, _("your preferences and feeling heard")),
         ("practical", _("Practical fit"), c.practical, _("times and how soon")),
     )
-    return [{"key": k, "label": label, "value": v, "hint": hint} for k, label, v, hint in rows]
+    out = []
+    for key, label, value, hint in rows:
+        percent = floatformat(value, 0)
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "value": value,
+                "hint": hint,
+                "percent": percent,
+                "text": _interpolated(_("%(value)s of 100"), value=percent),
+            }
+        )
+    return out
+
+
+def _interpolated(translated: str, **values) -> str:
+    """What `{% blocktranslate with … %}` renders, worked out once in Python for strings
+    repeated in the page's loops: the values escaped, the translated text kept as markup."""
+    return mark_safe(translated % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308

@@ -130,6 +130,8 @@ class Roster:
         self._licensed = licensed
         self._profiles: dict[int, ClinicianProfile] = {}
         self._hours: dict[int, tuple[tuple[int, dt.time, dt.time], ...]] = {}
+        # (clinician, client's zone, clinician's local date) → the time choices their hours touch.
+        self.buckets: dict[tuple[int, str, dt.date], frozenset[str]] = {}
         self._ages: dict[tuple, frozenset[str]] = {}
         self._formats: dict[tuple, frozenset[str]] = {}
         by_band: dict[str, set[int]] = defaultdict(set)
@@ -365,6 +367,8 @@ def clinician_profiles(
     prefilter: bool = True,
     relaxation_threshold: int = 3,
     roster: Roster | None = None,
+    slots_wanted: int = 1,
+    open_slots_out: dict[int, list[dt.datetime]] | None = None,
 ) -> list[ClinicianProfile]:
     """Profiles of the active clinicians for this client, in pk order, from the roster snapshot
     and a constant number of queries whatever the roster size.
@@ -373,7 +377,8 @@ def clinician_profiles(
     age band or couples/families, a licence in the client's state for video or phone) are left
     out; without it every active clinician comes back, so each can be listed with its reasons.
     Only the clinicians who pass every other filter get their open slots, felt-heard counts and
-    time buckets (and those who nearly pass, when too few do)."""
+    time buckets (and those who nearly pass, when too few do): up to `slots_wanted` open times
+    each, put in `open_slots_out` when given (the results page shows a few per match)."""
     roster = roster or current_roster(now=now)
     if prefilter:
         band = BAND_FOR.get(answers.for_whom, answers.age_band)
@@ -389,7 +394,7 @@ def clinician_profiles(
     exclude_ids = frozenset(exclude_ids)
     context = ClientContext(answers)
     passing = [p.id for p in candidates if context.passes(p, exclude_ids)]
-    open_slots = _open_slots(passing, now)
+    open_slots = _open_slots(passing, now, slots_wanted)
     if sum(1 for cid in passing if open_slots[cid]) < relaxation_threshold:
         passed = set(passing)
         near = []
@@ -399,7 +404,9 @@ def clinician_profiles(
             failed = hard_filter_failures(context, p, exclude_ids)
             if len(failed) == 1 or set(failed) <= WHERE_KEYS:
                 near.append(p.id)
-        open_slots.update(_open_slots(near, now))
+        open_slots.update(_open_slots(near, now, slots_wanted))
+    if open_slots_out is not None:
+        open_slots_out.update(open_slots)
     firsts = {cid: slots[0] for cid, slots in open_slots.items() if slots}
     wanted = list(firsts)
     counts = feedback.clinician_felt_heard_counts(clinician_ids=wanted) if wanted else {}
@@ -418,11 +425,13 @@ def clinician_profiles(
     return out
 
 
-def _open_slots(clinician_ids: list[int], now: dt.datetime) -> dict[int, list[dt.datetime]]:
+def _open_slots(
+    clinician_ids: list[int], now: dt.datetime, limit: int = 1
+) -> dict[int, list[dt.datetime]]:
     if not clinician_ids:
         return {}
     return consultation_selectors.clinicians_open_slots(
-        clinician_ids=clinician_ids, now=now, limit=1
+        clinician_ids=clinician_ids, now=now, limit=max(1, limit)
     )
 
 
@@ -443,10 +452,14 @@ def _time_buckets(
         local_today = today_in.get(zone)
         if local_today is None:
             local_today = today_in[zone] = now.astimezone(ZoneInfo(zone)).date()
-        found: frozenset[str] = _EMPTY
-        for weekday, start, end in windows:
-            date = local_today + dt.timedelta(days=(weekday - local_today.weekday()) % 7)
-            found = found | _window_buckets(zone, client_zone, date, start, end)
+        key = (cid, client_zone, local_today)
+        found = roster.buckets.get(key)
+        if found is None:
+            found = _EMPTY
+            for weekday, start, end in windows:
+                date = local_today + dt.timedelta(days=(weekday - local_today.weekday()) % 7)
+                found = found | _window_buckets(zone, client_zone, date, start, end)
+            roster.buckets[key] = found
         out[cid] = found
     return out
 
@@ -493,13 +506,17 @@ def intake_match_list(
     exclude_clinician_ids: Iterable[int] = (),
     list_all_exclusions: bool = False,
     matching_settings: MatchingSettings | None = None,
+    slots_wanted: int = 1,
+    open_slots_out: dict[int, list[dt.datetime]] | None = None,
 ) -> Ranking:
     """Rank the practice's clinicians for raw intake answers: the one code path behind the
     results page and the `match` command. Raises IntakeInvalid for malformed answers.
 
     `list_all_exclusions` lists every active clinician in `excluded` (the command); otherwise
     clinicians that fail a filter no preference can relax are dropped unlisted. Pass the
-    `matching_settings` row when the caller has already loaded it."""
+    `matching_settings` row when the caller has already loaded it. `open_slots_out`, when
+    given, gets up to `slots_wanted` open times of each clinician the search looked at (the
+    results page's times, without a second search)."""
     roster = current_roster(now=now)
     parsed = parse_intake(answers, vocabularies=roster.vocabularies)
     excluded = frozenset(exclude_clinician_ids)
@@ -511,6 +528,8 @@ def intake_match_list(
         prefilter=not list_all_exclusions,
         relaxation_threshold=weights.relaxation_threshold,
         roster=roster,
+        slots_wanted=slots_wanted,
+        open_slots_out=open_slots_out,
     )
     return rank(
         parsed,

@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
-from clinicians.models import AvailabilityException
+from clinicians.models import AvailabilityException, Clinician, ConsultationHours
 from consultations import selectors
+from consultations.models import Consultation
 from tests.clinicians.factories import ClinicianFactory
 
 from .conftest import MONDAY_9, NOW
@@ -79,3 +80,162 @@ def test_it_counts_the_dashboard_figures(clinician):
     without = selectors.dashboard_figures(intakes_submitted=None, now=now)
     assert without["funnel"][0]["count"] is None
     assert without["funnel"][1]["rate_from_previous"] is None
+
+
+# --- The calendar snapshot (booking rules, zones and weekly hours kept per process) ---------
+
+
+@pytest.fixture
+def reuse(monkeypatch):
+    """Use the snapshot inside the test's transaction (outside tests nothing is kept inside a
+    transaction, since a booking being made must read everything afresh), and forget it."""
+    monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    selectors.calendar_changed()
+    yield
+    selectors.calendar_changed()
+
+
+def _mixed_roster():
+    ny = ClinicianFactory()
+    london = ClinicianFactory(timezone="Europe/London", hours=[(0, "08:00", "10:00")])
+    busy = ClinicianFactory()
+    booked = ConsultationFactory(clinician=busy, starts_at=MONDAY_9)
+    ConsultationFactory(clinician=busy, starts_at=MONDAY_9 + dt.timedelta(hours=1))
+    away = ClinicianFactory()
+    AvailabilityException.objects.create(clinician=away, date=dt.date(2026, 3, 2), kind="time_off")
+    AvailabilityException.objects.create(
+        clinician=away, date=dt.date(2026, 3, 1), kind="extra", start="20:00", end="21:00"
+    )
+    only_extra = ClinicianFactory(hours=[])
+    AvailabilityException.objects.create(
+        clinician=only_extra, date=dt.date(2026, 3, 3), kind="extra", start="10:00", end="11:00"
+    )
+    paused = ClinicianFactory(accepting_new_clients=False)
+    gone = ClinicianFactory(is_active=False)
+    ids = [c.pk for c in (ny, london, busy, away, only_extra, paused, gone)] + [999999]
+    return ids, booked
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"limit": 1},
+        {"limit": 3},
+        {"until": MONDAY_9 + dt.timedelta(hours=2)},
+        {"ignore_consultation_id": "booked"},
+    ],
+)
+def test_it_finds_the_same_times_from_the_snapshot_as_afresh(monkeypatch, kwargs):
+    ids, booked = _mixed_roster()
+    if kwargs.get("ignore_consultation_id") == "booked":
+        kwargs = {"ignore_consultation_id": booked.pk}
+    fresh = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, **kwargs)
+    monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    selectors.calendar_changed()
+    try:
+        cold = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, **kwargs)
+        warm = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, **kwargs)
+    finally:
+        selectors.calendar_changed()
+    assert cold == warm == fresh
+    assert any(fresh.values()) and fresh[ids[-3]] == fresh[ids[-2]] == fresh[999999] == []
+
+
+def test_it_reads_only_what_changes_by_the_minute_on_a_repeated_search(
+    reuse, django_assert_num_queries
+):
+    clinicians = [ClinicianFactory() for _ in range(4)]
+    ids = [c.pk for c in clinicians]
+    with django_assert_num_queries(3):  # booking rules, zones and hours, the live rows
+        first = selectors.clinicians_open_slots(clinician_ids=ids[:2], now=NOW, limit=1)
+    with django_assert_num_queries(1):
+        again = selectors.clinicians_open_slots(clinician_ids=ids[:2], now=NOW, limit=1)
+    with django_assert_num_queries(2):  # the two not seen yet, then the live rows
+        more = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)
+    assert first == again and more[ids[0]] == first[ids[0]] == [MONDAY_9]
+
+
+def test_it_sees_a_booking_made_by_another_process_on_the_next_search(reuse):
+    booking_settings(horizon_days=3)  # this Monday only
+    clinician = ClinicianFactory(hours=[(0, "09:00", "09:30")])
+    ids = [clinician.pk]
+    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)[clinician.pk] == [
+        MONDAY_9,
+        MONDAY_9 + dt.timedelta(minutes=15),
+    ]
+    # Written without model signals, as another process's booking is, as far as this one knows.
+    Consultation.objects.bulk_create(
+        [ConsultationFactory.build(clinician=clinician, starts_at=MONDAY_9)]
+    )
+    held = selectors._calendar
+    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)[clinician.pk] == []
+    assert selectors._calendar is held  # the snapshot was kept
+
+
+def test_it_sees_time_off_and_a_pause_at_once(reuse):
+    booking_settings(horizon_days=3)  # this Monday only
+    clinician = ClinicianFactory(hours=[(0, "09:00", "10:00")])
+    ids = [clinician.pk]
+    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)[clinician.pk]
+    AvailabilityException.objects.bulk_create(
+        [AvailabilityException(clinician=clinician, date=dt.date(2026, 3, 2), kind="time_off")]
+    )
+    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)[clinician.pk] == []
+    AvailabilityException.objects.all().delete()
+    Clinician.objects.filter(pk=clinician.pk).update(accepting_new_clients=False)
+    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)[clinician.pk] == []
+
+
+def test_it_sees_new_hours_zone_and_booking_rules_through_its_receivers(reuse):
+    booking_settings(horizon_days=3)  # this Monday only
+    clinician = ClinicianFactory(hours=[(0, "09:00", "09:15")])
+    ids = [clinician.pk]
+
+    def search():
+        return selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)[clinician.pk]
+
+    assert search() == [MONDAY_9]
+    ConsultationHours.objects.create(
+        clinician=clinician, weekday=0, start=dt.time(10), end=dt.time(10, 15)
+    )
+    assert search() == [MONDAY_9, MONDAY_9 + dt.timedelta(hours=1)]
+    clinician.timezone = "America/Chicago"
+    clinician.save()
+    assert search()[0] == MONDAY_9 + dt.timedelta(hours=1)
+    booking_settings(slot_minutes=5, buffer_minutes=0, horizon_days=3)
+    assert len(search()) == 6
+
+
+def test_it_rebuilds_the_snapshot_after_the_maximum_age(reuse, monkeypatch):
+    booking_settings(horizon_days=3)  # this Monday only
+    clinician = ClinicianFactory(hours=[(0, "09:00", "09:15")])
+    selectors.clinicians_open_slots(clinician_ids=[clinician.pk], now=NOW)
+    held = selectors._calendar
+    # An update() sends no signal: the snapshot catches up once it is old enough.
+    ConsultationHours.objects.filter(clinician=clinician).update(end=dt.time(9, 30))
+    monkeypatch.setattr(selectors, "CALENDAR_MAX_AGE_SECONDS", 0)
+    found = selectors.clinicians_open_slots(clinician_ids=[clinician.pk], now=NOW)
+    assert selectors._calendar is not held
+    assert found[clinician.pk] == [MONDAY_9, MONDAY_9 + dt.timedelta(minutes=15)]
+
+
+def test_it_searches_afresh_when_the_cache_is_down(reuse, monkeypatch, django_assert_num_queries):
+    clinician = ClinicianFactory()
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(selectors.cache, "get", down)
+    for _ in range(2):
+        with django_assert_num_queries(5):
+            found = selectors.clinicians_open_slots(clinician_ids=[clinician.pk], now=NOW)
+    assert found[clinician.pk][0] == MONDAY_9
+
+
+def test_it_finds_the_same_times_without_postgresql_arrays(reuse, monkeypatch):
+    ids, _booked = _mixed_roster()
+    expected = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)
+    selectors.calendar_changed()
+    monkeypatch.setattr(selectors.connection, "vendor", "sqlite")
+    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW) == expected

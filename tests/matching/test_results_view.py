@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from clinicians.models import Credential
 from consultations import tokens as consultation_tokens
 from consultations.models import Consultation, FitCheck
 from matching.models import Intake, MatchingSettings
@@ -173,3 +174,38 @@ def _consultation(clinician, reference: uuid.UUID, **answers) -> Consultation:
     values.update(answers)
     FitCheck.objects.create(consultation=c, **values)
     return c
+
+
+def test_it_takes_the_shown_times_from_the_ranking_search(client, maya, monkeypatch):
+    from consultations import selectors as consultation_selectors
+
+    ClinicianFactory(first_name="Joe", last_name="Park", concerns=["depression"])
+    real, calls = consultation_selectors.clinicians_open_slots, []
+
+    def counted(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(consultation_selectors, "clinicians_open_slots", counted)
+    MatchingSettings.objects.update_or_create(pk=1, defaults={"relaxation_threshold": 1})
+    _row, token = make_intake()
+    page = client.get(reverse("matching:results", args=[token])).content.decode()
+    # One search gives both the ranking's first times and the three shown per match.
+    assert [c["limit"] for c in calls] == [3]
+    book = reverse("matching:book", args=[token, maya.slug]) + "?start="
+    assert page.count(book) == 3
+    assert 'Book Tue 3 Mar, 9:00 AM<span class="visually-hidden"> with Maya</span>' in page
+
+
+def test_it_shows_the_same_page_without_postgresql_arrays(client, maya, monkeypatch):
+    from django.db import connection
+
+    maya.credentials.set([Credential.objects.get_or_create(name=n)[0] for n in ("LCSW", "PhD")])
+    _row, token = make_intake()
+    url = reverse("matching:results", args=[token])
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    on_postgresql = strip.sub("", client.get(url).content.decode())
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    elsewhere = strip.sub("", client.get(url).content.decode())
+    assert elsewhere == on_postgresql
+    assert "LCSW, PhD" in on_postgresql and "takes Aetna" in on_postgresql

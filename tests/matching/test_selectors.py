@@ -262,3 +262,27 @@ def test_it_rebuilds_after_a_flush_or_migration(reuse):
         apps=apps, plan=[],
     )  # fmt: skip
     assert current_roster(now=NOW) is not first
+
+
+def test_it_keeps_each_clinicians_time_choices_with_the_snapshot(reuse, monkeypatch):
+    evenings = ClinicianFactory(hours=[(0, "18:00", "20:00")])
+    a = answers(times=["weekday evenings"])
+    first = {p.id: p for p in clinician_profiles(answers=a, now=NOW)}
+    worked_out = []
+    real = selectors._window_buckets.__wrapped__
+    monkeypatch.setattr(
+        selectors, "_window_buckets", lambda *args: worked_out.append(args) or real(*args)
+    )
+    again = {p.id: p for p in clinician_profiles(answers=a, now=NOW)}
+    assert worked_out == []  # the same client zone and day: kept from the first request
+    assert again[evenings.pk].time_buckets == first[evenings.pk].time_buckets
+    assert first[evenings.pk].time_buckets == {"weekday evenings"}
+    in_london = {
+        p.id: p
+        for p in clinician_profiles(
+            answers=answers(times=["weekday evenings"], timezone="Europe/London"), now=NOW
+        )
+    }
+    assert worked_out  # another client zone is worked out afresh
+    # 23:00–01:00 there: a weekday evening running into the next morning.
+    assert in_london[evenings.pk].time_buckets == {"weekday evenings", "weekday mornings"}

@@ -1,0 +1,31 @@
+"""Keep the slot search's calendar snapshot (selectors.Calendar) in step with the data it holds."""
+
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+from clinicians.models import Clinician, ConsultationHours
+
+from .models import BookingSettings
+from .selectors import calendar_changed
+
+# A clinician's zone, their weekly hours, the practice's booking rules. Exceptions, bookings and
+# who is active or accepting are read on every search, so they need no receiver.
+_CALENDAR_MODELS = (Clinician, ConsultationHours, BookingSettings)
+
+
+def _calendar_changed(sender, **kwargs) -> None:
+    calendar_changed()
+
+
+for _model in _CALENDAR_MODELS:
+    post_save.connect(
+        _calendar_changed,
+        sender=_model,
+        dispatch_uid=f"consultations.calendar.{_model.__name__}.save",
+    )
+    post_delete.connect(
+        _calendar_changed,
+        sender=_model,
+        dispatch_uid=f"consultations.calendar.{_model.__name__}.delete",
+    )
+# A flush or migration rewrites tables without model signals.
+post_migrate.connect(_calendar_changed, dispatch_uid="consultations.calendar.migrate")
