@@ -118,7 +118,9 @@ def next_book(request, consultation_token, slug):
     link instead; it leads to the same intake."""
     consultation = consultation_from_token(consultation_token, FIT_CHECK)
     intake = (
-        Intake.objects.filter(pk=consultation.client_reference).first()
+        Intake.objects.filter(
+            pk=consultation.client_reference, expires_at__gt=timezone.now()
+        ).first()
         if consultation is not None and consultation.client_reference
         else None
     )

@@ -68,16 +68,31 @@ def next_match(request, consultation_token):
         return _link_expired(request)
     excluded = feedback.clinicians_not_a_fit(client_reference=intake.pk)
     excluded.add(consultation.clinician_id)
-    # The intake's own link is stored only as a hash: without it, this page can't offer the
-    # booking buttons, so it points the client to the results link or the practice instead.
-    return _render_results(request, intake, token=None, excluded=excluded, now=now)
+    # The intake's own link is stored only as a hash, so booking from here goes through the
+    # consultation's signed link (matching:next_book).
+    return _render_results(
+        request,
+        intake,
+        token=None,
+        excluded=excluded,
+        now=now,
+        consultation_token=consultation_token,
+    )
 
 
 def _link_expired(request):
     return render(request, "matching/results_expired.html", status=404)
 
 
-def _render_results(request, intake: Intake, *, token: str | None, excluded: set[int], now):
+def _render_results(
+    request,
+    intake: Intake,
+    *,
+    token: str | None,
+    excluded: set[int],
+    now,
+    consultation_token: str | None = None,
+):
     answers = intake.answers
     settings_row = MatchingSettings.load()
     found_slots: dict[int, list[dt.datetime]] = {}
@@ -108,7 +123,7 @@ def _render_results(request, intake: Intake, *, token: str | None, excluded: set
         if found is None:
             continue
         clinician, names = found
-        book = _book_url(token, clinician.slug)
+        book = _book_url(token, consultation_token, clinician.slug)
         cards.append(
             {
                 "match": m,
@@ -144,6 +159,8 @@ def _render_results(request, intake: Intake, *, token: str | None, excluded: set
         "few": few,
         "zone_name": str(zone),
         "is_next_match": token is None,
+        "can_book": bool(token or consultation_token),
+        "page_url": request.path,
     }
     return render(request, "matching/results.html", context)
 
@@ -206,9 +223,13 @@ def _slot(local: dt.datetime, *, book: str | None, name: str) -> dict:
     }
 
 
-def _book_url(token: str | None, slug: str) -> str | None:
+def _book_url(token: str | None, consultation_token: str | None, slug: str) -> str | None:
     """The booking page for this clinician; each time adds its ?start=."""
-    return reverse("matching:book", args=[token, slug]) if token else None
+    if token:
+        return reverse("matching:book", args=[token, slug])
+    if consultation_token:
+        return reverse("matching:next_book", args=[consultation_token, slug])
+    return None
 
 
 def _relaxation_text(r) -> str:

@@ -128,6 +128,16 @@ def test_it_leaves_out_the_consultation_clinician_on_the_next_match_page(client,
     assert "Joe Park" in page and "Maya Chen" not in page
 
 
+def test_it_offers_booking_buttons_on_the_next_match_page(client, maya):
+    joe = ClinicianFactory(first_name="Joe", last_name="Park")
+    row, _token = make_intake()
+    consultation = _consultation(maya, row.pk, wants_to_continue=1)
+    token = consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)
+    page = client.get(reverse("matching:next_match", args=[token])).content.decode()
+    assert reverse("matching:next_book", args=[token, joe.slug]) + "?start=" in page
+    assert "open the link to your results from your email" not in page
+
+
 def test_it_refuses_a_bad_next_match_link(client, maya):
     row, _token = make_intake()
     consultation = _consultation(maya, row.pk)
