@@ -33,7 +33,7 @@ from consultations import feedback
 from consultations import selectors as consultation_selectors
 
 from .intake_schema import IntakeAnswers, Vocabularies, parse_intake
-from .models import MatchingSettings
+from .models import Intake, MatchingSettings
 from .scoring import (
     BAND_FOR,
     REMOTE_FORMATS,
@@ -539,3 +539,8 @@ def intake_match_list(
         now=now,
         excluded_ids=excluded,
     )
+
+
+def intakes_submitted_between(since: dt.datetime, until: dt.datetime) -> int:
+    """Intakes submitted in [since, until), for the staff pipeline dashboard."""
+    return Intake.objects.filter(submitted_at__gte=since, submitted_at__lt=until).count()
