@@ -28,6 +28,12 @@ def test_it_keeps_intake_answers_out_of_the_practice_staff_group():
     assert not any(p.startswith("auth.") for p in perms)
 
 
+def test_it_lets_practice_staff_unlock_a_locked_out_login():
+    perms = _perms("Practice staff")
+    assert {"axes.view_accessattempt", "axes.delete_accessattempt"} <= perms
+    assert "axes.change_accessattempt" not in perms
+
+
 def test_it_grants_intake_answers_only_to_intake_reviewers():
     assert _perms("Intake reviewers") == {
         "matching.view_intake",

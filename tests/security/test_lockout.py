@@ -74,3 +74,29 @@ def test_it_locks_only_that_username(client, clinician_a, clinician_b):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(clinician_b.user_id)
+
+
+def test_practice_staff_can_unlock_a_clinician_from_the_admin(
+    client, clinician_a, django_user_model
+):
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    fail_until_locked(client, reverse("login"), "maya")
+    attempt = AccessAttempt.objects.get(username="maya")
+
+    office = django_user_model.objects.create_user(
+        username="office", password="office-pass-123", is_staff=True
+    )
+    office.groups.add(Group.objects.get(name="Practice staff"))
+    staff = Client()
+    staff.force_login(office)
+    delete_url = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
+    assert staff.get(delete_url).status_code == 200
+    staff.post(delete_url, {"post": "yes"})
+
+    assert not AccessAttempt.objects.exists()
+    response = client.post(reverse("login"), {"username": "maya", "password": "maya-pass-123"})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
