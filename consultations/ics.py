@@ -3,7 +3,7 @@
 import datetime as dt
 from email.utils import parseaddr
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone as djtz
@@ -48,7 +48,7 @@ def consultation_ics(consultation: Consultation, *, for_clinician: bool) -> byte
     zone_name = consultation.clinician.timezone if for_clinician else consultation.client_timezone
     try:
         zone = ZoneInfo(zone_name)
-    except Exception:
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
         zone = ZoneInfo("UTC")
     cancelled = consultation.status in CANCELLED
 

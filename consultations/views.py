@@ -1,7 +1,7 @@
 import contextlib
 import datetime as dt
 import functools
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib import messages
@@ -198,7 +198,7 @@ def with_consultation(view):
 def _client_zone(consultation: Consultation) -> str:
     try:
         ZoneInfo(consultation.client_timezone)
-    except Exception:
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
         return settings.PRACTICE_TIME_ZONE
     return consultation.client_timezone
 

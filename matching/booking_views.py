@@ -1,6 +1,6 @@
 """Booking a free consultation from the results page (the booking itself is consultations')."""
 
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.http import Http404
@@ -29,7 +29,7 @@ def _client_zone(answers: dict) -> str:
     name = answers.get("timezone") or ""
     try:
         ZoneInfo(name)
-    except Exception:
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
         return settings.PRACTICE_TIME_ZONE
     return name
 
