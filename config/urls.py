@@ -6,21 +6,24 @@ from django_ratelimit.decorators import ratelimit
 
 from . import ratelimits, views
 
+# One budget for every login form: the clinicians' page and the admin's.
+login_limit = ratelimit(key="ip", rate=ratelimits.LOGIN, method="POST", group="login")
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "login/",
-        ratelimit(key="ip", rate=ratelimits.LOGIN, method="POST", group="login")(
-            auth_views.LoginView.as_view()
-        ),
+        login_limit(auth_views.LoginView.as_view()),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clinicians/", include("clinicians.urls")),
     path("consultations/", include("consultations.urls")),
     path("intake/", include("matching.urls")),
+    # Listed before the admin's own URLs so that its login goes through the same limit.
+    path(f"{settings.ADMIN_URL}login/", login_limit(admin.site.login)),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

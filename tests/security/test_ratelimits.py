@@ -138,6 +138,20 @@ def test_it_limits_logins_from_one_address_across_usernames(client, clinician_a)
     assert "_auth_user_id" not in client.session
 
 
+def test_it_limits_the_admin_login_within_the_same_budget(client, clinician_a):
+    for i in range(allowed(ratelimits.LOGIN) - 1):
+        client.post(reverse("login"), {"username": f"guess{i}", "password": "wrong-password"})
+    response = client.post(
+        reverse("admin:login"), {"username": "guess-admin", "password": "wrong-password"}
+    )
+    assert response.status_code == 200
+
+    response = client.post(reverse("admin:login"), {"username": "sam", "password": "x"})
+
+    assert_friendly_429(response)
+    assert "_auth_user_id" not in client.session
+
+
 def test_it_does_not_count_page_views_against_post_limits(client, frozen):
     url = reverse("matching:step", args=["safety"])
     for _ in range(allowed(ratelimits.INTAKE_STEP) + 5):
