@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Min
-from django.utils import timezone
+from django.db.models import Max, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,6 +25,7 @@ from .models import (
 )
 from .selectors import licence_status
 from .services import clinician_set_accepting
+from .zones import practice_today
 
 
 class ClinicianAdminForm(forms.ModelForm):
@@ -108,7 +109,7 @@ class LicenceStateListFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         current = License.objects.filter(
-            state=self.value(), expires_on__gte=timezone.localdate()
+            state=self.value(), expires_on__gte=practice_today()
         ).values("clinician_id")
         return queryset.filter(pk__in=current)
 
@@ -212,7 +213,16 @@ class ClinicianAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .prefetch_related("credentials", "focus_concerns", "licenses")
-            .annotate(next_expiry=Min("licenses__expires_on"))
+            .annotate(
+                # The next expiry among licences still valid; for someone with none, the last.
+                next_expiry=Coalesce(
+                    Min(
+                        "licenses__expires_on",
+                        filter=Q(licenses__expires_on__gte=practice_today()),
+                    ),
+                    Max("licenses__expires_on"),
+                )
+            )
         )
 
     @admin.display(description=_("name"), ordering="last_name")
@@ -229,7 +239,7 @@ class ClinicianAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("licensed in"))
     def licence_states(self, obj):
-        today = timezone.localdate()
+        today = practice_today()
         current = sorted({lic.state for lic in obj.licenses.all() if lic.expires_on >= today})
         expired = sorted(
             {lic.state for lic in obj.licenses.all() if lic.expires_on < today} - set(current)
@@ -286,9 +296,12 @@ class ClinicianAdmin(admin.ModelAdmin):
         )
 
     def _warn_expired_licences(self, request, clinician):
-        today = timezone.localdate()
-        for lic in clinician.licenses.all():
-            if lic.expires_on < today:
+        today = practice_today()
+        licences = list(clinician.licenses.all())
+        current_states = {lic.state for lic in licences if lic.expires_on >= today}
+        for lic in licences:
+            # A licence renewed under a new row needs no warning.
+            if lic.expires_on < today and lic.state not in current_states:
                 self.message_user(
                     request,
                     _(

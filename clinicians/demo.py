@@ -8,6 +8,8 @@ about to expire (and one has expired), which the admin flags.
 import datetime as dt
 import random
 
+from django.conf import settings
+from django.core.management.base import CommandError
 from django.utils.text import slugify
 
 SEED = 20240915
@@ -295,3 +297,11 @@ def demo_roster(*, today: dt.date) -> list[dict]:
             }
         )
     return rows
+
+
+def refuse_outside_demo() -> None:
+    """Demo data and logins with published passwords never belong in a real practice."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise CommandError(
+            "Demo data is turned off here (DEMO_DATA_ALLOWED is false, as in production)."
+        )

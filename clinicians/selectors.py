@@ -1,10 +1,8 @@
 import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
 from .models import (
-    AGE_BANDS,
     FORMATS,
     PROFILE_M2M_FIELDS,
     WEEKDAY_KEYS,
@@ -13,9 +11,9 @@ from .models import (
     ConsultationHours,
     Language,
     License,
-    age_field,
     format_field,
 )
+from .zones import practice_today
 
 # A licence expiring within this many days is flagged to staff.
 LICENCE_SOON_DAYS = 60
@@ -54,8 +52,8 @@ def clinician_roster_row(clinician: Clinician) -> dict:
         "concerns": _names(clinician.concerns.all()),
         "focus_concerns": _names(clinician.focus_concerns.all()),
         "approaches": _names(clinician.approaches.all()),
-        "ages": [code for code, _label in AGE_BANDS if getattr(clinician, age_field(code))],
-        "formats": [code for code, _label in FORMATS if getattr(clinician, format_field(code))],
+        "ages": clinician.ages,
+        "formats": clinician.formats,
         "offices": _names(clinician.offices.all()),
         "style": clinician.style,
         "insurance": _names(clinician.insurance.all()),
@@ -110,29 +108,16 @@ def clinician_profile_get(*, slug: str) -> Clinician | None:
     """An active clinician with everything the public profile shows, or None."""
     return (
         Clinician.objects.filter(is_active=True, slug=slug)
-        .prefetch_related(
-            "credentials",
-            "concerns",
-            "focus_concerns",
-            "approaches",
-            "languages",
-            "insurance",
-            "offices",
-            "communities",
-        )
+        .prefetch_related(*(f for f in PROFILE_M2M_FIELDS if f != "communities"))
         .first()
     )
-
-
-def licence_is_current(licence: License, *, today: dt.date | None = None) -> bool:
-    return licence.expires_on >= (today or timezone.localdate())
 
 
 def licence_status(expires_on: dt.date | None, *, today: dt.date | None = None) -> str:
     """'expired', 'soon', 'ok', or '' without a licence."""
     if expires_on is None:
         return ""
-    today = today or timezone.localdate()
+    today = today or practice_today()
     if expires_on < today:
         return "expired"
     if expires_on <= today + dt.timedelta(days=LICENCE_SOON_DAYS):

@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -62,7 +62,6 @@ SCALAR_FIELDS = {
     "video_link": "video_link",
     "active": "is_active",
 }
-M2M_FIELDS = PROFILE_M2M_FIELDS
 
 
 def _apply(clinician: Clinician, row: CleanRow) -> None:
@@ -81,7 +80,7 @@ def _apply(clinician: Clinician, row: CleanRow) -> None:
         for dim in STYLE_DIMENSIONS:
             setattr(clinician, f"style_{dim}", data["style"][dim])
     clinician.save()
-    for key in M2M_FIELDS:
+    for key in PROFILE_M2M_FIELDS:
         if key in row.terms:
             getattr(clinician, key).set(row.terms[key])
     if "licenses" in data:
@@ -106,6 +105,22 @@ def _apply(clinician: Clinician, row: CleanRow) -> None:
             )
             for hours in data["consultation_hours"]
         )
+
+
+def _focus_outside_concerns(row: CleanRow, current: dict) -> str:
+    """A row that changes only one of concerns and focus concerns must still leave every focus
+    concern among the concerns treated (the admin enforces the same rule)."""
+    concerns = row.data.get("concerns", current["concerns"])
+    focus = row.data.get("focus_concerns", current["focus_concerns"])
+    treated = {name.casefold() for name in concerns}
+    outside = [name for name in focus if name.casefold() not in treated]
+    if not outside:
+        return ""
+    field = "concerns" if "concerns" in row.data else "focus_concerns"
+    return _(
+        'row %(row)s, %(field)s: "%(names)s" would be a focus concern this clinician does not '
+        "treat; change concerns and focus_concerns together"
+    ) % {"row": row.number, "field": field, "names": '", "'.join(outside)}
 
 
 def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> ImportResult:
@@ -135,6 +150,10 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
                     current = clinician_roster_row(clinician)
                     if all(current[key] == value for key, value in row.data.items()):
                         result.unchanged += 1
+                        continue
+                    focus_error = _focus_outside_concerns(row, current)
+                    if focus_error:
+                        result.errors.append(focus_error)
                         continue
                 try:
                     with transaction.atomic():
@@ -214,14 +233,8 @@ def demo_logins_ensure(*, clinician_emails: list[str]) -> list[DemoLogin]:
             is_staff=True,
             first_name="Sam",
         )
-        group = Group.objects.filter(name=PRACTICE_STAFF_GROUP).first()
-        if group is not None:
-            staff.groups.add(group)
-        else:
-            # Without the group the demo staff login could do nothing in admin.
-            staff.user_permissions.add(
-                *Permission.objects.filter(content_type__app_label="clinicians")
-            )
+        # The group is created by migration (matching 0002_staff_groups).
+        staff.groups.add(Group.objects.get(name=PRACTICE_STAFF_GROUP))
         logins.append(DemoLogin(username=username, password=password, role="staff"))
         for email in clinician_emails:
             clinician = Clinician.objects.get(email=email)

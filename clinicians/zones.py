@@ -1,8 +1,10 @@
 """Time zones stored as names: the one place that turns a name into a zone, with a fallback."""
 
+import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def zone_or_practice(name: str | None) -> ZoneInfo:
@@ -11,3 +13,9 @@ def zone_or_practice(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "")
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         return ZoneInfo(settings.PRACTICE_TIME_ZONE)
+
+
+def practice_today(now: dt.datetime | None = None) -> dt.date:
+    """Today at the practice: a licence valid "until 30 June" is valid all of 30 June there,
+    whatever the server's zone. Matching and the admin both decide expiry by this date."""
+    return (now or timezone.now()).astimezone(ZoneInfo(settings.PRACTICE_TIME_ZONE)).date()

@@ -6,7 +6,16 @@ import xstatic.pkg.bootstrap
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_int, env_list, env_str, env_timezone
+from .env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+    env_timezone,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ALLIANCE_VAR_DIR", str(BASE_DIR / "var")))
@@ -166,6 +175,9 @@ PRACTICE_TIME_ZONE = env_timezone("PRACTICE_TIME_ZONE", "America/New_York")
 PRACTICE_INTAKE_EMAIL = env_str("PRACTICE_INTAKE_EMAIL", "intake@alliance.example.org")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# `seed_demo` and `demo_logins` (fixed, published passwords) refuse to run where this is false.
+DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED", True)
+
 # How long a client's private links work, and how long unbooked intakes are kept.
 INTAKE_TOKEN_DAYS = env_int("INTAKE_TOKEN_DAYS", 30, minimum=1)
 INTAKE_RETENTION_DAYS = env_int("INTAKE_RETENTION_DAYS", 30, minimum=1)
@@ -267,7 +279,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": env_str("LOG_FORMAT", "json"),
+            "formatter": env_choice("LOG_FORMAT", "json", ("json", "plain")),
             "filters": ["drop_request_data"],
         },
     },

@@ -50,6 +50,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: list[int], *, minimum: int | None = None) -> list[int]:
+    values = []
+    for item in env_list(name, [str(number) for number in default]):
+        try:
+            number = int(item)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be whole numbers separated by commas, not {item!r}."
+            ) from None
+        if minimum is not None and number < minimum:
+            raise ImproperlyConfigured(f"{name} values must be at least {minimum}, not {number}.")
+        values.append(number)
+    return values
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 def env_timezone(name: str, default: str) -> str:
     value = env_str(name, default)
     try:

@@ -1,7 +1,7 @@
 """Development: SQLite and a file-based broker by default, emails written to var/mail/."""
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_str
+from .env import env_bool, env_choice, env_str
 
 DEBUG = env_bool("DEBUG", True)
 # One readable .eml file per message (consultations/mail.py).
@@ -10,4 +10,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Readable lines in a terminal; production logs JSON.
-LOGGING["handlers"]["console"]["formatter"] = env_str("LOG_FORMAT", "plain")  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = env_choice("LOG_FORMAT", "plain", ("json", "plain"))  # noqa: F405

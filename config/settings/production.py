@@ -17,8 +17,7 @@ if not REDIS_URL:  # noqa: F405
         "REDIS_URL is required in production: the Celery broker, and the shared cache that "
         "rate limits count in across processes."
     )
-# Rate limits need a cache every process shares.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+DEMO_DATA_ALLOWED = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

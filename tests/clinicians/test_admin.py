@@ -232,6 +232,31 @@ def test_it_warns_about_an_expired_licence(manager):
     assert any("37SS9 expired" in message for message in warnings)
 
 
+def test_it_stops_flagging_a_licence_once_it_is_renewed(manager):
+    clinician = ClinicianFactory(first_name="Renewed", licensed_in=["NJ"])
+    clinician.licenses.update(expires_on=dt.date(2020, 5, 1), number="OLD-1")
+    License.objects.create(
+        clinician=clinician, state="NJ", number="NEW-2", expires_on=dt.date(2099, 5, 1)
+    )
+
+    listing = manager.get(CHANGELIST).content.decode()
+    page = manager.get(_change_url(clinician)).content.decode()
+
+    assert "Renewed" in listing and "⚠ expired" not in listing
+    assert "OLD-1 expired" not in page
+
+
+def test_it_decides_expiry_by_the_practices_date_not_the_servers(settings):
+    import time_machine
+
+    from clinicians.zones import practice_today
+
+    settings.PRACTICE_TIME_ZONE = "America/New_York"
+    # 21:00 in New York on 30 June is already 1 July in UTC.
+    with time_machine.travel(dt.datetime(2026, 7, 1, 1, 0, tzinfo=dt.UTC), tick=False):
+        assert practice_today() == dt.date(2026, 6, 30)
+
+
 @pytest.mark.parametrize(
     ("action", "accepting"), [("pause_accepting", False), ("resume_accepting", True)]
 )

@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
@@ -65,13 +65,23 @@ def test_it_is_idempotent_and_resets_the_passwords(demo_clinicians, django_user_
     assert Clinician.objects.filter(user__isnull=False).count() == 2
 
 
-def test_it_grants_clinician_permissions_when_the_group_is_missing(demo_clinicians):
+def test_it_asks_for_migrations_when_the_staff_group_is_missing(demo_clinicians):
     Group.objects.filter(name="Practice staff").delete()
 
-    _run()
+    with pytest.raises(CommandError, match="run `manage.py migrate` first"):
+        _run()
 
-    staff = _authenticate(username="staff", password="alliance-staff-demo")
-    assert staff.has_perm("clinicians.change_clinician")
+    assert not get_user_model().objects.filter(username="staff").exists()
+
+
+@pytest.mark.parametrize("command", ["demo_logins", "seed_demo"])
+def test_it_refuses_to_run_where_demo_data_is_turned_off(settings, demo_clinicians, command):
+    settings.DEMO_DATA_ALLOWED = False
+
+    with pytest.raises(CommandError, match="Demo data is turned off here"):
+        call_command(command, stdout=StringIO())
+
+    assert not get_user_model().objects.filter(username="staff").exists()
 
 
 def test_it_asks_for_the_demo_practice_first():

@@ -73,6 +73,37 @@ def test_it_leaves_fields_the_row_does_not_hold(maya_row):
     assert maya.licenses.count() == 1
 
 
+def _names(row: dict) -> dict:
+    return {key: row[key] for key in ("email", "first_name", "last_name")}
+
+
+def test_it_refuses_concerns_that_would_leave_a_focus_concern_untreated(maya_row):
+    clinician_roster_import(rows=[maya_row], dry_run=False)
+
+    result = clinician_roster_import(
+        rows=[{**_names(maya_row), "concerns": ["anxiety"]}], dry_run=False
+    )
+
+    assert result.errors == [
+        'row 1, concerns: "trauma and PTSD" would be a focus concern this clinician does not '
+        "treat; change concerns and focus_concerns together"
+    ]
+    maya = Clinician.objects.get()
+    assert maya.concerns.count() == 3
+
+
+def test_it_accepts_concerns_and_focus_changed_together(maya_row):
+    clinician_roster_import(rows=[maya_row], dry_run=False)
+
+    result = clinician_roster_import(
+        rows=[{**_names(maya_row), "concerns": ["anxiety"], "focus_concerns": []}],
+        dry_run=False,
+    )
+
+    assert result.ok and result.updated == 1
+    assert list(Clinician.objects.get().concerns.values_list("name", flat=True)) == ["anxiety"]
+
+
 def test_it_writes_nothing_when_any_row_is_bad(maya_row):
     existing = ClinicianFactory(email="old@example.org", first_name="Old")
     good = dict(maya_row)

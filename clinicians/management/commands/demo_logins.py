@@ -1,6 +1,7 @@
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from clinicians.demo import DEMO_CLINICIAN_EMAILS
+from clinicians.demo import DEMO_CLINICIAN_EMAILS, refuse_outside_demo
 from clinicians.models import Clinician
 from clinicians.services import demo_logins_ensure
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        refuse_outside_demo()
         found = set(
             Clinician.objects.filter(email__in=DEMO_CLINICIAN_EMAILS).values_list(
                 "email", flat=True
@@ -22,7 +24,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Demo clinicians missing ({', '.join(missing)}); run `manage.py seed_demo` first."
             )
-        logins = demo_logins_ensure(clinician_emails=DEMO_CLINICIAN_EMAILS)
+        try:
+            logins = demo_logins_ensure(clinician_emails=DEMO_CLINICIAN_EMAILS)
+        except Group.DoesNotExist:
+            raise CommandError(
+                'The "Practice staff" group is missing; run `manage.py migrate` first.'
+            ) from None
         self.stdout.write("Demo logins (demo only, fixed passwords):")
         for login in logins:
             self.stdout.write(f"  {login.role:<32} {login.username:<16} {login.password}")

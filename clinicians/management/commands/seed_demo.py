@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from clinicians.demo import demo_roster
+from clinicians.demo import demo_roster, refuse_outside_demo
 from clinicians.services import clinician_roster_import
+from clinicians.zones import practice_today
 
 
 class Command(BaseCommand):
@@ -12,9 +12,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = clinician_roster_import(
-            rows=demo_roster(today=timezone.localdate()), dry_run=False
-        )
+        refuse_outside_demo()
+        result = clinician_roster_import(rows=demo_roster(today=practice_today()), dry_run=False)
         if result.errors:
             for error in result.errors:
                 self.stderr.write(error)
