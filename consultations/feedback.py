@@ -4,12 +4,11 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
-from .models import Consultation, FitCheck
+from .models import FitCheck
 
 # With no answers yet, assume most clients feel heard: the prior the shrinkage pulls toward.
 DEFAULT_FELT_HEARD_RATE = 0.75
 
-_COMPLETED = Q(consultation__status=Consultation.Status.COMPLETED)
 _YES = Q(felt_heard__gte=FitCheck.FELT_HEARD_YES)
 # Mirrors FitCheck.not_a_fit, in SQL.
 _NOT_A_FIT = (
@@ -21,11 +20,13 @@ _NOT_A_FIT = (
 
 
 def clinician_felt_heard_counts(*, clinician_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """(felt heard "yes", answers) per clinician, from fit checks of completed consultations.
+    """(felt heard "yes", answers) per clinician, from every fit check.
 
-    Clinicians without answers are left out."""
+    A fit check exists only for a consultation that took place (the form opens once a confirmed
+    consultation's time is past, or it is completed), so every one counts, whatever the status
+    says now. Clinicians without answers are left out."""
     rows = (
-        FitCheck.objects.filter(_COMPLETED, consultation__clinician_id__in=list(clinician_ids))
+        FitCheck.objects.filter(consultation__clinician_id__in=list(clinician_ids))
         .values("consultation__clinician_id")
         .annotate(yes=Count("pk", filter=_YES), n=Count("pk"))
         .order_by()
@@ -34,10 +35,8 @@ def clinician_felt_heard_counts(*, clinician_ids: Iterable[int]) -> dict[int, tu
 
 
 def practice_felt_heard_rate() -> float:
-    """Share of completed consultations where the client felt heard; the default with no data."""
-    totals = FitCheck.objects.filter(_COMPLETED).aggregate(
-        yes=Count("pk", filter=_YES), n=Count("pk")
-    )
+    """Share of fit checks where the client felt heard; the default with no data."""
+    totals = FitCheck.objects.aggregate(yes=Count("pk", filter=_YES), n=Count("pk"))
     if not totals["n"]:
         return DEFAULT_FELT_HEARD_RATE
     return totals["yes"] / totals["n"]

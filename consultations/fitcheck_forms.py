@@ -4,13 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import FitCheck
 
-SCALE = [
-    (1, _("1 · Not at all")),
-    (2, "2"),
-    (3, "3"),
-    (4, "4"),
-    (5, _("5 · Completely")),
-]
 FIELDS = ("felt_heard", "agreed_goals", "approach_makes_sense", "wants_to_continue")
 
 
@@ -30,8 +23,9 @@ class FitCheckForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.widget = forms.RadioSelect(choices=SCALE)
-            field.choices = SCALE
+            # The model's scale, without the blank choice a select would add.
+            field.widget = forms.RadioSelect(choices=FitCheck.SCALE)
+            field.choices = FitCheck.SCALE
             field.error_messages["required"] = _("Choose a number from 1 to 5.")
             field.error_messages["invalid_choice"] = _("Choose a number from 1 to 5.")
         self.helper = FormHelper()

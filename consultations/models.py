@@ -158,7 +158,13 @@ class ConsultationEvent(models.Model):
 class FitCheck(models.Model):
     """The client's answers after a consultation: four items, 1 (not at all) to 5 (completely)."""
 
-    SCALE = [(n, str(n)) for n in range(1, 6)]
+    SCALE = [
+        (1, _("1 · Not at all")),
+        (2, "2"),
+        (3, "3"),
+        (4, "4"),
+        (5, _("5 · Completely")),
+    ]
 
     consultation = models.OneToOneField(
         Consultation, on_delete=models.CASCADE, related_name="fit_check"
@@ -181,17 +187,13 @@ class FitCheck(models.Model):
             )
         ]
 
-    # A 4 or 5 counts as "yes" for the clinician's felt-heard rate.
+    # A 4 or 5 counts as "yes" for the clinician's felt-heard rate (consultations.feedback).
     FELT_HEARD_YES = 4
     # Below 3 on any item, or not wanting to continue, offers the next match.
     LOW = 3
 
     def __str__(self) -> str:
         return f"Fit check for consultation {self.consultation_id}"
-
-    @property
-    def felt_heard_yes(self) -> bool:
-        return self.felt_heard >= self.FELT_HEARD_YES
 
     @property
     def not_a_fit(self) -> bool:
@@ -245,10 +247,12 @@ class Notification(models.Model):
                 condition=Q(consultation__isnull=False),
                 name="notification_once_per_consultation_kind",
             ),
+            # At most one unsent message per intake and kind: a flag raised again after the
+            # first email went out gets an email of its own.
             models.UniqueConstraint(
                 fields=("intake_reference", "kind"),
-                condition=Q(intake_reference__isnull=False),
-                name="notification_once_per_intake_kind",
+                condition=Q(intake_reference__isnull=False, status__in=("pending", "sending")),
+                name="notification_unsent_once_per_intake_kind",
             ),
             models.CheckConstraint(
                 condition=Q(consultation__isnull=False) | Q(intake_reference__isnull=False),

@@ -8,8 +8,11 @@ net for a lost task or a broker that was down when the client booked.
 
 Delivery is exactly once except for one window we can't close: if a worker dies after the mail
 server accepted a message but before the row is marked sent, the row stays 'sending' and, once
-its claim lease (NOTIFICATION_CLAIM_LEASE_SECONDS) has run out, the sweep sends it again. The
-window is the few milliseconds between the SMTP reply and the UPDATE; every message carries
+its claim lease (NOTIFICATION_CLAIM_LEASE_SECONDS) has run out, the sweep sends it again. A
+sweep claims a whole batch at once, and a slow batch can outlive the lease; so just before each
+message goes out its claim is renewed with a conditional UPDATE, and a row another sweep has
+taken back in the meantime is skipped. That leaves the window as one message's send (bounded
+by EMAIL_TIMEOUT, far shorter than the lease) plus the UPDATE after it. Every message carries
 the same Message-ID on every attempt, so mail clients can fold such a duplicate.
 """
 
@@ -25,14 +28,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import Consultation, FitCheck, Notification
+from .models import Consultation, Notification
 from .tokens import fit_check_url, manage_url, next_match_url
 
 logger = logging.getLogger(__name__)
@@ -138,10 +141,13 @@ def consultation_notify(*, consultation: Consultation, event: str) -> None:
 
 
 def intake_safety_notify(*, intake_reference) -> None:
-    """Record the email to the practice's intake address about a safety flag (no answers)."""
+    """Record the email to the practice's intake address about a safety flag (no answers).
+
+    One email per flag: a new row each time, unless one for this intake is still unsent."""
     now = timezone.now()
     Notification.objects.bulk_create(
         [Notification(intake_reference=intake_reference, kind=INTAKE_SAFETY, due_at=now)],
+        # The partial unique constraint (one unsent row per intake and kind) decides, race-free.
         ignore_conflicts=True,
     )
     ids = list(
@@ -209,9 +215,7 @@ def notification_send(*, notification_id: int) -> bool:
     ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if claimed != 1:
         return False
-    notification = Notification.objects.select_related("consultation__clinician").get(
-        pk=notification_id
-    )
+    notification = _with_related(Notification.objects).get(pk=notification_id)
     return _deliver(notification, now=now, connection=None) == Status.SENT
 
 
@@ -255,11 +259,24 @@ def notifications_reclaim_stale() -> int:
 def notifications_retry(*, notification_ids) -> int:
     """Staff's "retry": failed rows go back to pending, due now, with a fresh set of attempts."""
     now = timezone.now()
-    ids = list(
-        Notification.objects.filter(pk__in=notification_ids, status=Status.FAILED).values_list(
-            "pk", flat=True
-        )
+    # An intake may have one unsent safety email at a time: a failed one whose intake already
+    # has another on its way (or a second failed one in the same retry) stays failed.
+    unsent_twin = Notification.objects.filter(
+        intake_reference=OuterRef("intake_reference"),
+        kind=OuterRef("kind"),
+        status__in=(Status.PENDING, Status.SENDING),
     )
+    ids, intakes = [], set()
+    for pk, intake, kind in (
+        Notification.objects.filter(pk__in=notification_ids, status=Status.FAILED)
+        .exclude(Exists(unsent_twin))
+        .order_by("-pk")
+        .values_list("pk", "intake_reference", "kind")
+    ):
+        if intake is not None and (intake, kind) in intakes:
+            continue
+        intakes.add((intake, kind))
+        ids.append(pk)
     count = Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
         status=Status.PENDING, due_at=now, attempts=0, claimed_at=None
     )
@@ -281,11 +298,12 @@ def _claim_batch(now: dt.datetime, size: int) -> list[Notification]:
         Notification.objects.filter(pk__in=ids).update(
             status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
         )
-    return list(
-        Notification.objects.select_related("consultation__clinician")
-        .filter(pk__in=ids)
-        .order_by("due_at", "pk")
-    )
+    return list(_with_related(Notification.objects.filter(pk__in=ids)).order_by("due_at", "pk"))
+
+
+def _with_related(rows):
+    # Everything `_verdict` and the message read, in the same query as the row.
+    return rows.select_related("consultation__clinician", "consultation__fit_check")
 
 
 def _close_quietly(connection) -> None:
@@ -324,7 +342,8 @@ def _verdict(notification: Notification, now: dt.datetime) -> _Verdict | None:
     elif kind == FIT_CHECK:
         if consultation.status not in (CStatus.CONFIRMED, CStatus.COMPLETED):
             return _Verdict(Status.CANCELLED, "The consultation did not take place.")
-        if FitCheck.objects.filter(consultation=consultation).exists():
+        # Loaded with the row (select_related): no query of its own.
+        if hasattr(consultation, "fit_check"):
             return _Verdict(Status.CANCELLED, "The client has already answered.")
     elif kind in (CLIENT_CONFIRMED, CLINICIAN_BOOKED) and consultation.status != CStatus.CONFIRMED:
         return _Verdict(Status.CANCELLED, "The consultation is no longer confirmed.")
@@ -346,6 +365,19 @@ def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str
         return verdict.status
     try:
         message = build_message(notification, connection=connection)
+    except Exception as exc:
+        return _record_failure(notification, mine, exc, now)
+    # Renew the claim right before sending: if this batch outlived the lease and another sweep
+    # took the row back meanwhile, that sweep sends it and this one doesn't.
+    renewed = timezone.now()
+    if mine.update(claimed_at=renewed) != 1:
+        logger.info("Notification %s was taken over by another sender", notification.pk)
+        return Status.SENDING
+    notification.claimed_at = renewed
+    mine = Notification.objects.filter(
+        pk=notification.pk, status=Status.SENDING, claimed_at=renewed
+    )
+    try:
         message.send()
     except Exception as exc:
         # Mail server errors, refused connections, timeouts: try again later.
@@ -353,14 +385,17 @@ def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str
             _close_quietly(connection)
         return _record_failure(notification, mine, exc, now)
     if mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="") != 1:
-        # Only if a send outlived its lease and the row was reclaimed: the documented window.
+        # Only if this one send outlived the lease and the row was reclaimed: the documented
+        # window.
         logger.warning("Notification %s was sent after its claim lapsed", notification.pk)
     return Status.SENT
 
 
 def _record_failure(notification: Notification, mine, exc: Exception, now: dt.datetime) -> str:
-    # Only the error's type and the server's reply: never the message itself.
-    error = f"{type(exc).__name__}: {exc}"[:500]
+    # Only the error's type and the server's reply code: the text can hold the recipient's
+    # address (SMTPRecipientsRefused) or other parts of the message.
+    code = getattr(exc, "smtp_code", "")
+    error = f"{type(exc).__name__}: {code}" if code else type(exc).__name__
     attempts = notification.attempts
     if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         mine.update(status=Status.FAILED, last_error=error, claimed_at=None)
@@ -471,10 +506,9 @@ def _compose(notification: Notification) -> tuple[str, str, dict, bool | None]:
     """(subject, template name, context, calendar invite for the clinician? / None: no invite)"""
     kind = notification.kind
     if kind == INTAKE_SAFETY:
-        admin_url = (
-            f"{settings.SITE_URL}/{settings.ADMIN_URL.lstrip('/')}"
-            f"matching/intake/{notification.intake_reference}/change/"
-        )
+        # A URL name, not an import: consultations never imports matching.
+        path = reverse("admin:matching_intake_change", args=[notification.intake_reference])
+        admin_url = settings.SITE_URL + path
         return (
             _("An intake needs a same-day call"),
             "practice_intake_safety",

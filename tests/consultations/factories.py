@@ -4,7 +4,7 @@ import uuid
 import factory
 from django.utils import timezone
 
-from consultations.models import BookingSettings, Consultation
+from consultations.models import BookingSettings, Consultation, FitCheck
 from matching.models import Intake
 from matching.tokens import new_token
 from tests.clinicians.factories import ClinicianFactory
@@ -27,6 +27,25 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     client_timezone = "America/Los_Angeles"
     client_reference = factory.LazyFunction(uuid.uuid4)
     client_summary = factory.LazyFunction(lambda: [["Concerns", "anxiety, sleep"]])
+
+
+class FitCheckFactory(factory.django.DjangoModelFactory):
+    """A client's answers (all 5 unless given) about a consultation that took place."""
+
+    class Meta:
+        model = FitCheck
+
+    consultation = factory.SubFactory(
+        ConsultationFactory,
+        status=Consultation.Status.COMPLETED,
+        starts_at=factory.LazyFunction(
+            lambda: (timezone.now() - dt.timedelta(days=1)).replace(second=0, microsecond=0)
+        ),
+    )
+    felt_heard = 5
+    agreed_goals = 5
+    approach_makes_sense = 5
+    wants_to_continue = 5
 
 
 def booking_settings(**values) -> BookingSettings:

@@ -65,6 +65,22 @@ def test_it_saves_good_answers_without_offering_another_match(client, past_consu
     assert "Show me my next match" not in response.content.decode()
 
 
+def test_it_tells_a_client_who_wants_to_continue_how_to_book_rather_than_promising_a_call(
+    client, past_consultation
+):
+    response = client.post(url(past_consultation), GOOD)
+    revisit = client.get(url(past_consultation))
+
+    for page in (response, revisit):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert (
+            "If you would like to continue with Maya, call us at (555) 010-2000 to book your "
+            "first session."
+        ) in html
+        assert "in touch" not in html
+
+
 @pytest.mark.parametrize(
     "low",
     [{"wants_to_continue": "2"}, {"felt_heard": "1"}, {"approach_makes_sense": "2"}],

@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 from consultations import notifications as n
 from consultations.models import Consultation, FitCheck, Notification
 from consultations.tasks import send_notification
-from tests.consultations.factories import ConsultationFactory
+from tests.consultations.factories import ConsultationFactory, FitCheckFactory
 
 pytestmark = pytest.mark.django_db
 Status = Notification.Status
@@ -31,6 +31,14 @@ class FlakyBackend(LocmemBackend):
             FlakyBackend.failures -= 1
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return super().send_messages(messages)
+
+
+@pytest.fixture(autouse=True)
+def _no_flaky_failures_left():
+    """Each test sets the failures it wants; none leak into the next test."""
+    FlakyBackend.failures = 0
+    yield
+    FlakyBackend.failures = 0
 
 
 @pytest.fixture
@@ -240,6 +248,35 @@ def test_it_records_a_safety_flag_for_the_practice_once(now, queued):
     assert (row.kind, row.status, row.due_at) == (n.INTAKE_SAFETY, Status.PENDING, NOW)
 
 
+@pytest.mark.parametrize("unsent", [Status.PENDING, Status.SENDING])
+def test_it_records_no_second_safety_email_while_one_is_unsent(now, queued, unsent):
+    reference = uuid.uuid4()
+    n.intake_safety_notify(intake_reference=reference)
+    Notification.objects.filter(intake_reference=reference).update(status=unsent)
+
+    n.intake_safety_notify(intake_reference=reference)
+
+    assert Notification.objects.filter(intake_reference=reference).count() == 1
+
+
+def test_it_emails_the_practice_again_when_an_intake_is_flagged_again_later(
+    now, queued, django_capture_on_commit_callbacks
+):
+    reference = uuid.uuid4()
+    n.intake_safety_notify(intake_reference=reference)
+    n.notifications_sweep(now=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        n.intake_safety_notify(intake_reference=reference)
+    n.notifications_sweep(now=NOW)
+
+    rows = Notification.objects.filter(intake_reference=reference)
+    assert [row.status for row in rows] == [Status.SENT, Status.SENT]
+    assert rows.order_by("pk").last().pk in queued
+    assert len(mail.outbox) == 2
+    assert len({m.message()["Message-ID"] for m in mail.outbox}) == 2
+
+
 # Queuing after commit
 
 
@@ -361,26 +398,32 @@ def test_it_sends_reminders_at_the_right_times_across_a_dst_change(queued):
     assert "4:00 PM EDT" in mail.outbox[1].body
 
 
-def test_it_sends_a_reminder_late_within_the_grace_window_and_skips_it_after(now, queued):
-    consultation = book(status=Consultation.Status.CONFIRMED, hours_ahead=30)
-    n.consultation_notify(consultation=consultation, event="confirmed")
-    day_before = kinds(consultation)["reminder_1440"]
+def test_it_sends_a_reminder_late_within_the_grace_window_and_skips_it_after(now, queued, settings):
+    settings.NOTIFICATION_GRACE_MINUTES = 6 * 60
+    on_time = book(status=Consultation.Status.CONFIRMED, hours_ahead=30)
+    too_late = book(status=Consultation.Status.CONFIRMED, hours_ahead=40)
+    for consultation in (on_time, too_late):
+        n.consultation_notify(consultation=consultation, event="confirmed")
+    n.notifications_sweep(now=NOW)
+    mail.outbox.clear()
 
-    # Everything was down: five hours late is still useful, seven is not.
-    assert n.notifications_sweep(now=day_before + dt.timedelta(hours=5)) == 3
-    hour_before = kinds(consultation)["reminder_60"]
-    consultation.refresh_from_db()
-    assert consultation.starts_at - hour_before == dt.timedelta(hours=1)
-    rows = Notification.objects.filter(consultation=consultation)
-    assert rows.get(kind="reminder_1440").status == Status.SENT
-
-    consultation2 = book(status=Consultation.Status.CONFIRMED, hours_ahead=40)
-    n.consultation_notify(consultation=consultation2, event="confirmed")
-    late = kinds(consultation2)["reminder_1440"] + dt.timedelta(hours=7)
+    # Everything was down: at the very end of the grace window the reminder is still useful...
+    late = kinds(on_time)["reminder_1440"] + dt.timedelta(hours=6)
     n.notifications_sweep(now=late)
-    reminder = Notification.objects.get(consultation=consultation2, kind="reminder_1440")
+    reminder = Notification.objects.get(consultation=on_time, kind="reminder_1440")
+    assert (reminder.status, reminder.sent_at) == (Status.SENT, NOW)
+    assert [m.to for m in mail.outbox] == [[on_time.client_email]]
+    assert mail.outbox[0].subject.startswith("Reminder")
+
+    # ...a minute past it, it is not.
+    mail.outbox.clear()
+    past = kinds(too_late)["reminder_1440"] + dt.timedelta(hours=6, minutes=1)
+    n.notifications_sweep(now=past)
+    reminder = Notification.objects.get(consultation=too_late, kind="reminder_1440")
     assert reminder.status == Status.SKIPPED
+    assert reminder.last_error == "Too late to remind: past the grace window."
     assert reminder.sent_at is None
+    assert not [m for m in mail.outbox if m.to == [too_late.client_email]]
 
 
 def test_it_skips_a_reminder_once_the_consultation_has_started(now, queued, settings):
@@ -445,6 +488,64 @@ def test_it_retries_a_mail_server_error_with_backoff_then_sends(now, queued, set
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (Status.SENT, 2, "")
     assert len(mail.outbox) == 2
+
+
+def test_it_retries_only_one_failed_safety_email_per_intake_at_a_time(now, queued):
+    reference = uuid.uuid4()
+    for _ in range(3):
+        n.intake_safety_notify(intake_reference=reference)
+        Notification.objects.filter(intake_reference=reference).update(status=Status.FAILED)
+    failed = list(Notification.objects.filter(intake_reference=reference).order_by("pk"))
+
+    assert n.notifications_retry(notification_ids=[row.pk for row in failed]) == 1
+    assert n.notifications_retry(notification_ids=[row.pk for row in failed]) == 0
+
+    statuses = Notification.objects.filter(intake_reference=reference).order_by("pk")
+    assert [row.status for row in statuses] == [Status.FAILED, Status.FAILED, Status.PENDING]
+
+
+class RefusingBackend(LocmemBackend):
+    """A mail server that refuses with a reply naming the recipient."""
+
+    error = None
+
+    def send_messages(self, messages):
+        raise RefusingBackend.error
+
+
+@pytest.mark.parametrize(
+    ("error", "recorded"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused(
+                {"ana.private@example.org": (550, b"5.1.1 <ana.private@example.org>: unknown")}
+            ),
+            "SMTPRecipientsRefused",
+        ),
+        (
+            smtplib.SMTPDataError(554, b"5.7.1 Message to ana.private@example.org rejected"),
+            "SMTPDataError: 554",
+        ),
+        (
+            smtplib.SMTPSenderRefused(553, b"sender refused for ana.private", "Ana"),
+            "SMTPSenderRefused: 553",
+        ),
+        (TimeoutError("timed out talking to mx for ana.private@example.org"), "TimeoutError"),
+    ],
+)
+def test_it_keeps_only_the_error_type_and_code_never_the_servers_text(
+    now, queued, settings, error, recorded
+):
+    settings.EMAIL_BACKEND = "tests.consultations.test_notifications.RefusingBackend"
+    RefusingBackend.error = error
+    consultation = book(client_email="ana.private@example.org")
+    n.consultation_notify(consultation=consultation, event="requested")
+    row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_REQUEST_RECEIVED)
+
+    n.notification_send(notification_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (Status.PENDING, recorded)
 
 
 def test_it_backs_off_exponentially():
@@ -512,3 +613,69 @@ def test_it_does_not_write_to_a_client_whose_data_was_erased(now, queued):
     assert [m.to for m in mail.outbox] == [[consultation.clinician.email]]
     client_row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_CANCELLED)
     assert client_row.status == Status.CANCELLED
+
+
+class LeaseOutlivingBackend(LocmemBackend):
+    """A mail server so slow that a batch outlives its claim lease: each message moves the clock
+    on by most of a lease, and once the first claims have lapsed a second sweep runs (as the
+    beat would start one) before this message goes out."""
+
+    traveller = None
+    lease = dt.timedelta(0)
+    second_sweep_sent = None
+
+    def send_messages(self, messages):
+        cls = LeaseOutlivingBackend
+        if cls.second_sweep_sent is None and timezone.now() > NOW + cls.lease:
+            cls.second_sweep_sent = 0
+            cls.second_sweep_sent = n.notifications_sweep(now=timezone.now())
+        elif cls.second_sweep_sent is None:
+            cls.traveller.shift(cls.lease * 0.6)
+        return super().send_messages(messages)
+
+
+def test_it_sends_each_row_once_when_a_batch_outlives_its_lease(settings):
+    settings.EMAIL_BACKEND = "tests.consultations.test_notifications.LeaseOutlivingBackend"
+    settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 600
+    with time_machine.travel(NOW, tick=False) as traveller:
+        LeaseOutlivingBackend.traveller = traveller
+        LeaseOutlivingBackend.lease = dt.timedelta(seconds=600)
+        LeaseOutlivingBackend.second_sweep_sent = None
+        rows = Notification.objects.bulk_create(
+            Notification(consultation=book(), kind=n.CLIENT_REQUEST_RECEIVED, due_at=NOW)
+            for _ in range(5)
+        )
+
+        # Sweep A claims all five at once; by its third message 1.2 leases have passed, and
+        # sweep B takes back the two A has not started and sends them. A must not send them.
+        first_sweep_sent = n.notifications_sweep(now=NOW)
+
+    assert (first_sweep_sent, LeaseOutlivingBackend.second_sweep_sent) == (3, 2)
+    ids = [m.message()["Message-ID"] for m in mail.outbox]
+    assert sorted(ids) == sorted({f"<notification.{row.pk}@127.0.0.1>" for row in rows})
+    sent = Notification.objects.filter(pk__in=[row.pk for row in rows])
+    assert all(row.status == Status.SENT for row in sent)
+    assert sorted(row.attempts for row in sent) == [1, 1, 1, 2, 2]
+
+
+# Reclaim (2), claim (select, update, read), the empty last claim, and the savepoints around them.
+FIXED_SWEEP_QUERIES = 10
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+def test_it_sweeps_fit_checks_in_a_constant_number_of_queries_per_row(
+    now, queued, rows, django_assert_max_num_queries
+):
+    for i in range(rows):
+        if i % 2:
+            consultation = FitCheckFactory().consultation  # answered: cancelled, not sent
+        else:
+            consultation = book(status=Consultation.Status.COMPLETED, hours_ahead=-2)
+        Notification.objects.create(consultation=consultation, kind=n.FIT_CHECK, due_at=NOW)
+
+    # Per row only the claim's renewal and the outcome: never a query for the fit check.
+    with django_assert_max_num_queries(FIXED_SWEEP_QUERIES + 2 * rows):
+        n.notifications_sweep(now=NOW)
+
+    assert len(mail.outbox) == (rows + 1) // 2
+    assert not Notification.objects.filter(status=Status.PENDING).exists()

@@ -1,14 +1,23 @@
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from consultations import notifications as n
 from consultations.models import Consultation, Notification
-from consultations.tokens import FIT_CHECK, MANAGE, consultation_from_token
+from consultations.tokens import (
+    FIT_CHECK,
+    MANAGE,
+    consultation_from_token,
+    fit_check_url,
+    manage_url,
+    next_match_url,
+)
 from tests.consultations.factories import ConsultationFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +25,7 @@ UTC = dt.UTC
 # Sunday 1 December 2024, 10:00 in New York; the consultation is Tuesday 3 December, 4:00 PM.
 NOW = dt.datetime(2024, 12, 1, 15, 0, tzinfo=UTC)
 START = dt.datetime(2024, 12, 3, 21, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 PRIVATE = ["panic attacks", "insomnia", "Stop drinking before work", "Aetna", "safety"]
 
 
@@ -268,3 +278,92 @@ def test_it_tells_the_intake_address_about_a_safety_flag_without_answers(monkeyp
 
 def _row(consultation, kind) -> int:
     return Notification.objects.get(consultation=consultation, kind=kind).pk
+
+
+def test_it_builds_the_admin_link_from_the_site_url_and_the_admin_route(monkeypatch, settings):
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    settings.SITE_URL = "https://care.example.org"
+    reference = uuid.uuid4()
+    n.intake_safety_notify(intake_reference=reference)
+    n.notifications_sweep(now=timezone.now())
+
+    (message,) = mail.outbox
+    admin_link = "https://care.example.org" + reverse(
+        "admin:matching_intake_change", args=[reference]
+    )
+    assert admin_link in message.body
+    assert admin_link in html(message)
+
+
+Status = Consultation.Status
+CLIENT_ESSENTIALS = ["Zoë", "Tuesday 3 December 2024, 4:00 PM EST", "Maya Okafor"]
+# The clinician reads their own zone (Chicago) and only the client's first name.
+CLINICIAN_ESSENTIALS = ["Maya", "Zoë", "Tuesday 3 December 2024, 3:00 PM CST"]
+PRACTICE = ["Alliance Counseling Group", "(555) 010-2000"]
+PORTAL = "http://127.0.0.1:8000/consultations/portal/"
+
+# Every kind of message: (kind, the consultation's status then, what it must say, its link).
+EVERY_MESSAGE = [
+    (n.CLIENT_REQUEST_RECEIVED, Status.REQUESTED, CLIENT_ESSENTIALS, manage_url),
+    (n.CLINICIAN_NEW_REQUEST, Status.REQUESTED, CLINICIAN_ESSENTIALS, PORTAL),
+    (n.CLIENT_CONFIRMED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (n.CLINICIAN_BOOKED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
+    (n.CLIENT_DECLINED, Status.DECLINED, CLIENT_ESSENTIALS, next_match_url),
+    (n.CLIENT_EXPIRED, Status.EXPIRED, CLIENT_ESSENTIALS, next_match_url),
+    # Nothing left to manage: the practice's phone number is the way back.
+    (n.CLIENT_CANCELLED, Status.CANCELLED, CLIENT_ESSENTIALS, None),
+    (n.CLINICIAN_CANCELLED, Status.CANCELLED, CLINICIAN_ESSENTIALS, PORTAL),
+    (n.CLIENT_RESCHEDULED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (n.CLINICIAN_RESCHEDULED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
+    (n.reminder_kind(1440), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (n.reminder_kind(60), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (n.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),
+    (n.INTAKE_SAFETY, None, [], "admin"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "essentials", "link"), EVERY_MESSAGE, ids=[m[0] for m in EVERY_MESSAGE]
+)
+def test_every_message_says_what_it_must_and_no_intake_answer(
+    consultation, kind, status, essentials, link
+):
+    with time_machine.travel(NOW, tick=False):
+        if status is None:
+            reference = uuid.uuid4()
+            row = Notification(intake_reference=reference, kind=kind, due_at=NOW)
+            expected_link = "http://127.0.0.1:8000" + reverse(
+                "admin:matching_intake_change", args=[reference]
+            )
+        else:
+            consultation.status = status
+            consultation.confirmed_at = None if status == Status.REQUESTED else NOW
+            consultation.decline_message = "I'm away that week, sorry."
+            consultation.save()
+            row = Notification(consultation=consultation, kind=kind, due_at=NOW)
+            expected_link = link(consultation) if callable(link) else link
+        row.save()
+
+        message = n.build_message(row)
+
+    for body in (message.body, html(message)):
+        for essential in [*essentials, *PRACTICE]:
+            assert essential in body, (kind, essential)
+        if expected_link:
+            assert expected_link in body, kind
+    assert_private_details_absent(message)
+
+
+def test_every_email_template_is_covered_above():
+    templates = {
+        path.stem
+        for path in (ROOT / "templates" / "emails").glob("*.txt")
+        if not path.stem.startswith("_") and path.stem != "base"
+    }
+    by_kind = {
+        n.FIT_CHECK: "client_fit_check",
+        n.INTAKE_SAFETY: "practice_intake_safety",
+        n.reminder_kind(60): "client_reminder",
+        n.reminder_kind(1440): "client_reminder",
+    }
+    assert {by_kind.get(kind, kind) for kind, *_ in EVERY_MESSAGE} == templates
