@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from clinicians.models import Approach, Community, Concern, InsurancePlan, Language, Office
 from clinicians.states import US_STATES
 
+from .intake_schema import MAX_CONCERNS, MAX_GOAL_TAGS
 from .vocab import (
     AGE_BANDS,
     FOR_WHOM,
@@ -29,8 +30,6 @@ from .vocab import (
     TIMES,
 )
 
-MAX_CONCERNS = 3
-MAX_GOAL_TAGS = 3
 SAFETY_QUESTION = _(
     "Over the last 2 weeks, how often have you been bothered by thoughts that you would be "
     "better off dead, or of hurting yourself?"

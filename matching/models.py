@@ -5,12 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-SAFETY_ANSWERS = [
-    ("not at all", _("Not at all")),
-    ("several days", _("Several days")),
-    ("more than half the days", _("More than half the days")),
-    ("nearly every day", _("Nearly every day")),
-]
+from .vocab import SAFETY
 
 
 class Intake(models.Model):
@@ -28,7 +23,7 @@ class Intake(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     answers = models.JSONField(default=dict)
     safety_answer = models.CharField(
-        _("safety answer"), max_length=24, choices=SAFETY_ANSWERS, default="not at all"
+        _("safety answer"), max_length=24, choices=SAFETY, default="not at all"
     )
     follow_up = models.CharField(
         _("safety follow-up"), max_length=12, choices=FollowUp.choices, blank=True, default=""

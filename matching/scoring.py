@@ -22,7 +22,6 @@ RANK_WEIGHTS = (3.0, 2.0, 1.0)  # the client's first concern counts most
 TREATS_CREDIT = 0.7  # a concern treated; a declared focus concern earns 1.0
 GOAL_TAG_WEIGHT = 1.0  # goal tags are broader than concerns, so lighter than the first concern
 STYLE_SHARE = 0.7  # of the tasks score; the rest is wanted and avoided approaches
-PREFERENCE_WEIGHTS = {"nice": 1.0, "must": 2.0}
 SOON_DAYS = 14.0  # a first slot this far away earns nothing for soonness
 TIMES_SHARE = 0.6  # of the practical score; the rest is how soon the first slot is
 FEEDBACK_SCALE = 100.0  # bond points per unit of felt-heard rate above the practice average
@@ -34,6 +33,17 @@ BAND_FOR = {"couple": "couples", "family": "families"}
 MUST_KEYS = ("gender", "language", "community", "lgbtq_affirming", "faith_informed")
 RELAXABLE = frozenset(MUST_KEYS) | {"payment", "office", "format"}
 WHERE_KEYS = frozenset({"format", "licence", "office"})
+# Where failures another format can fix: a licence is needed whatever the remote format.
+FORMAT_FIXABLE = frozenset({"format", "office"})
+STYLE_NO_PREFERENCE = 3  # the middle of a slider: "doesn't mind"
+
+
+def near_miss(failed: "list[str]") -> bool:
+    """Whether relaxing one preference (or the format) could let a clinician with these hard
+    filter failures pass: only then is their open-slot search worth running."""
+    if len(failed) == 1 and failed[0] in RELAXABLE:
+        return True
+    return bool(failed) and set(failed) <= FORMAT_FIXABLE
 
 
 @dataclass(frozen=True)
@@ -127,7 +137,6 @@ class Match:
         email: str,
         score: float,
         components: Components,
-        reasons: tuple[Reason, ...] | None = None,
         *,
         explain: "Callable[[ClinicianProfile], tuple[Reason, ...]] | None" = None,
         profile: "ClinicianProfile | None" = None,
@@ -136,7 +145,7 @@ class Match:
         self.email = email
         self.score = score
         self.components = components
-        self._reasons = reasons
+        self._reasons: tuple[Reason, ...] | None = None
         self._explain = explain
         self._profile = profile
 
@@ -186,14 +195,13 @@ class Ranking:
     def __init__(
         self,
         matches: list[Match],
-        excluded: list[Exclusion] | None = None,
         relaxations: list[Relaxation] | None = None,
         *,
         list_excluded: "Callable[[], list[Exclusion]] | None" = None,
     ):
         self.matches = matches
         self.relaxations = relaxations if relaxations is not None else []
-        self._excluded = excluded
+        self._excluded: list[Exclusion] | None = None
         self._list_excluded = list_excluded
 
     @property
@@ -226,6 +234,13 @@ def felt_heard_mean(yes: int, n: int, *, p0: float, k: float) -> float:
     return (yes + k * p0) / (n + k)
 
 
+def _feedback_delta(felt_heard: tuple[int, int], *, p0: float, k: float, cap: float) -> float:
+    """Bond points for a clinician's felt-heard rate against the practice's, within ±cap."""
+    yes, n = felt_heard
+    delta = (felt_heard_mean(yes, n, p0=p0, k=k) - p0) * FEEDBACK_SCALE
+    return cap if delta > cap else -cap if delta < -cap else delta
+
+
 def fair_exposure_key(seed: str, clinician_id: int) -> bytes:
     return hashlib.blake2b(f"{seed}:{clinician_id}".encode(), digest_size=8).digest()
 
@@ -250,15 +265,22 @@ class ClientContext:
         ]
         self.tags = [(t, GOAL_TAGS[t]) for t in a.goal_tags]
         self.goals_total = sum(w for _c, w in self.concerns) + GOAL_TAG_WEIGHT * len(self.tags)
-        self.style = a.style
+        # The dimensions the client moved off the middle; None when they minded none of them.
+        minded = [(i, want) for i, want in enumerate(a.style or ()) if want != STYLE_NO_PREFERENCE]
+        self.style = tuple(minded) or None
         self.wanted = a.approaches_wanted
         self.avoided = a.approaches_avoided
+        # Bond scores the nice-to-haves only: every clinician who passes meets the must-haves,
+        # so counting them again would only flatten the differences the nice-to-haves make.
         self.prefs = [
-            (k, a.preference(k).value, PREFERENCE_WEIGHTS[a.preference(k).importance])
-            for k in MUST_KEYS
-            if a.preference(k).importance in PREFERENCE_WEIGHTS
+            (k, a.preference(k).value) for k in MUST_KEYS if a.preference(k).importance == "nice"
         ]
-        self.prefs_total = sum(w for _k, _v, w in self.prefs)
+        # Both are explained: a met must-have is still a reason to show.
+        self.pref_reasons = [
+            (k, a.preference(k).value)
+            for k in MUST_KEYS
+            if a.preference(k).importance in ("nice", "must")
+        ]
         self.times = a.times
         self.answers = a
 
@@ -373,7 +395,7 @@ def rank(
     p0, k, cap = practice_felt_heard, weights.prior_strength, weights.feedback_cap
     concerns, tags, goals_total = c.concerns, c.tags, c.goals_total
     style_wanted, wanted, avoided = c.style, c.wanted, c.avoided
-    prefs, prefs_total, times = c.prefs, c.prefs_total, c.times
+    prefs, times = c.prefs, c.times
 
     for p in profiles:
         if p.first_open_slot is None or not passes(p, excluded_ids):
@@ -407,9 +429,11 @@ def rank(
         style = approach = None
         if style_wanted is not None:
             distance = 0
-            for want, have in zip(style_wanted, p.style, strict=False):
+            have_style = p.style
+            for i, want in style_wanted:
+                have = have_style[i]
                 distance += want - have if want > have else have - want
-            style = 100.0 - distance * 100.0 / 16.0
+            style = 100.0 - distance * 100.0 / (4.0 * len(style_wanted))
         if wanted or avoided:
             uses = p.approaches
             parts = []
@@ -425,19 +449,16 @@ def rank(
         else:
             tasks = STYLE_SHARE * style + (1.0 - STYLE_SHARE) * approach
 
-        # Bond: the preferences, weighted by importance, then felt-heard feedback shrunk hard.
-        if prefs_total:
-            got = 0.0
-            for key, value, w in prefs:
+        # Bond: the nice-to-have preferences, then felt-heard feedback shrunk hard.
+        if prefs:
+            got = 0
+            for key, value in prefs:
                 if _meets(key, value, p):
-                    got += w
-            bond = 15.0 + 70.0 * got / prefs_total
+                    got += 1
+            bond = 15.0 + 70.0 * got / len(prefs)
         else:
             bond = NEUTRAL
-        yes, n = p.felt_heard
-        delta = (felt_heard_mean(yes, n, p0=p0, k=k) - p0) * FEEDBACK_SCALE
-        delta = cap if delta > cap else -cap if delta < -cap else delta
-        bond = min(100.0, max(0.0, bond + delta))
+        bond = min(100.0, max(0.0, bond + _feedback_delta(p.felt_heard, p0=p0, k=k, cap=cap)))
 
         # Practical: times that suit and how soon the first consultation could be.
         if times:
@@ -464,7 +485,7 @@ def rank(
         near_misses = []
         for p in failed:
             failures = _all_failures(c, p, excluded_ids)
-            if len(failures) == 1 or set(failures) <= WHERE_KEYS:
+            if near_miss(failures):
                 near_misses.append((failures, p))
         relaxations = _relaxations(c, answers, near_misses)
 
@@ -509,7 +530,7 @@ class _Explainer:
                 if any(n in p.focus_concerns or n in p.concerns for n in tag_concerns):
                     pos.append(t.tag[tag])
         if c.style is not None:
-            for i, want in enumerate(c.style):
+            for i, want in c.style:
                 have = p.style[i]
                 gap = want - have if want > have else have - want
                 if gap <= 1:
@@ -525,16 +546,13 @@ class _Explainer:
         for name in c.avoided:
             if name in p.approaches:
                 neg.append(t.uses_avoided[name])
-        if c.prefs_total:
-            for key, value, _w in c.prefs:
-                if _meets(key, value, p):
-                    pos.append(t.pref_met[key])
-                else:
-                    neg.append(t.pref_unmet[key])
-        yes, n = p.felt_heard
-        delta = (felt_heard_mean(yes, n, p0=self.p0, k=self.k) - self.p0) * FEEDBACK_SCALE
-        delta = self.cap if delta > self.cap else -self.cap if delta < -self.cap else delta
-        if delta >= FEEDBACK_REASON_POINTS and n >= FEEDBACK_REASON_MIN_ANSWERS:
+        for key, value in c.pref_reasons:
+            if _meets(key, value, p):
+                pos.append(t.pref_met[key])
+            else:
+                neg.append(t.pref_unmet[key])
+        delta = _feedback_delta(p.felt_heard, p0=self.p0, k=self.k, cap=self.cap)
+        if delta >= FEEDBACK_REASON_POINTS and p.felt_heard[1] >= FEEDBACK_REASON_MIN_ANSWERS:
             pos.append(t.felt_heard)
         for code in c.times:
             if code in p.time_buckets:

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from clinicians.models import (
     AGE_BANDS,
     FORMATS,
+    PROFILE_M2M_FIELDS,
     Approach,
     Clinician,
     Community,
@@ -37,12 +38,12 @@ from .models import Intake, MatchingSettings
 from .scoring import (
     BAND_FOR,
     REMOTE_FORMATS,
-    WHERE_KEYS,
     ClientContext,
     ClinicianProfile,
     Ranking,
     Weights,
     hard_filter_failures,
+    near_miss,
     profile_from_fields,
     rank,
     with_availability,
@@ -56,17 +57,10 @@ _VOCABULARY_MODELS = {
     "communities": Community,
     "offices": Office,
 }
-# The profile's name sets, each a many-to-many field of Clinician with the same name.
-_RELATIONS = (
-    "languages",
-    "communities",
-    "insurance",
-    "offices",
-    "concerns",
-    "focus_concerns",
-    "approaches",
-)
-_RELATION_VOCABULARY = {field: field for field in _RELATIONS} | {"focus_concerns": "concerns"}
+# The profile's name sets, each a many-to-many field of Clinician with the same name
+# (credentials are shown on the results page, never scored).
+ROSTER_RELATIONS = tuple(field for field in PROFILE_M2M_FIELDS if field != "credentials")
+_RELATION_VOCABULARY = {field: field for field in ROSTER_RELATIONS} | {"focus_concerns": "concerns"}
 _SCALARS = (
     "pk",
     "email",
@@ -161,7 +155,7 @@ class Roster:
         missing = [cid for cid in ids if cid not in self._profiles]
         if missing:
             everyone = len(missing) > self.LOAD_ALL_ABOVE
-            links: dict[str, dict[int, Iterable[int]]] = {field: {} for field in _RELATIONS}
+            links: dict[str, dict[int, Iterable[int]]] = {field: {} for field in ROSTER_RELATIONS}
             for field, cid, targets in _relation_rows(None if everyone else missing):
                 links[field][cid] = targets
             for cid in missing:
@@ -189,7 +183,7 @@ class Roster:
         row = self._rows[cid]
         sets = {
             field: frozenset(map(self._name_of[field], links[field].get(cid, ())))
-            for field in _RELATIONS
+            for field in ROSTER_RELATIONS
         }
         return profile_from_fields(
             id=cid,
@@ -267,11 +261,14 @@ def current_roster(*, now: dt.datetime) -> Roster:
     global _roster
     today = _today(now)
     version = _roster_version()
-    if _is_current(_roster, version, today):
-        return _roster
+    # Read the global once: another thread's roster_changed() may set it to None in between.
+    held = _roster
+    if _is_current(held, version, today):
+        return held
     with _roster_lock:  # one rebuild at a time; the others then find it current
-        if _is_current(_roster, version, today):
-            return _roster
+        held = _roster
+        if _is_current(held, version, today):
+            return held
         built = _build_roster(version=version, today=today)
         if version is not None and _reusable():
             _roster = built
@@ -294,7 +291,9 @@ def _build_roster(*, version: str | None, today: dt.date) -> Roster:
         today=today,
         vocabularies=Vocabularies.from_names(**names),
         rows=rows,
-        name_of={field: by_id[_RELATION_VOCABULARY[field]].__getitem__ for field in _RELATIONS},
+        name_of={
+            field: by_id[_RELATION_VOCABULARY[field]].__getitem__ for field in ROSTER_RELATIONS
+        },
         licensed={cid: frozenset(states) for cid, states in licensed.items()},
     )
 
@@ -329,7 +328,7 @@ def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, Iterable[i
     clinician on PostgreSQL, a row per link elsewhere."""
     grouped = connection.vendor == "postgresql"
     queries = []
-    for field in _RELATIONS:
+    for field in ROSTER_RELATIONS:
         target = next(
             f.attname
             for f in getattr(Clinician, field).through._meta.fields
@@ -401,8 +400,7 @@ def clinician_profiles(
         for p in candidates:
             if p.id in passed:
                 continue
-            failed = hard_filter_failures(context, p, exclude_ids)
-            if len(failed) == 1 or set(failed) <= WHERE_KEYS:
+            if near_miss(hard_filter_failures(context, p, exclude_ids)):
                 near.append(p.id)
         open_slots.update(_open_slots(near, now, slots_wanted))
     if open_slots_out is not None:

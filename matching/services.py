@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from importlib import import_module
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -65,11 +66,15 @@ def intake_submit(
 def intake_update(*, intake: Intake, answers: dict) -> Intake:
     """Replace a submitted intake's answers; its results link stays the same."""
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
+    before = intake.safety_answer
     intake.answers = answers
     intake.safety_answer = answers.get("safety", NOT_AT_ALL)
-    # A follow-up already under way (called, resolved…) is staff's to close; only a new flag
-    # starts one.
-    if intake.safety_answer != NOT_AT_ALL and not intake.follow_up:
+    # A follow-up under way stays staff's to close while the answer is the one they followed
+    # up; a new worrying answer, even after they closed it, needs a new look.
+    closed = intake.follow_up not in (Intake.FollowUp.NONE, Intake.FollowUp.PENDING)
+    if intake.safety_answer != NOT_AT_ALL and (
+        not intake.follow_up or (closed and intake.safety_answer != before)
+    ):
         _flag_for_follow_up(intake)
     intake.save()
     return intake
@@ -83,14 +88,36 @@ def intake_delete(*, intake: Intake) -> None:
         Intake.objects.filter(pk=intake.pk).delete()
 
 
+# A consultation in one of these means the intake led to a booking the practice keeps.
+_BOOKED_STATUSES = (
+    *Consultation.ACTIVE_STATUSES,
+    Consultation.Status.COMPLETED,
+    Consultation.Status.NO_SHOW,
+)
+
+
 def intake_purge(*, now: dt.datetime) -> int:
-    """Delete intakes older than the retention period that never led to a consultation."""
+    """Delete intakes older than the retention period that never led to a booking: no
+    consultation, or only ones declined, expired or cancelled. Those consultations keep their
+    row for the practice's figures, but lose the intake summary copied onto them."""
     cutoff = now - dt.timedelta(days=settings.INTAKE_RETENTION_DAYS)
-    booked = Consultation.objects.filter(client_reference=OuterRef("pk"))
-    _total, per_model = (
-        Intake.objects.filter(submitted_at__lt=cutoff).filter(~Exists(booked)).delete()
+    booked = Consultation.objects.filter(
+        client_reference=OuterRef("pk"), status__in=_BOOKED_STATUSES
     )
+    purgeable = Intake.objects.filter(submitted_at__lt=cutoff).filter(~Exists(booked))
+    # Two statements, no per-row work: the summaries first, so a failure between them leaves
+    # nothing of a purged intake behind.
+    Consultation.objects.filter(client_reference__in=purgeable.values("pk")).exclude(
+        status__in=_BOOKED_STATUSES
+    ).update(client_summary=[])
+    _total, per_model = purgeable.delete()
     return per_model.get(Intake._meta.label, 0)
+
+
+def sessions_clear_expired() -> None:
+    """Delete expired sessions (unsent intake drafts among them) from the session store."""
+    # What `manage.py clearsessions` does; a cookie-based engine has nothing to clear.
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
 def intake_erase(*, reference: uuid.UUID) -> int:

@@ -14,7 +14,7 @@ from clinicians.models import (
 )
 from consultations.signals import client_data_erased
 
-from .selectors import roster_changed
+from .selectors import ROSTER_RELATIONS, roster_changed
 from .services import intake_erase
 
 
@@ -38,15 +38,6 @@ _ROSTER_MODELS = (
     Community,
     Office,
 )
-_ROSTER_RELATIONS = (
-    "languages",
-    "communities",
-    "insurance",
-    "offices",
-    "concerns",
-    "focus_concerns",
-    "approaches",
-)
 
 
 def _roster_changed(sender, **kwargs) -> None:
@@ -65,7 +56,7 @@ for _model in _ROSTER_MODELS:
     post_delete.connect(
         _roster_changed, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.delete"
     )
-for _field in _ROSTER_RELATIONS:
+for _field in ROSTER_RELATIONS:
     m2m_changed.connect(
         _roster_links_changed,
         sender=getattr(Clinician, _field).through,

@@ -31,6 +31,9 @@ DRAFT = "intake_draft"
 # clear instead of an empty form.
 SENT = "intake_sent"
 SLUGS = [form.slug for form in STEP_FORMS]
+# An unsent draft (and the results link it holds) is forgotten after this long unused, rather
+# than after the site's two-week session age; the daily clear_expired_sessions task deletes it.
+DRAFT_SESSION_SECONDS = 2 * 24 * 60 * 60
 
 
 def _new_draft() -> dict:
@@ -42,11 +45,15 @@ def _new_draft() -> dict:
 def _draft(request, *, create: bool) -> dict | None:
     draft = request.session.get(DRAFT)
     if draft is None and create:
-        draft = request.session[DRAFT] = _new_draft()
+        draft = _new_draft()
+        _save_draft(request, draft)
     return draft
 
 
 def _save_draft(request, draft: dict) -> None:
+    if DRAFT not in request.session and not request.user.is_authenticated:
+        # A signed-in staff member's session keeps its own age.
+        request.session.set_expiry(DRAFT_SESSION_SECONDS)
     request.session[DRAFT] = draft
     request.session.modified = True
 

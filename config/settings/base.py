@@ -255,13 +255,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 60 * 60},
     },
+    # Expired sessions (unsent intake drafts among them) are deleted (matching/tasks.py).
+    "matching-clear-expired-sessions": {
+        "task": "matching.tasks.clear_expired_sessions",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # Notifications: reminders before a consultation (minutes), the fit check after it, and how
 # failures and outages are handled (see consultations/notifications.py).
-CONSULTATION_REMINDERS_MINUTES = [
-    int(m) for m in env_list("CONSULTATION_REMINDERS_MINUTES", ["1440", "60"])
-]
+CONSULTATION_REMINDERS_MINUTES = env_int_list(
+    "CONSULTATION_REMINDERS_MINUTES", [1440, 60], minimum=1
+)
 FIT_CHECK_DELAY_MINUTES = env_int("FIT_CHECK_DELAY_MINUTES", 15, minimum=0)
 NOTIFICATION_GRACE_MINUTES = env_int("NOTIFICATION_GRACE_MINUTES", 360, minimum=0)
 NOTIFICATION_CLAIM_LEASE_SECONDS = env_int("NOTIFICATION_CLAIM_LEASE_SECONDS", 600, minimum=1)

@@ -146,3 +146,121 @@ def test_it_erases_the_intake_when_the_clients_data_is_erased():
     client_data_erased.send(sender=Consultation, client_reference=intake.id)
 
     assert list(Intake.objects.all()) == [other]
+
+
+@pytest.mark.parametrize(
+    "closed", [Intake.FollowUp.CALLED, Intake.FollowUp.NOT_REACHED, Intake.FollowUp.RESOLVED]
+)
+def test_it_flags_a_closed_follow_up_again_when_the_answer_changes_to_a_worrying_one(closed):
+    answers = {**EXPECTED_ANSWERS, "safety": "several days"}
+    with mock.patch("consultations.notifications.intake_safety_notify") as notify:
+        intake, _raw = intake_submit(answers=answers, now=NOW)
+        Intake.objects.filter(pk=intake.pk).update(follow_up=closed)
+        notify.reset_mock()
+        intake_update(intake=intake, answers={**answers, "safety": "nearly every day"})
+
+    intake.refresh_from_db()
+    assert intake.follow_up == Intake.FollowUp.PENDING
+    assert intake.safety_answer == "nearly every day"
+    notify.assert_called_once_with(intake_reference=intake.id)
+
+
+def test_it_does_not_flag_again_when_the_answer_changes_to_not_at_all():
+    answers = {**EXPECTED_ANSWERS, "safety": "several days"}
+    with mock.patch("consultations.notifications.intake_safety_notify") as notify:
+        intake, _raw = intake_submit(answers=answers, now=NOW)
+        Intake.objects.filter(pk=intake.pk).update(follow_up=Intake.FollowUp.RESOLVED)
+        notify.reset_mock()
+        intake_update(intake=intake, answers={**answers, "safety": "not at all"})
+
+    intake.refresh_from_db()
+    assert intake.follow_up == Intake.FollowUp.RESOLVED
+    notify.assert_not_called()
+
+
+def test_it_does_not_notify_twice_while_a_follow_up_is_pending():
+    answers = {**EXPECTED_ANSWERS, "safety": "several days"}
+    with mock.patch("consultations.notifications.intake_safety_notify") as notify:
+        intake, _raw = intake_submit(answers=answers, now=NOW)
+        intake_update(intake=intake, answers={**answers, "safety": "nearly every day"})
+
+    intake.refresh_from_db()
+    assert intake.follow_up == Intake.FollowUp.PENDING
+    notify.assert_called_once_with(intake_reference=intake.id)
+
+
+def _consultation(intake, status, **kw):
+    from tests.consultations.factories import ConsultationFactory
+
+    return ConsultationFactory(
+        client_reference=intake.pk, status=status, client_summary=[["Concerns", "anxiety"]], **kw
+    )
+
+
+def test_it_purges_intakes_whose_consultations_never_went_ahead(settings):
+    settings.INTAKE_RETENTION_DAYS = 30
+    old = NOW - dt.timedelta(days=31)
+    declined_only, _ = intake_submit(answers=EXPECTED_ANSWERS, now=old)
+    kept = {}
+    for status in ("requested", "confirmed", "completed", "no_show"):
+        kept[status], _ = intake_submit(answers=EXPECTED_ANSWERS, now=old)
+    mixed, _ = intake_submit(answers=EXPECTED_ANSWERS, now=old)
+    gone = [
+        _consultation(declined_only, status)
+        for status in (
+            Consultation.Status.DECLINED,
+            Consultation.Status.EXPIRED,
+            Consultation.Status.CANCELLED,
+        )
+    ]
+    booked = {status: _consultation(intake, status) for status, intake in kept.items()}
+    mixed_cancelled = _consultation(mixed, Consultation.Status.CANCELLED)
+    _consultation(mixed, Consultation.Status.COMPLETED)
+
+    with CaptureQueriesContext(connection) as queries:
+        deleted = intake_purge(now=NOW)
+
+    assert deleted == 1
+    assert not Intake.objects.filter(pk=declined_only.pk).exists()
+    assert Intake.objects.count() == len(kept) + 1
+    for consultation in gone:
+        consultation.refresh_from_db()
+        assert consultation.client_summary == []
+    for consultation in [*booked.values(), mixed_cancelled]:
+        consultation.refresh_from_db()
+        assert consultation.client_summary == [["Concerns", "anxiety"]]
+    assert len(queries) <= 3  # never a query per row
+
+
+def test_it_clears_expired_sessions():
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from matching.services import sessions_clear_expired
+
+    with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
+        stale = SessionStore()
+        stale["intake_draft"] = {"steps": {}}
+        stale.set_expiry(2 * 24 * 60 * 60)
+        stale.create()
+    with time_machine.travel(NOW, tick=False):
+        fresh = SessionStore()
+        fresh["intake_draft"] = {"steps": {}}
+        fresh.create()
+        sessions_clear_expired()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [fresh.session_key]
+
+
+def test_it_clears_expired_sessions_daily(settings):
+    from matching.tasks import clear_expired_sessions
+
+    with mock.patch("matching.tasks.sessions_clear_expired") as clear:
+        clear_expired_sessions.apply().get()
+    clear.assert_called_once_with()
+    entries = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == clear_expired_sessions.name
+    ]
+    assert entries and entries[0]["schedule"] == 24 * 60 * 60

@@ -273,3 +273,18 @@ def test_it_emails_the_practice_about_a_flag_without_any_answer(
     bodies = [message.subject, message.body] + [body for body, _type in message.alternatives]
     for answer in ("Ana", "ana@example.org", "trauma", "driving", "more than half"):
         assert all(answer.lower() not in body.lower() for body in bodies), answer
+
+
+def test_it_keeps_an_unsent_draft_for_two_days_only(client, settings):
+    from matching.views import DRAFT_SESSION_SECONDS
+
+    assert DRAFT_SESSION_SECONDS < settings.SESSION_COOKIE_AGE
+    client.get(step_url("safety"))
+    assert "intake_draft" in client.session
+    assert client.session.get_expiry_age() == DRAFT_SESSION_SECONDS == 2 * 24 * 60 * 60
+
+
+def test_it_leaves_a_signed_in_staff_members_session_age_alone(staff_client, settings):
+    staff_client.get(step_url("safety"))
+    assert "intake_draft" in staff_client.session
+    assert staff_client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE

@@ -219,3 +219,40 @@ def test_it_shows_the_same_page_without_postgresql_arrays(client, maya, monkeypa
     elsewhere = strip.sub("", client.get(url).content.decode())
     assert elsewhere == on_postgresql
     assert "LCSW, PhD" in on_postgresql and "takes Aetna" in on_postgresql
+
+
+def test_it_links_to_the_delete_confirmation_instead_of_posting(client, maya):
+    _row, token = make_intake()
+    page = client.get(reverse("matching:results", args=[token])).content.decode()
+    delete_url = reverse("matching:delete", args=[token])
+    assert f'href="{delete_url}"' in page
+    assert 'method="post"' not in page
+    confirmation = client.get(delete_url)
+    assert confirmation.status_code == 200
+    assert b"Delete your answers?" in confirmation.content
+    assert Intake.objects.count() == 1
+
+
+def test_it_shows_times_in_the_practice_zone_when_the_clients_zone_is_unknown(
+    client, maya, settings
+):
+    settings.PRACTICE_TIME_ZONE = "America/Chicago"
+    _row, token = make_intake(timezone="")
+    response = client.get(reverse("matching:results", args=[token]))
+    assert response.status_code == 200
+    assert "Times are shown in America/Chicago." in response.content.decode()
+
+
+def test_it_asks_to_answer_again_when_a_stored_answer_was_retired(client, maya):
+    from clinicians.models import Concern
+
+    _row, token = make_intake(concerns=["anxiety"])
+    Concern.objects.filter(name="anxiety").delete()
+
+    response = client.get(reverse("matching:results", args=[token]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Some of your answers need a look" in page
+    assert f'href="{reverse("matching:start")}"' in page
+    assert "Answer the questions again" in page

@@ -466,3 +466,81 @@ def test_profile_defaults_are_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         profile().id = 2  # type: ignore[misc]
     assert isinstance(profile(), ClinicianProfile)
+
+
+# --- Review fixes ---------------------------------------------------------------------------
+
+
+def test_it_skips_style_dimensions_the_client_left_in_the_middle():
+    a = answers(style={"lead": 3, "focus": 5, "time": 3, "challenge": 3}, concerns=[])
+    # Only "focus" counts: a clinician far off on the others loses nothing for it.
+    matches = only(a, profile(style=(1, 5, 5, 1)))
+    one_off = only(a, profile(style=(3, 4, 3, 3)))
+    assert matches.components.tasks == 100.0
+    assert one_off.components.tasks == pytest.approx(75.0)  # 1 of 4 on one dimension
+    assert "Works in a practical, skills-focused way, as you asked" in texts(matches)
+    assert not any("lead" in t or "challenging" in t.lower() for t in texts(matches))
+
+
+def test_it_gives_a_neutral_tasks_score_when_every_slider_is_in_the_middle():
+    a = answers(style={"lead": 3, "focus": 3, "time": 3, "challenge": 3})
+    no_style = answers(style=None)
+    for p in (
+        profile(style=(1, 1, 1, 1)),
+        profile(style=(3, 3, 3, 3)),
+        profile(style=(5, 5, 5, 5)),
+    ):
+        assert only(a, p).components.tasks == only(no_style, p).components.tasks == 75.0
+
+
+def test_it_scores_bond_on_nice_to_haves_only():
+    musts_and_nice = answers(
+        preferences={
+            "language": {"value": "Spanish", "importance": "must"},
+            "lgbtq_affirming": {"importance": "nice"},
+        }
+    )
+    nice_only = answers(preferences={"lgbtq_affirming": {"importance": "nice"}})
+    spanish = {"languages": frozenset({"Spanish"})}
+    with_nice = only(musts_and_nice, profile(lgbtq_affirming=True, **spanish))
+    without = only(musts_and_nice, profile(**spanish))
+    # The must-have (met by everyone who passes) no longer dilutes the nice-to-have.
+    assert (
+        with_nice.components.bond == only(nice_only, profile(lgbtq_affirming=True)).components.bond
+    )
+    assert with_nice.components.bond == 85.0 and without.components.bond == 15.0
+    assert "Speaks Spanish" in texts(with_nice)  # a met must-have is still a reason
+    assert "Has not said they are LGBTQ+-affirming" in texts(without)
+
+
+def test_it_gives_a_neutral_bond_score_with_must_haves_only():
+    a = answers(preferences={"language": {"value": "Spanish", "importance": "must"}})
+    assert only(a, profile(languages=frozenset({"Spanish"}))).components.bond == 75.0
+
+
+def test_it_counts_only_relaxable_single_failures_as_near_misses():
+    from matching.scoring import near_miss
+
+    for relaxable in ("gender", "language", "payment", "office", "format"):
+        assert near_miss([relaxable])
+    assert near_miss(["format", "office"])
+    for fixed in ("accepting", "band", "not_a_fit", "licence", "inactive", "slots"):
+        assert not near_miss([fixed])
+    assert not near_miss(["format", "licence"])
+    assert not near_miss(["gender", "payment"])
+    assert not near_miss([])
+
+
+def test_it_suggests_the_same_relaxations_without_the_unrelaxable_near_misses():
+    a = answers(payment={"insurance": "Aetna"})
+    ranking = run(
+        a,
+        [
+            profile(1),  # payment only: counted
+            profile(2, accepting=False, insurance=frozenset({"Aetna"})),
+            profile(3, licensed_states=frozenset({"NJ"}), insurance=frozenset({"Aetna"})),
+            profile(4, insurance=frozenset({"Aetna"})),
+        ],
+        excluded_ids=[4],
+    )
+    assert [(r.preference, r.would_add) for r in ranking.relaxations] == [("payment", 1)]

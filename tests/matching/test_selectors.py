@@ -286,3 +286,42 @@ def test_it_keeps_each_clinicians_time_choices_with_the_snapshot(reuse, monkeypa
     assert worked_out  # another client zone is worked out afresh
     # 23:00–01:00 there: a weekday evening running into the next morning.
     assert in_london[evenings.pk].time_buckets == {"weekday evenings", "weekday mornings"}
+
+
+def test_it_returns_the_snapshot_it_checked_when_another_thread_drops_it(reuse, monkeypatch):
+    ClinicianFactory()
+    built = current_roster(now=NOW)
+    checked = selectors._is_current
+
+    def dropped_right_after(held, version, today):
+        # Another thread's roster_changed() runs between the check and the read.
+        current = checked(held, version, today)
+        selectors._roster = None
+        return current
+
+    monkeypatch.setattr(selectors, "_is_current", dropped_right_after)
+    assert current_roster(now=NOW) is built
+
+
+def test_it_searches_slots_only_for_clinicians_one_relaxable_preference_away(monkeypatch):
+    fits = ClinicianFactory(languages=["English"])
+    spanish_only = ClinicianFactory(languages=["Spanish"])
+    paused = ClinicianFactory(languages=["English"], accepting_new_clients=False)
+    not_a_fit = ClinicianFactory(languages=["English"])
+    searched = []
+    search = selectors._open_slots
+
+    def recording(ids, now, limit=1):
+        searched.append(sorted(ids))
+        return search(ids, now, limit)
+
+    monkeypatch.setattr(selectors, "_open_slots", recording)
+    a = answers(preferences={"language": {"value": "English", "importance": "must"}})
+    profiles = clinician_profiles(
+        answers=a, now=NOW, exclude_ids=[not_a_fit.pk], prefilter=False, relaxation_threshold=3
+    )
+
+    assert searched == [[fits.pk], [spanish_only.pk]]
+    slots = {p.id: p.first_open_slot for p in profiles}
+    assert slots[fits.pk] and slots[spanish_only.pk]
+    assert slots[paused.pk] is None and slots[not_a_fit.pk] is None
