@@ -17,6 +17,9 @@ class ConsultationEventInline(admin.TabularInline):
     fields = ("created_at", "from_status", "to_status", "actor", "actor_user", "note")
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor_user")
+
     def has_add_permission(self, request, obj=None):
         return False
 

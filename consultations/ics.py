@@ -3,12 +3,13 @@
 import datetime as dt
 from email.utils import parseaddr
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone as djtz
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
+
+from clinicians.zones import zone_or_practice
 
 from .models import Consultation
 
@@ -46,10 +47,7 @@ def consultation_ics(consultation: Consultation, *, for_clinician: bool) -> byte
     Times are in the viewer's zone with a VTIMEZONE, so calendars show the right wall-clock
     time on both sides of a daylight-saving change. No intake answers ever go in here."""
     zone_name = consultation.clinician.timezone if for_clinician else consultation.client_timezone
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        zone = ZoneInfo("UTC")
+    zone = zone_or_practice(zone_name)
     cancelled = consultation.status in CANCELLED
 
     cal = Calendar()

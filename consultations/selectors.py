@@ -42,13 +42,15 @@ def clinicians_open_slots(
     limit: int | None = None,
     ignore_consultation_id: int | None = None,
     until: dt.datetime | None = None,
+    include_paused: bool = False,
 ) -> dict[int, list[dt.datetime]]:
     """Open consultation start times (aware UTC, sorted) per clinician id.
 
     Every id asked for is a key; clinicians who are inactive, paused (not accepting new
     clients) or unknown get an empty list. `ignore_consultation_id` leaves one booking out of
     the busy times (rescheduling it shouldn't be blocked by itself); `until` stops each list
-    after that instant.
+    after that instant. `include_paused` keeps paused clinicians' times: pausing stops new
+    clients, not an existing client moving their consultation.
 
     Outside a transaction, the booking rules, zones and weekly hours come from this process's
     calendar snapshot and one query reads what changes by the minute (who is active and
@@ -60,12 +62,12 @@ def clinicians_open_slots(
     ids = list(result)
     calendar = _current_calendar() if _reusable() else None
     if calendar is None:
-        rules, zones, hours = _fresh_calendar(ids)
+        rules, zones, hours = _fresh_calendar(ids, include_paused)
         exceptions, busy = _fresh_bookings(list(zones), now, rules, ignore_consultation_id)
     else:
         rules = calendar.rules
         zones, hours = calendar.zones_and_hours(ids)
-        live, exceptions, busy = _live_rows(ids, now, rules, ignore_consultation_id)
+        live, exceptions, busy = _live_rows(ids, now, rules, ignore_consultation_id, include_paused)
         zones = {cid: zones[cid] for cid in ids if cid in live and cid in zones}
 
     search = slots.SlotSearch(rules=rules, now=now, until=until)
@@ -96,12 +98,13 @@ def _window(now: dt.datetime, rules: slots.SlotRules):
     )
 
 
-def _fresh_calendar(ids: list[int]):
+def _fresh_calendar(ids: list[int], include_paused: bool = False):
     rules = slot_rules()
+    bookable = (
+        Q(is_active=True) if include_paused else Q(is_active=True, accepting_new_clients=True)
+    )
     zones = dict(
-        Clinician.objects.filter(
-            _among(Clinician, "id", ids), is_active=True, accepting_new_clients=True
-        )
+        Clinician.objects.filter(_among(Clinician, "id", ids), bookable)
         .order_by()
         .values_list("pk", "timezone")
     )
@@ -160,15 +163,14 @@ def _id_array(ids: list[int]) -> str:
     return "{" + ",".join(str(int(cid)) for cid in ids) + "}"
 
 
-def _live_rows(ids: list[int], now, rules, ignore_consultation_id):
-    """Which of `ids` are active and accepting, and their exceptions and bookings in the
-    window: one query on PostgreSQL."""
+def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_paused=False):
+    """Which of `ids` are active and accepting (or just active, with `include_paused`), and
+    their exceptions and bookings in the window: one query on PostgreSQL."""
     if connection.vendor != "postgresql":
-        live = set(
-            Clinician.objects.filter(
-                pk__in=ids, is_active=True, accepting_new_clients=True
-            ).values_list("pk", flat=True)
-        )
+        bookable = Q(pk__in=ids, is_active=True)
+        if not include_paused:
+            bookable &= Q(accepting_new_clients=True)
+        live = set(Clinician.objects.filter(bookable).values_list("pk", flat=True))
         return (live, *_fresh_bookings(list(live), now, rules, ignore_consultation_id))
     first_date, last_date, busy_from, busy_until = _window(now, rules)
     q = connection.ops.quote_name
@@ -176,12 +178,13 @@ def _live_rows(ids: list[int], now, rules, ignore_consultation_id):
     exception = AvailabilityException._meta.db_table
     consultation = Consultation._meta.db_table
     ignore = "AND id <> %s" if ignore_consultation_id is not None else ""
+    accepting = "" if include_paused else "AND accepting_new_clients"
     # Identifiers from the models only; every value is a parameter.
     sql = f"""
         SELECT 0, id, NULL::date, NULL::varchar, NULL::time, NULL::time,
                NULL::timestamptz, NULL::timestamptz
           FROM {q(clinician)}
-         WHERE id = ANY(%s::bigint[]) AND is_active AND accepting_new_clients
+         WHERE id = ANY(%s::bigint[]) AND is_active {accepting}
         UNION ALL
         SELECT 1, clinician_id, date, kind::varchar, start, {q("end")}, NULL, NULL
           FROM {q(exception)}
@@ -339,6 +342,7 @@ def clinician_open_slots(
     limit: int | None = None,
     ignore_consultation_id: int | None = None,
     until: dt.datetime | None = None,
+    include_paused: bool = False,
 ) -> list[dt.datetime]:
     return clinicians_open_slots(
         clinician_ids=[clinician_id],
@@ -346,6 +350,7 @@ def clinician_open_slots(
         limit=limit,
         ignore_consultation_id=ignore_consultation_id,
         until=until,
+        include_paused=include_paused,
     )[clinician_id]
 
 

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone as djtz
 from django.utils.translation import gettext as _
@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from clinicians.models import Clinician
 
 from . import notifications
-from .models import BookingSettings, Consultation, ConsultationEvent, Heartbeat, Notification
+from .models import (
+    BookingSettings,
+    Consultation,
+    ConsultationEvent,
+    FitCheck,
+    Heartbeat,
+    Notification,
+)
 from .selectors import clinician_open_slots, slots_after
 from .signals import client_data_erased
 
@@ -36,6 +43,14 @@ class TransitionNotAllowed(Exception):
     """The consultation is not in a status this change applies to (already cancelled, …)."""
 
 
+class AlreadyStarted(TransitionNotAllowed):
+    """The consultation's time has come: it can no longer be confirmed, cancelled or moved."""
+
+
+class FitCheckAnswered(TransitionNotAllowed):
+    """The client answered the fit check, so the consultation took place (not a no-show)."""
+
+
 def _record(
     consultation: Consultation,
     *,
@@ -59,6 +74,18 @@ def _record(
 def _next_options(clinician_id: int, after: dt.datetime, now: dt.datetime, **kw) -> list:
     options = clinician_open_slots(clinician_id=clinician_id, now=now, **kw)
     return slots_after(options, after, NEXT_OPTIONS)
+
+
+def _lock_clinician(clinician_id: int) -> None:
+    """Queue every change to this clinician's bookings behind one row lock, so each sees the
+    ones committed before it: the buffer and daily cap hold, which the exclusion constraint
+    (exact overlaps only) can't check."""
+    list(Clinician.objects.select_for_update().filter(pk=clinician_id).values_list("pk"))
+
+
+def _refuse_if_started(consultation: Consultation, now: dt.datetime) -> None:
+    if consultation.starts_at <= now:
+        raise AlreadyStarted(consultation.status)
 
 
 def _overlapping_active(
@@ -108,25 +135,32 @@ def consultation_book(
     existing = already_booked()
     if existing is not None:
         return existing
-
+    # A first look without a lock turns most closed times away cheaply; the answer that counts
+    # is the one under the clinician's lock below.
     open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
     if open_until[-1:] != [starts_at]:
-        # The same submit may have committed it a moment ago.
-        existing = already_booked()
+        existing = already_booked()  # the same submit may have committed it a moment ago
         if existing is not None:
             return existing
-        # Another client's booking holds it now: they won the race for a time this one saw open.
-        taken = _overlapping_active(clinician_id, starts_at, ends_at).exists()
-        raise SlotUnavailable(_next_options(clinician_id, starts_at, now), just_taken=taken)
+        raise SlotUnavailable(
+            _next_options(clinician_id, starts_at, now),
+            just_taken=_held_by_another(clinician_id, starts_at, ends_at, booking),
+        )
 
     status = Status.REQUESTED if booking.requires_confirmation else Status.CONFIRMED
     try:
         with transaction.atomic():
-            if connection.vendor != "postgresql":
-                # No exclusion constraint outside PostgreSQL: check inside the transaction.
-                Clinician.objects.select_for_update().filter(pk=clinician_id).first()
-                if _overlapping_active(clinician_id, starts_at, ends_at).exists():
-                    raise IntegrityError("consultation_no_double_booking")
+            _lock_clinician(clinician_id)
+            # Inside the transaction every read is fresh: bookings that held the lock before
+            # this one are visible now.
+            existing = already_booked()
+            if existing is not None:
+                return existing
+            open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
+            if open_until[-1:] != [starts_at]:
+                raise SlotUnavailable(
+                    [], just_taken=_held_by_another(clinician_id, starts_at, ends_at, booking)
+                )
             consultation = Consultation.objects.create(
                 clinician_id=clinician_id,
                 starts_at=starts_at,
@@ -148,8 +182,15 @@ def consultation_book(
                 actor=Actor.CLIENT,
                 actor_user_id=None,
             )
+    except SlotUnavailable as refused:
+        # Another client's booking won the race for a time this one saw open.
+        raise SlotUnavailable(
+            _next_options(clinician_id, starts_at, now),
+            _("That time was just taken.") if refused.just_taken else "",
+            just_taken=refused.just_taken,
+        ) from None
     except IntegrityError:
-        # A double submit racing itself: the other request won with the same booking.
+        # The exclusion constraint has the last word (a booking made around the lock).
         existing = already_booked()
         if existing is not None:
             return existing
@@ -159,6 +200,15 @@ def consultation_book(
             just_taken=True,
         ) from None
     return consultation
+
+
+def _held_by_another(
+    clinician_id: int, starts_at: dt.datetime, ends_at: dt.datetime, booking: BookingSettings
+) -> bool:
+    """Whether an active booking (with its buffer) now blocks this time: the client lost a race
+    rather than picking a time that was never open."""
+    buffer = dt.timedelta(minutes=booking.buffer_minutes)
+    return _overlapping_active(clinician_id, starts_at - buffer, ends_at + buffer).exists()
 
 
 def _locked(consultation_id: int) -> Consultation:
@@ -211,11 +261,15 @@ def consultation_confirm(
     now: dt.datetime | None = None,
 ) -> Consultation:
     """Confirm a request. Refused with SlotUnavailable when another confirmed consultation of
-    the clinician overlaps it (buffer included), as booking would be."""
+    the clinician overlaps it (buffer included), as booking would be, and with AlreadyStarted
+    once its time has come."""
     now = now or djtz.now()
     buffer = dt.timedelta(minutes=BookingSettings.load().buffer_minutes)
 
     def check(consultation: Consultation) -> list[str]:
+        _refuse_if_started(consultation, now)
+        # Two requests confirmed at once must not both pass the buffer check.
+        _lock_clinician(consultation.clinician_id)
         clash = (
             _overlapping_active(
                 consultation.clinician_id,
@@ -231,18 +285,17 @@ def consultation_confirm(
         consultation.confirmed_at = now
         return ["confirmed_at"]
 
-    try:
-        return _change_status(
-            consultation_id,
-            allowed_from=(Status.REQUESTED,),
-            to=Status.CONFIRMED,
-            event="confirmed",
-            actor=actor,
-            actor_user_id=actor_user_id,
-            before_save=check,
-        )
-    except IntegrityError:
-        raise SlotUnavailable([], _("That time was just taken."), just_taken=True) from None
+    # Only the status changes, so the exclusion constraint (which already covers requests)
+    # can't be broken here.
+    return _change_status(
+        consultation_id,
+        allowed_from=(Status.REQUESTED,),
+        to=Status.CONFIRMED,
+        event="confirmed",
+        actor=actor,
+        actor_user_id=actor_user_id,
+        before_save=check,
+    )
 
 
 def consultation_decline(
@@ -271,8 +324,20 @@ def consultation_decline(
 
 
 def consultation_cancel(
-    *, consultation_id: int, actor: str = Actor.CLIENT, actor_user_id: int | None = None
+    *,
+    consultation_id: int,
+    actor: str = Actor.CLIENT,
+    actor_user_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Consultation:
+    """Cancel an active consultation before its time; AlreadyStarted once it has come (the
+    clinician then marks it completed or a no-show)."""
+    now = now or djtz.now()
+
+    def not_started(consultation: Consultation) -> list[str]:
+        _refuse_if_started(consultation, now)
+        return []
+
     return _change_status(
         consultation_id,
         allowed_from=tuple(ACTIVE),
@@ -281,6 +346,7 @@ def consultation_cancel(
         actor=actor,
         actor_user_id=actor_user_id,
         bump_sequence=True,
+        before_save=not_started,
     )
 
 
@@ -312,6 +378,10 @@ def _mark_after_start(consultation_id, to, event, actor, actor_user_id, now) -> 
     def started(consultation: Consultation) -> list[str]:
         if consultation.starts_at > now:
             raise TransitionNotAllowed("not started yet")
+        if to == Status.NO_SHOW and FitCheck.objects.filter(consultation=consultation).exists():
+            # Marking a no-show would leave the client's answer about a meeting that "didn't
+            # happen" out of every figure.
+            raise FitCheckAnswered(consultation.status)
         return []
 
     return _change_status(
@@ -336,7 +406,9 @@ def consultation_reschedule(
     """Move an active consultation to another open time of the same clinician.
 
     One UPDATE moves the row's range, so the exclusion constraint checks the new time while
-    the old one is still held: either the client has the new time, or keeps the old one."""
+    the old one is still held: either the client has the new time, or keeps the old one.
+    Refused with AlreadyStarted once the consultation's time has come. A paused clinician's
+    times stay open to it: pausing turns away new clients, not existing ones."""
     now = now or djtz.now()
     if new_start.tzinfo is None:
         raise ValueError("new_start must be aware")
@@ -345,11 +417,14 @@ def consultation_reschedule(
         consultation = _locked(consultation_id)
         if not consultation.is_active:
             raise TransitionNotAllowed(consultation.status)
+        _refuse_if_started(consultation, now)
+        _lock_clinician(consultation.clinician_id)
         open_until = clinician_open_slots(
             clinician_id=consultation.clinician_id,
             now=now,
             ignore_consultation_id=consultation.pk,
             until=new_start,
+            include_paused=True,
         )
         if open_until[-1:] != [new_start]:
             raise SlotUnavailable(
@@ -358,18 +433,13 @@ def consultation_reschedule(
                     new_start,
                     now,
                     ignore_consultation_id=consultation.pk,
+                    include_paused=True,
                 )
             )
         old_start = consultation.starts_at
         new_end = new_start + (consultation.ends_at - consultation.starts_at)
         try:
             with transaction.atomic():
-                if connection.vendor != "postgresql" and (
-                    _overlapping_active(
-                        consultation.clinician_id, new_start, new_end, exclude_pk=consultation.pk
-                    ).exists()
-                ):
-                    raise IntegrityError("consultation_no_double_booking")
                 Consultation.objects.filter(pk=consultation.pk).update(
                     starts_at=new_start,
                     ends_at=new_end,
@@ -383,6 +453,7 @@ def consultation_reschedule(
                     new_start,
                     now,
                     ignore_consultation_id=consultation.pk,
+                    include_paused=True,
                 ),
                 _("That time was just taken."),
                 just_taken=True,
@@ -452,17 +523,16 @@ def _erase(which: Q, client_reference) -> int:
         consultations = list(Consultation.objects.select_for_update().filter(which).order_by("pk"))
         for consultation in consultations:
             if consultation.is_active:
-                from_status = consultation.status
-                consultation.status = Status.CANCELLED
-                consultation.sequence += 1
-                consultation.save(update_fields=["status", "sequence", "updated_at"])
-                _record(
-                    consultation,
-                    from_status=from_status,
+                # Even once its time has come: nothing of theirs should stay booked.
+                _change_status(
+                    consultation.pk,
+                    allowed_from=tuple(ACTIVE),
+                    to=Status.CANCELLED,
                     event="cancelled",
                     actor=Actor.CLIENT,
                     actor_user_id=None,
                     note="client deleted their data",
+                    bump_sequence=True,
                 )
         ids = [c.pk for c in consultations]
         Consultation.objects.filter(pk__in=ids).update(
@@ -477,6 +547,10 @@ def _erase(which: Q, client_reference) -> int:
         Notification.objects.filter(
             consultation_id__in=ids, status=Notification.Status.PENDING
         ).exclude(kind__startswith="clinician_").update(status=Notification.Status.CANCELLED)
+        # A delivery error can quote the client's address.
+        Notification.objects.filter(consultation_id__in=ids).exclude(last_error="").update(
+            last_error=""
+        )
         if client_reference is not None:
             client_data_erased.send(
                 sender=Consultation, client_reference=client_reference, consultation_ids=ids

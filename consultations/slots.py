@@ -261,7 +261,8 @@ class SlotSearch:
 _NO_DATES: frozenset = frozenset()
 
 
-@lru_cache(maxsize=256)
+# Not memoised across searches: its key holds `now`, new on every request. Each SlotSearch
+# keeps its own per zone (`_days_in`).
 def _zone_days(
     timezone: str, earliest: dt.datetime, latest: dt.datetime
 ) -> tuple[tuple[dt.date, int, dt.datetime | None], ...]:

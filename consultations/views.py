@@ -1,9 +1,7 @@
-import contextlib
 import datetime as dt
 import functools
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from clinicians.models import Clinician
+from clinicians.zones import zone_or_practice
 from config import ratelimits
 
 from . import ics, selectors, services, tokens
@@ -78,6 +77,19 @@ def _act(request, clinician, public_id, service, done_message, **kwargs):
         )
     except services.SlotUnavailable as exc:
         messages.error(request, str(exc))
+    except services.AlreadyStarted:
+        messages.error(
+            request, _("This consultation's time has come, so it can't be confirmed now.")
+        )
+    except services.FitCheckAnswered:
+        messages.error(
+            request,
+            _(
+                "%(name)s has answered the follow-up questions about this consultation, so it "
+                "can't be marked as a no-show."
+            )
+            % {"name": consultation.client_first_name},
+        )
     except services.TransitionNotAllowed:
         messages.error(
             request,
@@ -195,12 +207,9 @@ def with_consultation(view):
     return wrapper
 
 
-def _client_zone(consultation: Consultation) -> str:
-    try:
-        ZoneInfo(consultation.client_timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        return settings.PRACTICE_TIME_ZONE
-    return consultation.client_timezone
+def _changeable(consultation: Consultation) -> bool:
+    """Whether the client may still cancel or move it: active, and its time not yet come."""
+    return consultation.is_active and consultation.starts_at > timezone.now()
 
 
 def _manage_context(consultation: Consultation, token: str, **extra) -> dict:
@@ -208,10 +217,19 @@ def _manage_context(consultation: Consultation, token: str, **extra) -> dict:
         "consultation": consultation,
         "clinician": consultation.clinician,
         "token": token,
-        "zone": _client_zone(consultation),
+        "zone": zone_or_practice(consultation.client_timezone).key,
         "next_match_url": tokens.next_match_url(consultation),
+        "can_change": _changeable(consultation),
+        "has_invite": consultation.status == Status.CONFIRMED,
         **extra,
     }
+
+
+def _too_late(request) -> None:
+    messages.error(
+        request,
+        _("Your consultation's time has come, so it can't be cancelled or moved any more."),
+    )
 
 
 @ratelimit(
@@ -227,14 +245,24 @@ def manage(request, consultation, token):
 )
 @with_consultation
 def manage_cancel(request, consultation, token):
-    # GET only asks: link scanners follow links, and must not cancel anything.
-    if request.method == "POST" and consultation.is_active:
-        # A concurrent change (already cancelled) ends in the same place.
-        with contextlib.suppress(services.TransitionNotAllowed):
-            services.consultation_cancel(consultation_id=consultation.pk)
-        messages.success(request, _("Your consultation is cancelled."))
-        return redirect("consultations:manage", token=token)
     if not consultation.is_active:
+        return redirect("consultations:manage", token=token)
+    if not _changeable(consultation):
+        _too_late(request)
+        return redirect("consultations:manage", token=token)
+    # GET only asks: link scanners follow links, and must not cancel anything.
+    if request.method == "POST":
+        try:
+            services.consultation_cancel(consultation_id=consultation.pk)
+        except services.AlreadyStarted:
+            _too_late(request)
+        except services.TransitionNotAllowed:
+            # A concurrent change (say, the same cancel submitted twice) got there first.
+            consultation.refresh_from_db(fields=["status"])
+            if consultation.status == Status.CANCELLED:
+                messages.success(request, _("Your consultation is cancelled."))
+        else:
+            messages.success(request, _("Your consultation is cancelled."))
         return redirect("consultations:manage", token=token)
     return render(request, "consultations/manage_cancel.html", _manage_context(consultation, token))
 
@@ -245,6 +273,9 @@ def manage_cancel(request, consultation, token):
 @with_consultation
 def manage_reschedule(request, consultation, token):
     if not consultation.is_active:
+        return redirect("consultations:manage", token=token)
+    if not _changeable(consultation):
+        _too_late(request)
         return redirect("consultations:manage", token=token)
     now = timezone.now()
     error = ""
@@ -266,6 +297,9 @@ def manage_reschedule(request, consultation, token):
                     "That time is no longer open (%(reason)s). Here are the next open times."
                 ) % {"reason": str(exc)}
                 status = 409
+            except services.AlreadyStarted:
+                _too_late(request)
+                return redirect("consultations:manage", token=token)
             except services.TransitionNotAllowed:
                 return redirect("consultations:manage", token=token)
             else:
@@ -276,6 +310,7 @@ def manage_reschedule(request, consultation, token):
         now=now,
         limit=OPTIONS_SHOWN,
         ignore_consultation_id=consultation.pk,
+        include_paused=True,
     )
     return render(
         request,
@@ -304,6 +339,9 @@ def manage_delete(request, consultation, token):
 )
 @with_consultation
 def manage_ics(request, consultation, token):
+    # Only a confirmed time belongs in a calendar: a request may still be declined.
+    if consultation.status != Status.CONFIRMED:
+        raise Http404
     response = HttpResponse(
         ics.consultation_ics(consultation, for_clinician=False),
         content_type="text/calendar; charset=utf-8",

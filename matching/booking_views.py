@@ -1,8 +1,5 @@
 """Booking a free consultation from the results page (the booking itself is consultations')."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,26 +9,18 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from clinicians.models import Clinician
+from clinicians.zones import zone_or_practice
 from config import ratelimits
 from consultations import selectors, services, tokens
+from consultations.feedback import clinicians_not_a_fit
 from consultations.forms import BookingForm, parse_start
 from consultations.models import Consultation
-from consultations.tokens import FIT_CHECK, consultation_from_token
 
 from . import vocab
 from .models import Intake
-from .tokens import intake_from_token
+from .tokens import intake_from_consultation_token, intake_from_token
 
 OPTIONS_SHOWN = 6
-
-
-def _client_zone(answers: dict) -> str:
-    name = answers.get("timezone") or ""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        return settings.PRACTICE_TIME_ZONE
-    return name
 
 
 def _label(choices, value) -> str:
@@ -91,8 +80,12 @@ def client_summary(answers: dict) -> list[list[str]]:
     return rows
 
 
-def _open_clinician(slug: str) -> Clinician:
-    return get_object_or_404(Clinician, slug=slug, is_active=True)
+def _open_clinician(slug: str, intake: Intake) -> Clinician:
+    clinician = get_object_or_404(Clinician, slug=slug, is_active=True)
+    # The client said, after a consultation, that this one wasn't the right fit.
+    if clinician.pk in clinicians_not_a_fit(client_reference=intake.pk):
+        raise Http404
+    return clinician
 
 
 @never_cache
@@ -116,14 +109,7 @@ def next_book(request, consultation_token, slug):
 
     Only the hash of the results link is kept, so these emails carry the consultation's signed
     link instead; it leads to the same intake."""
-    consultation = consultation_from_token(consultation_token, FIT_CHECK)
-    intake = (
-        Intake.objects.filter(
-            pk=consultation.client_reference, expires_at__gt=timezone.now()
-        ).first()
-        if consultation is not None and consultation.client_reference
-        else None
-    )
+    intake = intake_from_consultation_token(consultation_token)
     if intake is None:
         raise Http404
     links = {
@@ -134,9 +120,9 @@ def next_book(request, consultation_token, slug):
 
 
 def _book(request, *, intake: Intake, slug: str, links: dict):
-    clinician = _open_clinician(slug)
+    clinician = _open_clinician(slug, intake)
     answers = intake.answers or {}
-    zone = _client_zone(answers)
+    zone = zone_or_practice(answers.get("timezone")).key
     now = timezone.now()
     context = {"clinician": clinician, "zone": zone, "intake": intake, **links}
 

@@ -4,7 +4,6 @@ the fit-check link of a consultation that wasn't the right fit)."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import CharField
@@ -22,12 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from clinicians.models import Clinician
+from clinicians.zones import zone_or_practice
 from consultations import feedback, tokens
 
 from .intake_schema import IntakeInvalid
 from .models import Intake, MatchingSettings
 from .selectors import intake_match_list
-from .tokens import intake_from_token
+from .tokens import intake_from_consultation_token, intake_from_token
 
 SLOTS_SHOWN = 3
 # How a consultation time reads on a button ("Tue 3 Mar, 9:00 AM"), in the client's zone.
@@ -60,14 +60,14 @@ def results(request, token):
 @require_GET
 def next_match(request, consultation_token):
     now = timezone.now()
-    consultation = tokens.consultation_from_token(consultation_token, tokens.FIT_CHECK)
-    intake = None
-    if consultation is not None and consultation.client_reference is not None:
-        intake = Intake.objects.filter(pk=consultation.client_reference, expires_at__gt=now).first()
+    intake = intake_from_consultation_token(consultation_token, now=now)
     if intake is None:
         return _link_expired(request)
     excluded = feedback.clinicians_not_a_fit(client_reference=intake.pk)
-    excluded.add(consultation.clinician_id)
+    # Not the clinician this consultation was with, whatever the client answered.
+    consultation = tokens.consultation_from_token(consultation_token, tokens.FIT_CHECK)
+    if consultation is not None:
+        excluded.add(consultation.clinician_id)
     # The intake's own link is stored only as a hash, so booking from here goes through the
     # consultation's signed link (matching:next_book).
     return _render_results(
@@ -202,10 +202,7 @@ def _names_array(field: str) -> RawSQL:
 
 
 def _zone(name) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or settings.PRACTICE_TIME_ZONE)
-    except (ValueError, TypeError, KeyError):
-        return ZoneInfo(settings.PRACTICE_TIME_ZONE)
+    return zone_or_practice(name if isinstance(name, str) else None)
 
 
 def _slot(local: dt.datetime, *, book: str | None, name: str) -> dict:

@@ -7,6 +7,8 @@ import secrets
 from django.conf import settings
 from django.utils import timezone
 
+from consultations.tokens import FIT_CHECK, consultation_from_token
+
 from .models import Intake
 
 
@@ -32,3 +34,17 @@ def intake_from_token(raw: str, *, now: dt.datetime | None = None) -> Intake | N
     if intake is None or intake.expires_at <= (now or timezone.now()):
         return None
     return intake
+
+
+def intake_from_consultation_token(token: str, *, now: dt.datetime | None = None) -> Intake | None:
+    """The intake a consultation's fit-check link leads to, or None when the link is bad,
+    expired or revoked, or the intake is gone or expired.
+
+    Only the hash of the results link is kept, so emails sent about a consultation (fit check,
+    declined, expired) carry the consultation's signed link instead."""
+    consultation = consultation_from_token(token, FIT_CHECK)
+    if consultation is None or consultation.client_reference is None:
+        return None
+    return Intake.objects.filter(
+        pk=consultation.client_reference, expires_at__gt=now or timezone.now()
+    ).first()

@@ -1,8 +1,10 @@
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consultations.models import BookingSettings
+from consultations.models import BookingSettings, ConsultationEvent
 from tests.conftest import grant
 
 from .conftest import MONDAY_9
@@ -76,3 +78,31 @@ def test_it_counts_submitted_intakes_in_the_funnel(staff_client, consultation):
     body = staff_client.get(reverse("admin:consultations_dashboard")).content.decode()
     assert "Intakes submitted" in body
     assert "(25%)" in body  # one booking out of four intakes
+
+
+def test_it_lists_a_consultations_history_in_constant_queries(
+    staff_client, staff_user, consultation, django_user_model, django_assert_max_num_queries
+):
+    grant(staff_user, "consultations.view_consultation")
+    grant(staff_user, "consultations.view_consultationevent")
+    change = reverse("admin:consultations_consultation_change", args=[consultation.pk])
+
+    def add_events(count):
+        for i in range(count):
+            actor = django_user_model.objects.create_user(username=f"actor{i}-{count}")
+            ConsultationEvent.objects.create(
+                consultation=consultation,
+                from_status="requested",
+                to_status="requested",
+                actor="staff",
+                actor_user=actor,
+            )
+
+    add_events(1)
+    with CaptureQueriesContext(connection) as few:
+        assert staff_client.get(change).status_code == 200
+    add_events(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = staff_client.get(change)
+    assert response.status_code == 200
+    assert "actor4-5" in response.content.decode()

@@ -4,7 +4,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.urls import reverse
 
-from consultations.models import Consultation
+from consultations.models import Consultation, FitCheck
 
 from .conftest import MONDAY_9
 from .factories import ConsultationFactory, make_intake
@@ -182,3 +182,56 @@ def test_it_refuses_a_next_match_booking_once_the_client_deleted_their_data(
 def test_it_refuses_a_tampered_next_match_link(client, clinician):
     url = reverse("matching:next_book", args=["not-a-real-link", clinician.slug])
     assert client.get(url).status_code == 404
+
+
+def _not_a_fit(clinician, intake_record):
+    """A past consultation with this clinician that the client said wasn't the right fit."""
+    past = ConsultationFactory(
+        clinician=clinician,
+        client_reference=intake_record.id,
+        status=Consultation.Status.COMPLETED,
+        starts_at=MONDAY_9 - dt.timedelta(days=3),
+    )
+    FitCheck.objects.create(
+        consultation=past, felt_heard=2, agreed_goals=2, approach_makes_sense=3, wants_to_continue=1
+    )
+    return past
+
+
+def test_it_refuses_to_book_a_clinician_the_client_said_was_not_a_fit(
+    client, clinician, other_clinician, intake
+):
+    record, raw = intake
+    _not_a_fit(clinician, record)
+    assert client.get(book_url(raw, clinician, MONDAY_9)).status_code == 404
+    assert client.post(book_url(raw, clinician), form_data(MONDAY_9)).status_code == 404
+    assert not Consultation.objects.filter(status="requested").exists()
+    # Other clinicians are still bookable.
+    assert client.get(book_url(raw, other_clinician, MONDAY_9)).status_code == 200
+
+
+def test_it_refuses_a_next_match_booking_with_a_clinician_the_client_said_was_not_a_fit(
+    client, clinician, other_clinician, intake
+):
+    record, _raw = intake
+    _not_a_fit(clinician, record)
+    link = ConsultationFactory(
+        clinician=other_clinician,
+        client_reference=record.id,
+        status=Consultation.Status.DECLINED,
+        starts_at=MONDAY_9 - dt.timedelta(days=1),
+    )
+    assert client.get(next_book_url(link, clinician, MONDAY_9)).status_code == 404
+    assert client.post(next_book_url(link, clinician), form_data(MONDAY_9)).status_code == 404
+    assert not Consultation.objects.filter(status="requested").exists()
+
+
+def test_it_books_in_the_practice_zone_when_the_intakes_zone_is_unknown(client, clinician, frozen):
+    _record, raw = make_intake(timezone="Atlantis/Capital")
+    response = client.post(book_url(raw, clinician), form_data(MONDAY_9))
+    assert response.status_code == 200
+    assert Consultation.objects.get().client_timezone == "America/New_York"
+    body = response.content.decode()
+    # The manage page's summary: when (in that zone), with whom, how, and the status.
+    assert "Monday 2 March 2026, 9:00 AM" in body
+    assert "Maya Chen" in body and "Video" in body and "Requested" in body

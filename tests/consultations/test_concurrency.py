@@ -10,7 +10,7 @@ from consultations.models import Consultation
 from tests.clinicians.factories import ClinicianFactory
 
 from .conftest import MONDAY_9, NOW
-from .factories import ConsultationFactory
+from .factories import ConsultationFactory, booking_settings
 
 THREADS = 20
 
@@ -96,3 +96,64 @@ def test_concurrent_expiry_runs_expire_each_request_once():
     assert sum(results) == 5
     assert Consultation.objects.filter(status="expired").count() == 5
     assert all(c.events.count() == 1 for c in Consultation.objects.all())
+
+
+def _book_as(clinician, starts_at, i):
+    return services.consultation_book(
+        clinician_id=clinician.pk,
+        starts_at=starts_at,
+        format="video",
+        first_name=f"Client {i}",
+        email=f"client{i}@example.org",
+        timezone="America/New_York",
+        client_reference=uuid.uuid4(),
+        client_summary=[],
+        now=NOW,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_the_buffer_between_adjacent_times_booked_at_once():
+    # 9:00 and 9:15 don't overlap, so only the buffer (5 minutes) keeps them apart.
+    clinician = ClinicianFactory()
+    adjacent = [MONDAY_9, MONDAY_9 + dt.timedelta(minutes=15)]
+
+    results = run_together(lambda i: _book_as(clinician, adjacent[i % 2], i), THREADS)
+
+    booked = [r for r in results if isinstance(r, Consultation)]
+    refused = [r for r in results if isinstance(r, services.SlotUnavailable)]
+    assert len(booked) == 1
+    assert len(refused) == THREADS - 1
+    assert Consultation.objects.filter(status__in=["requested", "confirmed"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_the_daily_cap_when_clients_book_at_once():
+    booking_settings(daily_cap=2)
+    clinician = ClinicianFactory()
+    # Eight times an hour apart on one Monday: no buffer in play, only the cap.
+    times = [MONDAY_9 + dt.timedelta(hours=h) for h in range(8)]
+
+    results = run_together(lambda i: _book_as(clinician, times[i], i), len(times))
+
+    booked = [r for r in results if isinstance(r, Consultation)]
+    assert len(booked) == 2
+    assert all(isinstance(r, services.SlotUnavailable) for r in results if r not in booked)
+    assert Consultation.objects.filter(clinician=clinician, status="requested").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_confirms_only_one_of_two_adjacent_requests_confirmed_at_once():
+    clinician = ClinicianFactory()
+    requests = [
+        ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(minutes=m))
+        for m in (0, 15)
+    ]
+
+    results = run_together(
+        lambda i: services.consultation_confirm(consultation_id=requests[i].pk, now=NOW), 2
+    )
+
+    assert sum(isinstance(r, Consultation) for r in results) == 1
+    assert sum(isinstance(r, services.SlotUnavailable) for r in results) == 1
+    assert Consultation.objects.filter(status="confirmed").count() == 1

@@ -33,7 +33,7 @@ def test_it_makes_an_invite_with_a_stable_uid_and_the_clients_zone(clinician):
     assert "anxiety" not in consultation_ics(consultation, for_clinician=False).decode()
 
 
-def test_it_raises_the_sequence_on_reschedule_and_cancels_with_the_same_uid(clinician):
+def test_it_raises_the_sequence_on_reschedule_and_cancels_with_the_same_uid(clinician, frozen):
     consultation = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
     _cal, before = parse(consultation_ics(consultation, for_clinician=True))
     moved = services.consultation_reschedule(
@@ -59,3 +59,12 @@ def test_it_tells_the_clinician_how_to_call_and_leaves_out_the_intake(clinician)
     assert "Concerns" not in text and "anxiety" not in text
     client_text = consultation_ics(consultation, for_clinician=False).decode()
     assert "555 010 3000" not in client_text
+
+
+def test_it_falls_back_to_the_practice_zone_for_an_unknown_zone(clinician):
+    consultation = ConsultationFactory(
+        clinician=clinician, starts_at=MONDAY_9, status="confirmed", client_timezone="Nowhere/Land"
+    )
+    _calendar, event = parse(consultation_ics(consultation, for_clinician=False))
+    assert str(event["DTSTART"].params["TZID"]) == "America/New_York"
+    assert event.decoded("DTSTART") == MONDAY_9

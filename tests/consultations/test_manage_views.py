@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from clinicians.models import Clinician
+from consultations.models import Consultation
 from consultations.tokens import MANAGE, make_token
 
 from .conftest import MONDAY_9
@@ -93,7 +95,75 @@ def test_it_deletes_the_clients_data_after_confirmation(client, booked):
 
 
 def test_it_downloads_the_calendar_invite(client, booked):
+    # Only a confirmed consultation has an invite (see the next test).
+    Consultation.objects.filter(pk=booked.pk).update(status="confirmed")
     response = client.get(url("manage_ics", booked))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert f"UID:{booked.public_id}@".encode() in response.content
+
+
+def test_it_offers_the_calendar_invite_only_for_a_confirmed_consultation(client, booked):
+    ics = url("manage_ics", booked)
+    page = client.get(url("manage", booked)).content.decode()
+    assert ics not in page
+    assert client.get(ics).status_code == 404
+
+    Consultation.objects.filter(pk=booked.pk).update(status="confirmed")
+    page = client.get(url("manage", booked)).content.decode()
+    assert ics in page
+    response = client.get(ics)
+    assert response.status_code == 200
+    assert b"STATUS:CONFIRMED" in response.content
+
+
+def test_it_hides_and_refuses_cancel_and_move_once_the_time_has_come(client, booked, frozen):
+    Consultation.objects.filter(pk=booked.pk).update(status="confirmed")
+    frozen.move_to(MONDAY_9 + dt.timedelta(minutes=5))
+    cancel, move = url("manage_cancel", booked), url("manage_reschedule", booked)
+
+    page = client.get(url("manage", booked))
+    assert page.status_code == 200
+    assert cancel not in page.content.decode() and move not in page.content.decode()
+    for response in (
+        client.get(cancel),
+        client.post(cancel),
+        client.get(move),
+        client.post(move, {"start": (MONDAY_9 + dt.timedelta(days=1)).isoformat()}),
+    ):
+        assert response.status_code == 302
+    followed = client.get(url("manage", booked)).content.decode()
+    assert "can&#x27;t be cancelled or moved" in followed
+    booked.refresh_from_db()
+    assert (booked.status, booked.starts_at, booked.sequence) == ("confirmed", MONDAY_9, 0)
+    assert not booked.events.exists()
+
+
+def test_it_says_so_when_the_time_comes_while_the_client_is_cancelling(client, booked, monkeypatch):
+    from consultations import services
+
+    def started(**kwargs):
+        raise services.AlreadyStarted("confirmed")
+
+    monkeypatch.setattr(services, "consultation_cancel", started)
+    response = client.post(url("manage_cancel", booked), follow=True)
+    assert response.status_code == 200
+    assert "can&#x27;t be cancelled or moved" in response.content.decode()
+    assert "Your consultation is cancelled" not in response.content.decode()
+
+
+def test_it_lets_a_client_move_their_time_while_the_clinician_is_paused(client, booked, clinician):
+    Clinician.objects.filter(pk=clinician.pk).update(accepting_new_clients=False)
+    link = url("manage_reschedule", booked)
+    new_start = MONDAY_9 + dt.timedelta(hours=1)
+    assert new_start.isoformat() in client.get(link).content.decode()
+    assert client.post(link, {"start": new_start.isoformat()}).status_code == 302
+    booked.refresh_from_db()
+    assert booked.starts_at == new_start
+
+
+def test_it_shows_the_practice_zone_when_the_clients_zone_is_unknown(client, booked):
+    Consultation.objects.filter(pk=booked.pk).update(client_timezone="Mars/Olympus_Mons")
+    body = client.get(url("manage", booked)).content.decode()
+    assert "Monday 2 March 2026, 9:00 AM" in body
+    assert "America/New_York" in body

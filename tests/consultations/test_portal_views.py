@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from clinicians.models import AvailabilityException, ConsultationHours
-from consultations.models import Consultation
+from consultations.models import Consultation, FitCheck
 
 from .conftest import MONDAY_9
 from .factories import ConsultationFactory
@@ -186,3 +186,31 @@ def test_it_explains_bad_hours(client, clinician):
     assert response.status_code == 200
     assert "The end must be after the start." in response.content.decode()
     assert ConsultationHours.objects.filter(clinician=clinician).count() == existing
+
+
+def test_it_refuses_to_confirm_a_request_whose_time_has_come_without_a_500(
+    client, clinician, request_for, frozen
+):
+    frozen.move_to(MONDAY_9 + dt.timedelta(minutes=1))
+    client.force_login(clinician.user)
+    response = client.post(url("portal_confirm", request_for), follow=True)
+    assert response.status_code == 200
+    assert "can&#x27;t be confirmed now" in response.content.decode()
+    request_for.refresh_from_db()
+    assert request_for.status == "requested"
+    assert not request_for.events.exists()
+
+
+def test_it_refuses_a_no_show_once_the_client_answered_the_fit_check(client, clinician, frozen):
+    met = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9, status="confirmed")
+    FitCheck.objects.create(
+        consultation=met, felt_heard=2, agreed_goals=2, approach_makes_sense=2, wants_to_continue=1
+    )
+    frozen.move_to(MONDAY_9 + dt.timedelta(hours=1))
+    client.force_login(clinician.user)
+    response = client.post(url("portal_no_show", met), follow=True)
+    assert response.status_code == 200
+    assert "can&#x27;t be marked as a no-show" in response.content.decode()
+    met.refresh_from_db()
+    assert met.status == "confirmed"
+    assert FitCheck.objects.filter(consultation=met).exists()

@@ -239,3 +239,28 @@ def test_it_finds_the_same_times_without_postgresql_arrays(reuse, monkeypatch):
     selectors.calendar_changed()
     monkeypatch.setattr(selectors.connection, "vendor", "sqlite")
     assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "vendor"), [(False, "postgresql"), (True, "postgresql"), (True, "sqlite")]
+)
+def test_it_keeps_a_paused_clinicians_times_open_to_existing_clients(monkeypatch, snapshot, vendor):
+    paused = ClinicianFactory(accepting_new_clients=False)
+    inactive = ClinicianFactory(is_active=False)
+    ids = [paused.pk, inactive.pk]
+    if snapshot:
+        monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    monkeypatch.setattr(selectors.connection, "vendor", vendor)
+    selectors.calendar_changed()
+    try:
+        new_clients = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)
+        existing = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, include_paused=True)
+        one = selectors.clinician_open_slots(
+            clinician_id=paused.pk, now=NOW, limit=1, include_paused=True
+        )
+    finally:
+        selectors.calendar_changed()
+    assert new_clients == {paused.pk: [], inactive.pk: []}
+    assert existing[paused.pk][0] == MONDAY_9
+    assert existing[inactive.pk] == []
+    assert one == [MONDAY_9]

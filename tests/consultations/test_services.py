@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from consultations import selectors, services
-from consultations.models import Consultation, ConsultationEvent
+from consultations.models import Consultation, ConsultationEvent, FitCheck, Notification
 from consultations.services import SlotUnavailable, TransitionNotAllowed
 from consultations.signals import client_data_erased
 from consultations.tokens import MANAGE, consultation_from_token, make_token
@@ -155,7 +155,7 @@ def test_it_declines_with_a_message_and_releases_the_time(clinician, notified):
     assert MONDAY_9 in selectors.clinician_open_slots(clinician_id=clinician.pk, now=NOW)
 
 
-def test_it_cancels_once(clinician):
+def test_it_cancels_once(clinician, frozen):
     consultation = book(clinician)
     services.consultation_cancel(consultation_id=consultation.pk)
     with pytest.raises(TransitionNotAllowed):
@@ -280,3 +280,104 @@ def test_it_erases_a_clients_data_and_tells_other_apps(clinician, notified):
     other.refresh_from_db()
     assert other.client_email == "ana@example.org"
     assert ConsultationEvent.objects.filter(consultation=upcoming, to_status="cancelled").exists()
+
+
+def test_it_lets_a_client_move_their_consultation_while_the_clinician_is_paused(clinician):
+    consultation = book(clinician)
+    services.clinician_set_accepting(clinician_id=clinician.pk, accepting=False)
+    new_start = MONDAY_9 + dt.timedelta(hours=1)
+
+    moved = services.consultation_reschedule(
+        consultation_id=consultation.pk, new_start=new_start, now=NOW
+    )
+
+    assert moved.starts_at == new_start
+    # New clients are still turned away.
+    with pytest.raises(SlotUnavailable):
+        book(clinician, starts_at=MONDAY_9 + dt.timedelta(hours=3))
+
+
+def test_it_refuses_to_cancel_or_move_a_consultation_whose_time_has_come(clinician):
+    consultation = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9, status="confirmed")
+    at_start = MONDAY_9
+    with pytest.raises(services.AlreadyStarted):
+        services.consultation_cancel(consultation_id=consultation.pk, now=at_start)
+    with pytest.raises(services.AlreadyStarted):
+        services.consultation_reschedule(
+            consultation_id=consultation.pk, new_start=MONDAY_9 + dt.timedelta(days=1), now=at_start
+        )
+    consultation.refresh_from_db()
+    assert (consultation.status, consultation.starts_at, consultation.sequence) == (
+        "confirmed",
+        MONDAY_9,
+        0,
+    )
+    assert not consultation.events.exists()
+
+
+def test_it_refuses_to_confirm_a_request_whose_time_has_come(clinician):
+    request = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
+    with pytest.raises(TransitionNotAllowed):
+        services.consultation_confirm(consultation_id=request.pk, now=MONDAY_9 + MIN)
+    request.refresh_from_db()
+    assert (request.status, request.confirmed_at) == ("requested", None)
+    assert not request.events.exists()
+
+
+def test_it_refuses_a_no_show_once_the_client_answered_the_fit_check(clinician):
+    consultation = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9, status="confirmed")
+    FitCheck.objects.create(
+        consultation=consultation,
+        felt_heard=5,
+        agreed_goals=4,
+        approach_makes_sense=4,
+        wants_to_continue=5,
+    )
+    after = MONDAY_9 + dt.timedelta(hours=1)
+    with pytest.raises(services.FitCheckAnswered):
+        services.consultation_mark_no_show(consultation_id=consultation.pk, now=after)
+    consultation.refresh_from_db()
+    assert consultation.status == "confirmed"
+    assert FitCheck.objects.filter(consultation=consultation).exists()
+    # Marking it completed keeps the answer.
+    services.consultation_complete(consultation_id=consultation.pk, now=after)
+    consultation.refresh_from_db()
+    assert consultation.status == "completed"
+
+
+def test_it_erases_through_the_cancel_transition_and_forgets_delivery_errors(clinician):
+    reference = uuid.uuid4()
+    upcoming = book(clinician, reference=reference)
+    # Its time has come: the client's data goes all the same.
+    started = ConsultationFactory(
+        clinician=clinician,
+        starts_at=MONDAY_9 + dt.timedelta(hours=2),
+        status="confirmed",
+        client_reference=reference,
+    )
+    failed = Notification.objects.create(
+        consultation=upcoming,
+        kind="client_reminder_test",
+        due_at=NOW,
+        status=Notification.Status.FAILED,
+        last_error="550 5.1.1 <ana@example.org>: Recipient address rejected",
+    )
+    other = book(clinician, starts_at=MONDAY_9 + dt.timedelta(hours=4))
+    kept = Notification.objects.create(
+        consultation=other, kind="client_reminder_test", due_at=NOW, last_error="timeout"
+    )
+
+    assert services.consultation_erase_client(client_reference=reference) == 2
+
+    for consultation in (upcoming, started):
+        consultation.refresh_from_db()
+        assert (consultation.status, consultation.sequence) == ("cancelled", 1)
+        event = consultation.events.get(to_status="cancelled")
+        assert (event.actor, event.note) == ("client", "client deleted their data")
+    failed.refresh_from_db()
+    assert failed.last_error == ""
+    assert not Notification.objects.filter(
+        consultation__in=[upcoming, started], last_error__contains="@"
+    ).exists()
+    kept.refresh_from_db()
+    assert kept.last_error == "timeout"

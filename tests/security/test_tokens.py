@@ -11,7 +11,7 @@ from django.urls import reverse
 from consultations import services, tokens
 from consultations.models import Consultation
 from matching.models import Intake
-from matching.tokens import new_token
+from matching.tokens import intake_from_consultation_token, new_token
 from tests.matching.intake_steps import fill_intake
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +122,20 @@ def test_erasing_the_clients_data_revokes_their_links(client, consultation_a):
     services.consultation_erase_client(client_reference=consultation_a.client_reference)
 
     assert client.get(reverse("consultations:manage", args=[manage])).status_code == 404
+
+
+def test_a_fit_check_link_leads_to_its_intake_only_while_both_are_valid(consultation_a, frozen):
+    intake = Intake.objects.get(pk=consultation_a.client_reference)
+    link = tokens.make_token(consultation_a, tokens.FIT_CHECK)
+    assert intake_from_consultation_token(link) == intake
+    assert intake_from_consultation_token(tokens.make_token(consultation_a, tokens.MANAGE)) is None
+    assert intake_from_consultation_token("not-a-link") is None
+    assert intake_from_consultation_token(link, now=intake.expires_at) is None
+
+    Consultation.objects.filter(pk=consultation_a.pk).update(client_reference=None)
+    assert intake_from_consultation_token(link) is None
+
+    Consultation.objects.filter(pk=consultation_a.pk).update(
+        client_reference=intake.pk, token_version=consultation_a.token_version + 1
+    )
+    assert intake_from_consultation_token(link) is None
