@@ -37,24 +37,25 @@ def run_together(target, count):
     return results
 
 
+def _book_as(clinician, starts_at, i):
+    return services.consultation_book(
+        clinician_id=clinician.pk,
+        starts_at=starts_at,
+        format="video",
+        first_name=f"Client {i}",
+        email=f"client{i}@example.org",
+        timezone="America/New_York",
+        client_reference=uuid.uuid4(),
+        client_summary=[],
+        now=NOW,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_exactly_one_of_20_concurrent_clients_book_a_slot():
     clinician = ClinicianFactory()
 
-    def attempt(i):
-        return services.consultation_book(
-            clinician_id=clinician.pk,
-            starts_at=MONDAY_9,
-            format="video",
-            first_name=f"Client {i}",
-            email=f"client{i}@example.org",
-            timezone="America/New_York",
-            client_reference=uuid.uuid4(),
-            client_summary=[],
-            now=NOW,
-        )
-
-    results = run_together(attempt, THREADS)
+    results = run_together(lambda i: _book_as(clinician, MONDAY_9, i), THREADS)
     booked = [r for r in results if isinstance(r, Consultation)]
     refused = [r for r in results if isinstance(r, services.SlotUnavailable)]
     assert len(booked) == 1
@@ -96,20 +97,6 @@ def test_concurrent_expiry_runs_expire_each_request_once():
     assert sum(results) == 5
     assert Consultation.objects.filter(status="expired").count() == 5
     assert all(c.events.count() == 1 for c in Consultation.objects.all())
-
-
-def _book_as(clinician, starts_at, i):
-    return services.consultation_book(
-        clinician_id=clinician.pk,
-        starts_at=starts_at,
-        format="video",
-        first_name=f"Client {i}",
-        email=f"client{i}@example.org",
-        timezone="America/New_York",
-        client_reference=uuid.uuid4(),
-        client_summary=[],
-        now=NOW,
-    )
 
 
 @pytest.mark.django_db(transaction=True)
