@@ -441,9 +441,12 @@ def dashboard_figures(
         confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
         completed=Count("pk", filter=Q(status=Consultation.Status.COMPLETED)),
     )
-    confirmed_this_week = Consultation.objects.filter(
-        confirmed_at__gte=week_start, confirmed_at__lte=now
-    ).count()
+    # Confirmed this week and still standing: a cancelled booking no longer counts.
+    confirmed_this_week = (
+        Consultation.objects.filter(confirmed_at__gte=week_start, confirmed_at__lte=now)
+        .exclude(status=Consultation.Status.CANCELLED)
+        .count()
+    )
 
     steps = [
         ("intakes", intakes_submitted),

@@ -82,6 +82,22 @@ def test_it_counts_the_dashboard_figures(clinician):
     assert without["funnel"][1]["rate_from_previous"] is None
 
 
+def test_it_counts_only_confirmations_still_standing_this_week(clinician):
+    now = NOW
+    for hours, status in enumerate(["confirmed", "cancelled", "completed"], start=1):
+        ConsultationFactory(
+            clinician=clinician,
+            starts_at=MONDAY_9 + dt.timedelta(hours=hours),
+            status=status,
+            confirmed_at=now - dt.timedelta(hours=hours),
+        )
+
+    figures = selectors.dashboard_figures(intakes_submitted=None, now=now)
+
+    # The cancelled one was confirmed this week, but isn't any more.
+    assert figures["confirmed_this_week"] == 2
+
+
 # --- The calendar snapshot (booking rules, zones and weekly hours kept per process) ---------
 
 
