@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django import forms
 from django.forms import inlineformset_factory
@@ -22,32 +23,70 @@ def parse_start(value: str | None) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
+PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]+$")
+PHONE_MESSAGE = _("Enter a phone number in digits, such as 555 010 2000, or leave it empty.")
+
+
+def clean_phone_number(value: str) -> str:
+    """A client's phone number as typed, or "": digits and the usual separators, 7 to 15
+    digits. Raises ValidationError with the message the client sees."""
+    phone = value.strip()
+    digits = re.sub(r"\D", "", phone)
+    if phone and (not PHONE_CHARACTERS.match(phone) or not 7 <= len(digits) <= 15):
+        raise forms.ValidationError(PHONE_MESSAGE)
+    return phone
+
+
 class BookingForm(forms.Form):
-    first_name = forms.CharField(label=_("Your first name"), max_length=80)
+    """The client's booking form: the same friendly, specific messages as the intake."""
+
+    first_name = forms.CharField(
+        label=_("Your first name"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={
+            "required": _("Enter your first name, or the name you'd like us to use."),
+            "max_length": _("Keep your first name to 80 characters or fewer."),
+        },
+    )
     email = forms.EmailField(
-        label=_("Email"), help_text=_("We send the confirmation and your link to manage it here.")
+        label=_("Email"),
+        max_length=254,
+        help_text=_("We send the confirmation and your link to manage it here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Enter your email address, such as name@example.org."),
+            "invalid": _("Enter an email address in the form name@example.org."),
+            "max_length": _("Enter an email address in the form name@example.org."),
+        },
     )
     phone = forms.CharField(
         label=_("Phone (optional)"),
         max_length=40,
         required=False,
         help_text=_("Needed for a phone consultation."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"max_length": PHONE_MESSAGE},
     )
     format = forms.ChoiceField(
         label=_("How would you like to talk?"),
         choices=Consultation.Format.choices,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose whether you'd like to talk by video or by phone."),
+            "invalid_choice": _("Choose whether you'd like to talk by video or by phone."),
+        },
     )
-    start = forms.CharField(widget=forms.HiddenInput)
+    start = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose one of the open times.")},
+    )
 
     def clean_first_name(self):
         return self.cleaned_data["first_name"].strip()
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if phone and sum(ch.isdigit() for ch in phone) < 7:
-            raise forms.ValidationError(_("Enter a phone number with at least 7 digits."))
-        return phone
+        return clean_phone_number(self.cleaned_data["phone"])
 
     def clean_start(self):
         start = parse_start(self.cleaned_data["start"])
@@ -57,8 +96,12 @@ class BookingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("format") == Consultation.Format.PHONE and not data.get("phone"):
-            self.add_error("phone", _("Give a phone number for a phone consultation."))
+        phone_ok = "phone" not in self.errors
+        if data.get("format") == Consultation.Format.PHONE and phone_ok and not data.get("phone"):
+            self.add_error(
+                "phone",
+                _("Give a phone number for a phone consultation, or choose video instead."),
+            )
         return data
 
 

@@ -4,7 +4,6 @@ edited with the same forms."""
 
 import decimal
 import functools
-import re
 import zoneinfo
 
 from crispy_forms.helper import FormHelper
@@ -17,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from clinicians.models import Approach, Community, Concern, InsurancePlan, Language, Office
 from clinicians.states import US_STATES
+from consultations.forms import clean_phone_number
 
 from .intake_schema import MAX_CONCERNS, MAX_GOAL_TAGS
 from .vocab import (
@@ -598,7 +598,10 @@ class PracticalForm(IntakeStepForm):
                 HTML(
                     format_html(
                         '<p class="form-text mt-0">{}</p>',
-                        _("Your insurance plan, a self-pay budget, or both."),
+                        _(
+                            "Your insurance plan, a self-pay budget, or both. Both are "
+                            "optional: with neither, we show therapists whatever their fee."
+                        ),
                     )
                 ),
                 "insurance",
@@ -630,12 +633,7 @@ class PracticalForm(IntakeStepForm):
                 )
         elif "offices" in cleaned:
             cleaned["offices"] = []
-        budget_ok = "self_pay_budget" not in self.errors
-        if budget_ok and not cleaned.get("insurance") and cleaned.get("self_pay_budget") is None:
-            self.add_error(
-                "insurance",
-                _("Choose your insurance plan, or enter what you could pay per session below."),
-            )
+        # "I'll pay myself" without a budget is a whole answer: no fee limit.
         return cleaned
 
     def to_answers(self) -> dict:
@@ -669,9 +667,6 @@ class PracticalForm(IntakeStepForm):
             "self_pay_budget": "" if budget is None else str(budget),
             "past_therapy": answers.get("past_therapy", ""),
         }
-
-
-PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]+$")
 
 
 class ContactForm(IntakeStepForm):
@@ -731,13 +726,7 @@ class ContactForm(IntakeStepForm):
         )
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        digits = re.sub(r"\D", "", phone)
-        if phone and (not PHONE_CHARACTERS.match(phone) or not 7 <= len(digits) <= 15):
-            raise forms.ValidationError(
-                _("Enter a phone number in digits, such as 555 010 2000, or leave it empty.")
-            )
-        return phone
+        return clean_phone_number(self.cleaned_data["phone"])
 
     def clean_timezone_other(self):
         typed = self.cleaned_data["timezone_other"].strip()
@@ -837,6 +826,8 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
         payment_parts.append(
             str(_("Self-pay up to $%(amount)s") % {"amount": payment["self_pay_budget"]})
         )
+    elif not payment_parts:
+        payment_parts.append(str(_("I'll pay myself, no budget given")))
     ranked = [f"{i}. {name}" for i, name in enumerate(answers.get("concerns", []), start=1)]
     return [
         (

@@ -1,12 +1,9 @@
 // The intake works without this file; it adds slider values, time-zone detection, progress
-// within a step, focus on errors and a guard against sending twice. Nothing leaves the page.
+// within a step and a guard against sending twice. Nothing leaves the page.
 (function () {
   "use strict";
   var form = document.getElementById("intake-form");
   if (!form) return;
-
-  var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
 
   // Slider values, shown next to each slider and spoken with the nearer pole.
   form.querySelectorAll('input[type="range"]').forEach(function (slider) {

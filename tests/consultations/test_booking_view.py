@@ -235,3 +235,24 @@ def test_it_books_in_the_practice_zone_when_the_intakes_zone_is_unknown(client, 
     # The manage page's summary: when (in that zone), with whom, how, and the status.
     assert "Monday 2 March 2026, 9:00 AM" in body
     assert "Maya Chen" in body and "Video" in body and "Requested" in body
+
+
+def test_it_explains_mistakes_in_an_error_summary_like_the_intake(client, clinician, intake):
+    _intake, raw = intake
+    data = form_data(MONDAY_9, first_name="", email="", format="")
+    response = client.post(book_url(raw, clinician), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This field is required." not in body
+    assert 'id="error-summary"' in body
+    assert "<title>Error:" in body
+    summary = body[body.index('id="error-summary"') : body.index('id="booking-form"')]
+    for anchor, text in (
+        ("#id_first_name", "Enter your first name"),
+        ("#id_email", "Enter your email address, such as name@example.org."),
+        ("#id_format_0", "Choose whether you&#x27;d like to talk by video or by phone."),
+    ):
+        assert f'href="{anchor}">{text}' in summary
+    assert 'id="id_format_0"' in body
+    assert "js/error-summary.js" in body
+    assert not Consultation.objects.exists()

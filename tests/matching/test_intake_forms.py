@@ -122,8 +122,10 @@ def test_it_accepts_a_budget_with_a_dollar_sign():
     assert form.to_answers()["payment"] == {"self_pay_budget": 120}
 
 
-def test_it_needs_a_plan_or_a_budget():
-    assert "insurance" in errors(PracticalForm, insurance="", self_pay_budget="")
+def test_it_takes_paying_myself_without_a_budget():
+    form = PracticalForm(data={**VALID["practical"], "insurance": "", "self_pay_budget": ""})
+    assert form.is_valid(), form.errors
+    assert form.to_answers()["payment"] == {}
 
 
 def test_it_needs_an_office_for_in_person():

@@ -107,6 +107,14 @@ def test_it_explains_errors_next_to_fields_and_in_a_summary(client):
     assert page.count("<h1") == 1
 
 
+def test_it_links_a_missing_choice_in_the_summary_to_its_first_button(client):
+    response = client.post(step_url("safety"), {"nav": "next"})
+
+    page = response.content.decode()
+    assert 'href="#id_safety_0">Choose the answer closest to how you have felt' in page
+    assert 'id="id_safety_0"' in page
+
+
 def test_it_shows_crisis_resources_first_after_a_worrying_answer(client):
     client.post(step_url("safety"), {"safety": "several days", "nav": "next"})
 
@@ -288,3 +296,25 @@ def test_it_leaves_a_signed_in_staff_members_session_age_alone(staff_client, set
     staff_client.get(step_url("safety"))
     assert "intake_draft" in staff_client.session
     assert staff_client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_it_takes_paying_myself_without_a_budget_and_filters_no_fee(client):
+    from tests.clinicians.factories import ClinicianFactory
+
+    ClinicianFactory(
+        first_name="Iris",
+        last_name="Costly",
+        languages=["English", "Spanish"],
+        self_pay_fee=400,
+        insurance=[],
+    )
+    practical = {"insurance": "", "self_pay_budget": ""}
+    fill_intake(client, overrides={"practical": practical})
+    review = client.get(reverse("matching:review")).content.decode()
+    assert "I&#x27;ll pay myself, no budget given" in review
+
+    results = client.post(reverse("matching:review"))
+
+    assert Intake.objects.get().answers["payment"] == {}
+    page = client.get(results["Location"]).content.decode()
+    assert "Iris Costly" in page
