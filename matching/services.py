@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
 from consultations import notifications
-from consultations.models import Consultation
-from consultations.services import consultation_erase_client
+from consultations.models import Consultation, Notification
+from consultations.services import ERASED_NAME, consultation_erase_client
 
 from .models import Intake
 from .tokens import new_token, token_expiry, token_hash
@@ -99,17 +99,29 @@ _BOOKED_STATUSES = (
 def intake_purge(*, now: dt.datetime) -> int:
     """Delete intakes older than the retention period that never led to a booking: no
     consultation, or only ones declined, expired or cancelled. Those consultations keep their
-    row for the practice's figures, but lose the intake summary copied onto them."""
+    row for the practice's figures, but lose everything personal: the client's name, email,
+    phone, the intake summary copied onto them and the clinician's message to them."""
     cutoff = now - dt.timedelta(days=settings.INTAKE_RETENTION_DAYS)
     booked = Consultation.objects.filter(
         client_reference=OuterRef("pk"), status__in=_BOOKED_STATUSES
     )
     purgeable = Intake.objects.filter(submitted_at__lt=cutoff).filter(~Exists(booked))
-    # Two statements, no per-row work: the summaries first, so a failure between them leaves
-    # nothing of a purged intake behind.
-    Consultation.objects.filter(client_reference__in=purgeable.values("pk")).exclude(
+    unbooked = Consultation.objects.filter(client_reference__in=purgeable.values("pk")).exclude(
         status__in=_BOOKED_STATUSES
-    ).update(client_summary=[])
+    )
+    # Three statements, no per-row work: the consultations first, so a failure between them
+    # leaves nothing of a purged intake behind (the next run finishes the job).
+    # A delivery error can quote the client's address.
+    Notification.objects.filter(consultation__in=unbooked).exclude(last_error="").update(
+        last_error=""
+    )
+    unbooked.update(
+        client_first_name=ERASED_NAME,
+        client_email="",
+        client_phone="",
+        client_summary=[],
+        decline_message="",
+    )
     _total, per_model = purgeable.delete()
     return per_model.get(Intake._meta.label, 0)
 

@@ -264,3 +264,54 @@ def test_it_clears_expired_sessions_daily(settings):
         if e["task"] == clear_expired_sessions.name
     ]
     assert entries and entries[0]["schedule"] == 24 * 60 * 60
+
+
+def test_it_leaves_nothing_personal_of_an_unbooked_client_after_the_purge(settings):
+    from consultations.models import Notification
+
+    settings.INTAKE_RETENTION_DAYS = 30
+    unbooked, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW - dt.timedelta(days=31))
+    booked_intake, _ = intake_submit(answers=EXPECTED_ANSWERS, now=NOW - dt.timedelta(days=31))
+    personal = {
+        "client_first_name": "Ana",
+        "client_email": "ana@example.org",
+        "client_phone": "+1 212 555 0100",
+        "decline_message": "Sorry Ana, I'm away that week.",
+    }
+    gone = [
+        _consultation(unbooked, status, **personal)
+        for status in (
+            Consultation.Status.DECLINED,
+            Consultation.Status.EXPIRED,
+            Consultation.Status.CANCELLED,
+        )
+    ]
+    bounced = Notification.objects.create(
+        consultation=gone[0],
+        kind="client_declined",
+        due_at=NOW,
+        status=Notification.Status.FAILED,
+        last_error="550 no such user ana@example.org",
+    )
+    kept = _consultation(booked_intake, Consultation.Status.CONFIRMED, **personal)
+
+    intake_purge(now=NOW)
+
+    for consultation in gone:
+        consultation.refresh_from_db()
+        values = [
+            consultation.client_first_name,
+            consultation.client_email,
+            consultation.client_phone,
+            consultation.decline_message,
+            consultation.client_summary,
+        ]
+        assert values == ["—", "", "", "", []]
+    bounced.refresh_from_db()
+    assert bounced.last_error == ""
+    kept.refresh_from_db()
+    assert (kept.client_first_name, kept.client_email, kept.client_phone) == (
+        "Ana",
+        "ana@example.org",
+        "+1 212 555 0100",
+    )
