@@ -1,16 +1,22 @@
+import re
 import zoneinfo
 
+from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Max
+from django.db.models.functions import Cast, Lower, Substr
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .states import US_STATES
 
 STYLE_DIMENSIONS = ("lead", "focus", "time", "challenge")
+SLUG_MAX_LENGTH = 120
+# Room left for a namesake's "-123456".
+SLUG_BASE_MAX_LENGTH = SLUG_MAX_LENGTH - 7
 
 AGE_BANDS = [
     ("children", _("children (5–12)")),
@@ -127,7 +133,7 @@ class Clinician(models.Model):
     email = models.EmailField(_("email"), unique=True)
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=80)
-    slug = models.SlugField(_("web address"), max_length=120, unique=True)
+    slug = models.SlugField(_("web address"), max_length=SLUG_MAX_LENGTH, unique=True)
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     credentials = models.ManyToManyField(Credential, blank=True, verbose_name=_("credentials"))
     photo = models.ImageField(_("photo"), upload_to="clinicians/", blank=True)
@@ -269,6 +275,8 @@ class Clinician(models.Model):
             raise ValidationError(
                 {"sliding_scale_min": _("The sliding scale can't start above the self-pay fee.")}
             )
+        if not self.slug and slug_too_long(self.first_name, self.last_name):
+            raise ValidationError({"last_name": slug_too_long_message()})
 
 
 def age_field(code: str) -> str:
@@ -279,13 +287,35 @@ def format_field(code: str) -> str:
     return "offers_" + code.replace(" ", "_")
 
 
+def slug_base(first_name: str, last_name: str) -> str:
+    """The readable part of a clinician's web address, in Latin letters ("李 王": "li-wang")."""
+    return slugify(anyascii(f"{first_name} {last_name}")) or "clinician"
+
+
+def slug_too_long(first_name: str, last_name: str) -> bool:
+    return len(slug_base(first_name, last_name)) > SLUG_BASE_MAX_LENGTH
+
+
+def slug_too_long_message() -> str:
+    return _(
+        "the first and last name together make a web address over %(limit)s characters; "
+        "shorten one of them"
+    ) % {"limit": SLUG_BASE_MAX_LENGTH}
+
+
 def unique_slug(first_name: str, last_name: str, *, exclude_pk=None) -> str:
-    base = slugify(f"{first_name} {last_name}") or "clinician"
-    slug, n = base, 2
+    """The name's slug, numbered after the highest one already taken ("anna-lee-3").
+
+    Two queries whatever the number of namesakes, so adding n namesakes costs O(n) queries in all
+    rather than trying "-2", "-3", ... one by one."""
+    base = slug_base(first_name, last_name)[:SLUG_BASE_MAX_LENGTH].strip("-") or "clinician"
     others = Clinician.objects.exclude(pk=exclude_pk) if exclude_pk else Clinician.objects.all()
-    while others.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    if not others.filter(slug=base).exists():
+        return base
+    numbered = others.filter(slug__regex=rf"^{re.escape(base)}-[0-9]{{1,6}}$")
+    suffix = Cast(Substr("slug", len(base) + 2), models.IntegerField())
+    highest = numbered.aggregate(highest=Max(suffix))["highest"] or 1
+    return f"{base}-{highest + 1}"
 
 
 class License(models.Model):

@@ -22,6 +22,8 @@ from .models import (
     License,
     age_field,
     format_field,
+    slug_too_long,
+    slug_too_long_message,
 )
 from .selectors import clinician_roster_queryset, clinician_roster_row
 
@@ -79,12 +81,25 @@ def _apply(clinician: Clinician, row: CleanRow) -> None:
     if "style" in data:
         for dim in STYLE_DIMENSIONS:
             setattr(clinician, f"style_{dim}", data["style"][dim])
+    created = clinician.pk is None
     clinician.save()
     for key in PROFILE_M2M_FIELDS:
-        if key in row.terms:
+        if key not in row.terms:
+            continue
+        if created:
+            # Nothing to compare with: one insert instead of set()'s reads and writes.
+            relation = Clinician._meta.get_field(key)
+            through = relation.remote_field.through
+            source = relation.m2m_field_name()
+            target = relation.m2m_reverse_field_name()
+            through.objects.bulk_create(
+                through(**{source: clinician, target: term}) for term in row.terms[key]
+            )
+        else:
             getattr(clinician, key).set(row.terms[key])
     if "licenses" in data:
-        clinician.licenses.all().delete()
+        if not created:
+            clinician.licenses.all().delete()
         License.objects.bulk_create(
             License(
                 clinician=clinician,
@@ -95,7 +110,8 @@ def _apply(clinician: Clinician, row: CleanRow) -> None:
             for lic in data["licenses"]
         )
     if "consultation_hours" in data:
-        clinician.consultation_hours.all().delete()
+        if not created:
+            clinician.consultation_hours.all().delete()
         ConsultationHours.objects.bulk_create(
             ConsultationHours(
                 clinician=clinician,
@@ -155,6 +171,16 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
                     if focus_error:
                         result.errors.append(focus_error)
                         continue
+                elif slug_too_long(row.data["first_name"], row.data["last_name"]):
+                    result.errors.append(
+                        _("row %(row)s, %(field)s: %(message)s")
+                        % {
+                            "row": row.number,
+                            "field": "last_name",
+                            "message": slug_too_long_message(),
+                        }
+                    )
+                    continue
                 try:
                     with transaction.atomic():
                         _apply(clinician or Clinician(), row)

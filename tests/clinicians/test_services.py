@@ -170,3 +170,85 @@ def test_it_pauses_and_resumes_accepting():
     assert not Clinician.objects.filter(accepting_new_clients=True).exists()
     assert clinician_set_accepting(clinician_ids=ids[:1], accepting=True) == 1
     assert list(Clinician.objects.filter(accepting_new_clients=True)) == [accepting[0]]
+
+
+def test_it_names_the_field_of_a_nul_character_and_writes_nothing(maya_row):
+    result = clinician_roster_import(rows=[dict(maya_row, bio="a\x00b")])
+
+    assert result.errors == ["row 1, bio: contains a NUL character"]
+    assert not Clinician.objects.exists()
+
+
+def test_it_numbers_namesakes_in_a_constant_number_of_queries_each(
+    maya_row, django_assert_max_num_queries
+):
+    rows = [dict(maya_row, email=f"maya{i}@example.org") for i in range(300)]
+    clinician_roster_import(rows=rows[:200])
+
+    # The 100 namesakes after 200 others cost the same few queries each as the first ones did
+    # (trying "-2", "-3", ... in turn took more than 200 each).
+    per_row = 25
+    with django_assert_max_num_queries(per_row * 100):
+        result = clinician_roster_import(rows=rows[200:])
+
+    assert result.ok and result.created == 100
+    slugs = set(Clinician.objects.values_list("slug", flat=True))
+    assert slugs == {"maya-chen"} | {f"maya-chen-{n}" for n in range(2, 301)}
+
+
+def test_it_gives_names_in_other_scripts_a_readable_address(maya_row):
+    rows = [
+        dict(maya_row, email="li@example.org", first_name="李", last_name="王"),
+        dict(maya_row, email="li2@example.org", first_name="李", last_name="王"),
+        dict(maya_row, email="dima@example.org", first_name="Дмитрий", last_name="Иванов"),
+        dict(maya_row, email="zoe@example.org", first_name="Zoë", last_name="Ødegård"),
+    ]
+
+    assert clinician_roster_import(rows=rows).ok
+
+    slugs = dict(Clinician.objects.values_list("email", "slug"))
+    assert slugs == {
+        "li@example.org": "li-wang",
+        "li2@example.org": "li-wang-2",
+        "dima@example.org": "dmitriy-ivanov",
+        "zoe@example.org": "zoe-odegard",
+    }
+
+
+def test_it_names_the_field_when_the_web_address_would_be_too_long(maya_row):
+    long_name = dict(maya_row, first_name="A" * 80, last_name="B" * 80)
+
+    result = clinician_roster_import(rows=[long_name])
+
+    assert result.errors == [
+        "row 1, last_name: the first and last name together make a web address over 113 "
+        "characters; shorten one of them"
+    ]
+    assert not Clinician.objects.exists()
+
+
+def test_it_keeps_the_address_of_an_existing_clinician_with_a_long_name(maya_row):
+    clinician_roster_import(rows=[maya_row])
+
+    result = clinician_roster_import(rows=[dict(maya_row, first_name="A" * 80, last_name="B" * 80)])
+
+    assert (result.ok, result.updated) == (True, 1)
+    assert Clinician.objects.get().slug == "maya-chen"
+
+
+def test_it_numbers_after_the_highest_namesake_even_with_gaps():
+    ClinicianFactory(first_name="Ana", last_name="Ruiz")
+    ClinicianFactory(first_name="Ana", last_name="Ruiz", slug="ana-ruiz-7")
+
+    assert ClinicianFactory(first_name="Ana", last_name="Ruiz").slug == "ana-ruiz-8"
+
+
+def test_it_tells_staff_which_field_makes_the_web_address_too_long():
+    from django.core.exceptions import ValidationError
+
+    clinician = ClinicianFactory.build(first_name="A" * 80, last_name="B" * 80)
+
+    with pytest.raises(ValidationError) as raised:
+        clinician.clean()
+
+    assert list(raised.value.message_dict) == ["last_name"]
