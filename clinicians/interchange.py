@@ -406,12 +406,27 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _has_nul(value) -> bool:
+    """PostgreSQL can't store a NUL character in text, wherever in a cell it hides."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def validate_row(raw: dict, number: int, vocabularies: Vocabularies) -> tuple[CleanRow, list[str]]:
     errors = RowErrors(number)
     row = CleanRow(number=number, data={})
     if not isinstance(raw, dict):
         return row, [_("row %(row)s: give an object with the roster's fields") % {"row": number}]
     raw = {str(key).strip(): value for key, value in raw.items() if key is not None}
+    unreadable = [key for key in raw if _has_nul(key) or _has_nul(raw[key])]
+    for key in unreadable:
+        errors.add(key.replace("\x00", "\\0"), _("contains a NUL character"))
+        del raw[key]
     for key in raw:
         if key not in FIELDS:
             errors.add(key, _("is not a roster field"))
@@ -421,7 +436,7 @@ def validate_row(raw: dict, number: int, vocabularies: Vocabularies) -> tuple[Cl
             del raw[key]
 
     for key in REQUIRED:
-        if _blank(raw.get(key)):
+        if _blank(raw.get(key)) and key not in unreadable:
             errors.add(key, _("is required"))
     data = row.data
     for key in FIELDS:
@@ -557,6 +572,26 @@ def parse_json(text: str) -> list:
     return rows
 
 
+# OWASP's rule against CSV injection: a spreadsheet runs a cell beginning with one of these as a
+# formula, so the export puts an apostrophe in front (which spreadsheets hide) and the import
+# takes one off again. Cells already beginning with apostrophes and then one of these get one
+# more, so that every value comes back exactly as it went out.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_GUARD = "'"
+
+
+def guard_formula(text: str) -> str:
+    if text.lstrip(FORMULA_GUARD).startswith(FORMULA_STARTS):
+        return FORMULA_GUARD + text
+    return text
+
+
+def unguard_formula(text: str) -> str:
+    if text.startswith(FORMULA_GUARD) and text.lstrip(FORMULA_GUARD).startswith(FORMULA_STARTS):
+        return text[len(FORMULA_GUARD) :]
+    return text
+
+
 def parse_csv(text: str) -> list[dict]:
     """CSV rows as dictionaries of strings; validation converts them."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -570,7 +605,9 @@ def parse_csv(text: str) -> list[dict]:
             )
         if not any((value or "").strip() for value in line.values()):
             continue
-        rows.append({key: value for key, value in line.items() if key})
+        rows.append(
+            {key: unguard_formula(value) if value else value for key, value in line.items() if key}
+        )
     return rows
 
 
@@ -600,10 +637,11 @@ def _csv_cell(key: str, value) -> str:
 
 def to_csv(rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF, as RFC 4180 has it, so that a carriage return inside a cell is quoted too.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
     for row in rows:
-        writer.writerow([_csv_cell(key, row.get(key)) for key in FIELDS])
+        writer.writerow([guard_formula(_csv_cell(key, row.get(key))) for key in FIELDS])
     return out.getvalue()
 
 

@@ -71,3 +71,18 @@ def test_it_round_trips_without_changing_anything(roster, tmp_path, fmt):
 
     assert "0 created, 0 updated, 3 unchanged" in out.getvalue()
     assert clinician_roster_export() == before
+
+
+def test_it_exports_a_formula_name_harmless_and_imports_it_unchanged(maya_row, tmp_path):
+    formula = '=HYPERLINK("http://evil.example","x")'
+    call_command("import_clinicians", _write(dict(maya_row, first_name=formula)), stdout=StringIO())
+    before = clinician_roster_export()
+    path = tmp_path / "roster.csv"
+
+    call_command("export_clinicians", "-o", str(path), stderr=StringIO())
+    out = StringIO()
+    call_command("import_clinicians", str(path), stdout=out)
+
+    assert f'"\'{formula.replace(chr(34), chr(34) * 2)}"' in path.read_text()
+    assert "0 created, 0 updated, 1 unchanged" in out.getvalue()
+    assert clinician_roster_export() == before

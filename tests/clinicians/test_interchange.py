@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 
 from clinicians.interchange import (
@@ -214,3 +217,57 @@ def test_it_refuses_a_file_that_is_not_a_roster():
         parse_json('{"email": "a@example.org"}')
     with pytest.raises(RosterFormatError, match="more cells than the header"):
         parse_csv("email,first_name\na@example.org,Ann,extra\n")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("bio", "fine\x00then not"),
+        ("languages", ["English", "Man\x00darin"]),
+        ("last_name", "\x00"),
+    ],
+)
+def test_it_names_a_nul_character_instead_of_crashing(maya_row, fmt, field, value):
+    rows = [dict(maya_row, email=f"c{i}@example.org") for i in range(3)]
+    rows[2][field] = value
+    if fmt == "csv":
+        rows = parse_csv(to_csv(rows))
+
+    _, errors = validate_roster(rows)
+
+    assert errors == [f"row 3, {field}: contains a NUL character"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1 555 0100",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "\tTabbed",
+        "\rReturned",
+        "'=already guarded",
+        "''+twice",
+        "'plain apostrophe",
+        "O'Brien",
+    ],
+)
+def test_it_writes_no_cell_that_a_spreadsheet_would_run(maya_row, name):
+    row = dict(maya_row, first_name=name, bio=name)
+
+    text = to_csv([row])
+
+    _header, cells = csv.reader(io.StringIO(text, newline=""))
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert parse_csv(text)[0]["first_name"] == name
+    assert parse_csv(text)[0]["bio"] == name
+
+
+def test_it_guards_a_formula_in_a_list_cell_and_reads_it_back(maya_row):
+    text = to_csv([dict(maya_row, pronouns="-they")])
+
+    assert ",'-they," in text
+    assert parse_csv(text)[0]["pronouns"] == "-they"
