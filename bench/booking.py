@@ -176,13 +176,13 @@ def main() -> None:
 
         print(f"# Booking benchmark ({args.clinicians} clinicians, PostgreSQL {DB_NAME})\n")
         print("## 1. Open slots over the whole horizon (median of", args.runs, "runs)\n")
-        batched = lambda: selectors.clinicians_open_slots(clinician_ids=ids, now=now)  # noqa: E731
+        batched = lambda: selectors.open_slots_by_clinician(clinician_ids=ids, now=now)  # noqa: E731
         looped = lambda: {  # noqa: E731
             cid: selectors.clinician_open_slots(clinician_id=cid, now=now) for cid in ids
         }
         t_batch, slots = timed(batched, args.runs)
         t_loop, _ = timed(looped, args.runs)
-        limited = lambda: selectors.clinicians_open_slots(clinician_ids=ids, now=now, limit=5)  # noqa: E731
+        limited = lambda: selectors.open_slots_by_clinician(clinician_ids=ids, now=now, limit=5)  # noqa: E731
         t_limited, _ = timed(limited, args.runs)
         total = sum(len(s) for s in slots.values())
         print("| variant | time | queries | slots |")
@@ -226,7 +226,7 @@ def main() -> None:
         print(f"\n## 3. {args.threads * 2} clients racing for each of 20 slots\n")
         from consultations.models import Consultation
 
-        free = selectors.clinicians_open_slots(clinician_ids=ids, now=now, limit=1)
+        free = selectors.open_slots_by_clinician(clinician_ids=ids, now=now, limit=1)
         race_jobs = [(cid, s[0]) for cid, s in list(free.items())[:20] if s]
         jobs = [job for job in race_jobs for _ in range(args.threads * 2)]
         t_race, ok_race, ref_race = run_threads(jobs, args.threads * 2, now)
@@ -244,7 +244,10 @@ def main() -> None:
             more = seed_more(args.scale - len(ids), start=len(ids))
             every = ids + more
             print(f"\n## 4. Matching's call: first 5 open times for {len(every)} clinicians\n")
-            scaled = lambda: selectors.clinicians_open_slots(clinician_ids=every, now=now, limit=5)  # noqa: E731
+
+            def scaled(every=every):
+                return selectors.open_slots_by_clinician(clinician_ids=every, now=now, limit=5)
+
             t_scaled, result = timed(scaled, 3)
             print("| clinicians | time | queries | with a slot |")
             print("| --- | --- | --- | --- |")

@@ -174,7 +174,7 @@ def slot_plan() -> tuple[list[tuple[str, dt.datetime]], tuple[str, dt.datetime]]
     from django.utils import timezone
 
     from clinicians.models import Clinician
-    from consultations.selectors import clinicians_open_slots, slot_rules
+    from consultations.selectors import open_slots_by_clinician, slot_rules
 
     rules = slot_rules()
     gap = dt.timedelta(minutes=rules.slot_minutes + rules.buffer_minutes)
@@ -182,7 +182,7 @@ def slot_plan() -> tuple[list[tuple[str, dt.datetime]], tuple[str, dt.datetime]]
     # An hour of margin so no planned slot falls inside the notice period during the run.
     earliest = now + dt.timedelta(hours=rules.minimum_notice_hours + 1)
     clinicians = list(Clinician.objects.values_list("pk", "slug", "timezone").order_by("pk"))
-    open_slots = clinicians_open_slots(clinician_ids=[c[0] for c in clinicians], now=now)
+    open_slots = open_slots_by_clinician(clinician_ids=[c[0] for c in clinicians], now=now)
     per_clinician = []
     for pk, slug, zone in clinicians:
         chosen, per_day, last = [], defaultdict(int), None

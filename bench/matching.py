@@ -181,12 +181,12 @@ def bench_size(n: int, runs: int) -> None:
 
     from clinicians.models import Clinician
     from consultations.feedback import practice_felt_heard_rate
-    from consultations.selectors import clinicians_open_slots
+    from consultations.selectors import open_slots_by_clinician
     from matching import results_views
     from matching.intake_schema import parse_intake
     from matching.models import Intake, MatchingSettings
     from matching.scoring import ClientContext, Weights, rank
-    from matching.selectors import clinician_profiles, current_roster, roster_changed
+    from matching.selectors import clinician_candidates, current_roster, roster_changed
     from matching.tokens import new_token, token_expiry
 
     Clinician.objects.all().delete()
@@ -201,7 +201,7 @@ def bench_size(n: int, runs: int) -> None:
     for k, data in enumerate(INTAKES, 1):
         roster = current_roster(now=now)
         answers = parse_intake(data, vocabularies=roster.vocabularies)
-        profiles = clinician_profiles(answers=answers, now=now, prefilter=False)
+        profiles = clinician_candidates(answers=answers, now=now, prefilter=False).profiles
         # Give everyone a slot and feedback, so all 10,000 go through the whole scoring path.
         profiles = [
             replace(
@@ -232,10 +232,12 @@ def bench_size(n: int, runs: int) -> None:
         )
 
         context = ClientContext(answers)
-        band_ok = clinician_profiles(answers=answers, now=now)
+        band_ok = clinician_candidates(answers=answers, now=now).profiles
         passing = [p.id for p in band_ok if context.passes(p)]
         slots_ms, slots_q = timed(
-            lambda passing=passing: clinicians_open_slots(clinician_ids=passing, now=now, limit=1),
+            lambda passing=passing: open_slots_by_clinician(
+                clinician_ids=passing, now=now, limit=1
+            ),
             runs,
         )
         print(

@@ -1,27 +1,23 @@
 import datetime as dt
-import logging
 import threading
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone as djtz
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
+from config.snapshots import Snapshot
 
 from . import slots
 from .models import BookingSettings, Consultation, Heartbeat
 
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
-logger = logging.getLogger(__name__)
 
 
 def slot_rules(booking: BookingSettings | None = None) -> slots.SlotRules:
@@ -35,7 +31,7 @@ def slot_rules(booking: BookingSettings | None = None) -> slots.SlotRules:
     )
 
 
-def clinicians_open_slots(
+def open_slots_by_clinician(
     *,
     clinician_ids: list[int],
     now: dt.datetime,
@@ -60,7 +56,7 @@ def clinicians_open_slots(
     if not clinician_ids:
         return result
     ids = list(result)
-    calendar = _current_calendar() if _reusable() else None
+    calendar = calendar_snapshot.current()
     if calendar is None:
         rules, zones, hours = _fresh_calendar(ids, include_paused)
         exceptions, busy = _fresh_bookings(list(zones), now, rules, ignore_consultation_id)
@@ -147,14 +143,12 @@ def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id):
 
 
 def _among(model, column: str, ids: list[int]):
-    """`model.column` among `ids`: on PostgreSQL one array parameter, which compiles and plans
-    much faster than an IN list of hundreds of parameters."""
-    if connection.vendor == "postgresql":
-        q = connection.ops.quote_name
-        sql = f"{q(model._meta.db_table)}.{q(column)} = ANY(%s::bigint[])"
-        # Identifiers from the models only; the ids are a parameter.
-        return RawSQL(sql, (_id_array(ids),), output_field=BooleanField())  # noqa: S611
-    return Q(**{f"{'pk' if column == 'id' else column}__in": ids})
+    """`model.column` among `ids`, as one array parameter: it compiles and plans much faster
+    than an IN list of hundreds of parameters."""
+    q = connection.ops.quote_name
+    sql = f"{q(model._meta.db_table)}.{q(column)} = ANY(%s::bigint[])"
+    # Identifiers from the models only; the ids are a parameter.
+    return RawSQL(sql, (_id_array(ids),), output_field=BooleanField())  # noqa: S611
 
 
 def _id_array(ids: list[int]) -> str:
@@ -165,13 +159,7 @@ def _id_array(ids: list[int]) -> str:
 
 def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_paused=False):
     """Which of `ids` are active and accepting (or just active, with `include_paused`), and
-    their exceptions and bookings in the window: one query on PostgreSQL."""
-    if connection.vendor != "postgresql":
-        bookable = Q(pk__in=ids, is_active=True)
-        if not include_paused:
-            bookable &= Q(accepting_new_clients=True)
-        live = set(Clinician.objects.filter(bookable).values_list("pk", flat=True))
-        return (live, *_fresh_bookings(list(live), now, rules, ignore_consultation_id))
+    their exceptions and bookings in the window, in one query."""
     first_date, last_date, busy_from, busy_until = _window(now, rules)
     q = connection.ops.quote_name
     clinician = Clinician._meta.db_table
@@ -215,22 +203,14 @@ def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_pause
 
 
 # --- The per-process calendar snapshot ------------------------------------------------------
-# Booking rules, clinicians' zones and weekly hours change rarely: they are kept per process and
-# dropped when consultations' receivers (receivers.py) say BookingSettings, a clinician or their
-# hours changed, and at least this often (queryset.update() and bulk_create send no signal).
-
-CALENDAR_MAX_AGE_SECONDS = 60
-_CALENDAR_VERSION_KEY = "consultations:calendar-version"
 
 
 class Calendar:
     """The booking rules read when it was made, and the zones and weekly hours of every
     clinician asked about since (loaded on first ask, kept until the version changes)."""
 
-    def __init__(self, *, version: str, rules: slots.SlotRules):
-        self.version = version
+    def __init__(self, *, rules: slots.SlotRules):
         self.rules = rules
-        self.built_at = time.monotonic()
         self._zones: dict[int, str | None] = {}  # None: no such clinician
         self._hours: dict[int, tuple[slots.Hours, ...]] = {}
         self.weekly: dict[int, tuple] = {}  # slots.weekly_windows of each clinician's hours
@@ -274,65 +254,19 @@ class Calendar:
         return zones_out, hours_out
 
 
-_calendar: Calendar | None = None
-_calendar_lock = threading.Lock()
+# Booking rules, zones and weekly hours change rarely: dropped when consultations' receivers
+# (receivers.py) say BookingSettings, a clinician or their hours changed, and at least every
+# minute (queryset.update() and bulk_create send no signal).
+calendar_snapshot: Snapshot[Calendar] = Snapshot(
+    key="consultations:calendar-version",
+    build=lambda _stamp: Calendar(rules=slot_rules()),
+    max_age_seconds=60,
+)
 
 
 def calendar_changed() -> None:
-    """Drop every process's calendar snapshot: now, and again once the transaction commits
-    (a snapshot built meanwhile saw the data before the change)."""
-    _new_calendar_version()
-    transaction.on_commit(_new_calendar_version)
-
-
-def _new_calendar_version() -> None:
-    global _calendar
-    _calendar = None
-    try:
-        cache.set(_CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:  # noqa: BLE001  the cache being down must not fail a save
-        logger.warning("Could not bump the calendar version in the cache", exc_info=True)
-
-
-def _calendar_version() -> str | None:
-    try:
-        version = cache.get(_CALENDAR_VERSION_KEY)
-        if version is None:
-            cache.add(_CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(_CALENDAR_VERSION_KEY)
-        return version
-    except Exception:  # noqa: BLE001  an unreachable cache means fresh reads, not an error
-        return None
-
-
-def _reusable() -> bool:
-    # Inside a transaction a booking is being made (or a test runs): read everything afresh,
-    # and never keep what might be rolled back.
-    return not connection.in_atomic_block
-
-
-def _current_calendar() -> Calendar | None:
-    """The calendar snapshot, or None when the cache can't say whether it is current."""
-    global _calendar
-    version = _calendar_version()
-    if version is None:
-        return None
-    held = _calendar
-    if (
-        held is not None
-        and held.version == version
-        and time.monotonic() - held.built_at < CALENDAR_MAX_AGE_SECONDS
-    ):
-        return held
-    with _calendar_lock:
-        held = _calendar
-        if (
-            held is None
-            or held.version != version
-            or (time.monotonic() - held.built_at >= CALENDAR_MAX_AGE_SECONDS)
-        ):
-            held = _calendar = Calendar(version=version, rules=slot_rules())
-        return held
+    """Drop every process's calendar snapshot."""
+    calendar_snapshot.invalidate()
 
 
 def clinician_open_slots(
@@ -344,7 +278,7 @@ def clinician_open_slots(
     until: dt.datetime | None = None,
     include_paused: bool = False,
 ) -> list[dt.datetime]:
-    return clinicians_open_slots(
+    return open_slots_by_clinician(
         clinician_ids=[clinician_id],
         now=now,
         limit=limit,

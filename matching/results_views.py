@@ -2,12 +2,7 @@
 the fit-check link of a consultation that wasn't the right fit)."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.fields import ArrayField
-from django.db import connection
-from django.db.models import CharField
-from django.db.models.expressions import RawSQL
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -20,13 +15,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from clinicians.models import Clinician
 from clinicians.zones import zone_or_practice
 from consultations import feedback, tokens
 
 from .intake_schema import IntakeInvalid
 from .models import Intake, MatchingSettings
-from .selectors import intake_match_list
+from .selectors import intake_match_list, shown_clinicians
 from .tokens import intake_from_consultation_token, intake_from_token
 
 SLOTS_SHOWN = 3
@@ -95,15 +89,13 @@ def _render_results(
 ):
     answers = intake.answers
     settings_row = MatchingSettings.load()
-    found_slots: dict[int, list[dt.datetime]] = {}
     try:
-        ranking = intake_match_list(
+        found = intake_match_list(
             answers=answers,
             now=now,
             exclude_clinician_ids=excluded,
             matching_settings=settings_row,
             slots_wanted=SLOTS_SHOWN,
-            open_slots_out=found_slots,
         )
     except IntakeInvalid as exc:
         return render(
@@ -112,29 +104,30 @@ def _render_results(
             {"token": token, "fields": sorted(exc.errors)},
             status=200,
         )
+    ranking = found.ranking
     show_all = request.GET.get("show") == "all"
     shown = ranking.matches if show_all else ranking.matches[: settings_row.results_shown]
-    zone = _zone(answers.get("timezone"))
+    zone = zone_or_practice(answers.get("timezone"))
 
-    clinicians = _shown_clinicians([m.clinician_id for m in shown])
+    clinicians = shown_clinicians(clinician_ids=[m.clinician_id for m in shown])
     cards = []
     for m in shown:
-        found = clinicians.get(m.clinician_id)
-        if found is None:
+        shown_one = clinicians.get(m.clinician_id)
+        if shown_one is None:
             continue
-        clinician, names = found
+        clinician = shown_one.clinician
         book = _book_url(token, consultation_token, clinician.slug)
         cards.append(
             {
                 "match": m,
                 "clinician": clinician,
-                **names,
+                **shown_one.names,
                 "components": _components(m),
                 "positives": [r for r in m.reasons if r.positive],
                 "negatives": [r for r in m.reasons if not r.positive],
                 "slots": [
                     _slot(s.astimezone(zone), book=book, name=clinician.first_name)
-                    for s in found_slots.get(m.clinician_id, [])[:SLOTS_SHOWN]
+                    for s in found.open_slots.get(m.clinician_id, [])[:SLOTS_SHOWN]
                 ],
             }
         )
@@ -163,46 +156,6 @@ def _render_results(
         "page_url": request.path,
     }
     return render(request, "matching/results.html", context)
-
-
-_NAMED_SETS = ("credentials", "insurance", "offices")
-
-
-def _shown_clinicians(ids: list[int]) -> dict[int, tuple[Clinician, dict[str, list[str]]]]:
-    """The shown clinicians, each with its credential, plan and office names (in the
-    vocabularies' order): one query on PostgreSQL."""
-    if not ids:
-        return {}
-    rows = Clinician.objects.filter(pk__in=ids)
-    if connection.vendor != "postgresql":
-        return {
-            c.pk: (c, {field: [str(x) for x in getattr(c, field).all()] for field in _NAMED_SETS})
-            for c in rows.prefetch_related(*_NAMED_SETS)
-        }
-    rows = rows.annotate(**{f"{field}_names": _names_array(field) for field in _NAMED_SETS})
-    return {c.pk: (c, {field: getattr(c, f"{field}_names") for field in _NAMED_SETS}) for c in rows}
-
-
-def _names_array(field: str) -> RawSQL:
-    """The names linked through this many-to-many field, as a PostgreSQL array in the
-    vocabulary's order: written out, because three ORM subqueries took longer to build than
-    to run."""
-    relation = getattr(Clinician, field).field
-    through, vocabulary = relation.remote_field.through, relation.related_model
-    q = connection.ops.quote_name
-    source = q(relation.m2m_column_name())
-    target = q(relation.m2m_reverse_name())
-    table, link = q(vocabulary._meta.db_table), q(through._meta.db_table)
-    # Identifiers from the models only, no values.
-    sql = (
-        f"ARRAY(SELECT v.name FROM {link} l JOIN {table} v ON v.id = l.{target}"  # noqa: S608
-        f" WHERE l.{source} = {q(Clinician._meta.db_table)}.id ORDER BY v.sort_order, v.name)"
-    )
-    return RawSQL(sql, (), output_field=ArrayField(CharField()))  # noqa: S611
-
-
-def _zone(name) -> ZoneInfo:
-    return zone_or_practice(name if isinstance(name, str) else None)
 
 
 def _slot(local: dt.datetime, *, book: str | None, name: str) -> dict:

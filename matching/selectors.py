@@ -1,17 +1,15 @@
 import datetime as dt
-import logging
-import threading
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import BooleanField, Q, Value
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import BooleanField, CharField, Value
 from django.db.models.expressions import RawSQL
 
 from clinicians.models import (
@@ -30,6 +28,8 @@ from clinicians.models import (
     age_field,
     format_field,
 )
+from clinicians.zones import practice_today, zone_or_practice
+from config.snapshots import Snapshot
 from consultations import feedback
 from consultations import selectors as consultation_selectors
 
@@ -61,6 +61,8 @@ _VOCABULARY_MODELS = {
 # (credentials are shown on the results page, never scored).
 ROSTER_RELATIONS = tuple(field for field in PROFILE_M2M_FIELDS if field != "credentials")
 _RELATION_VOCABULARY = {field: field for field in ROSTER_RELATIONS} | {"focus_concerns": "concerns"}
+_AGE_CODES = tuple(code for code, _label in AGE_BANDS)
+_FORMAT_CODES = tuple(code for code, _label in FORMATS)
 _SCALARS = (
     "pk",
     "email",
@@ -75,30 +77,18 @@ _SCALARS = (
     "self_pay_fee",
     "sliding_scale_min",
     "timezone",
-    *(age_field(code) for code, _label in AGE_BANDS),
-    *(format_field(code) for code, _label in FORMATS),
+    *map(age_field, _AGE_CODES),
+    *map(format_field, _FORMAT_CODES),
 )
-_AGE_CODES = tuple(code for code, _label in AGE_BANDS)
-_FORMAT_CODES = tuple(code for code, _label in FORMATS)
-_ACCEPTING, _ZONE = _SCALARS.index("accepting_new_clients"), _SCALARS.index("timezone")
-_AGES_AT = _SCALARS.index(age_field(_AGE_CODES[0]))
-_FORMATS_AT = _AGES_AT + len(_AGE_CODES)
+_age_flags = attrgetter(*map(age_field, _AGE_CODES))
+_format_flags = attrgetter(*map(format_field, _FORMAT_CODES))
+_style = attrgetter("style_lead", "style_focus", "style_time", "style_challenge")
 _EMPTY: frozenset = frozenset()
-logger = logging.getLogger(__name__)
-
-# The roster snapshot is rebuilt when matching's receivers (signals.py) say a clinician, their
-# many-to-many sets, licences, consultation hours or a vocabulary changed, on a new practice day
-# (licences expire), and at least this often: queryset.update() sends no signal (pausing or
-# resuming new clients does that), and the open-slot search rechecks "accepting" live anyway.
-ROSTER_MAX_AGE_SECONDS = 60
-_ROSTER_VERSION_KEY = "matching:roster-version"
 
 
 class Roster:
-    """The active clinicians' scalar fields and licences (unexpired on `today`), with indexes for
-    the filters no preference relaxes, so a request picks its candidates with set operations.
-    Many-to-many sets and weekly hours are loaded for the clinicians a request needs (at most
-    one query each), and everything loaded is kept for the next request."""
+    """The active clinicians' scalar fields and unexpired licences, indexed for the filters no
+    preference relaxes; many-to-many sets and weekly hours are loaded on first ask and kept."""
 
     # Asked for more clinicians than this at once, load every link instead of listing ids.
     LOAD_ALL_ABOVE = 2000
@@ -106,19 +96,14 @@ class Roster:
     def __init__(
         self,
         *,
-        version: str | None,
-        today: dt.date,
         vocabularies: Vocabularies,
         rows: dict[int, tuple],
         name_of: dict[str, Callable[[int], str]],
         licensed: dict[int, frozenset[str]],
     ):
-        self.version = version
-        self.today = today
-        self.built_at = time.monotonic()
         self.vocabularies = vocabularies
         self.ids = tuple(rows)  # pk order
-        self.zones = {cid: row[_ZONE] for cid, row in rows.items()}
+        self.zones = {cid: row.timezone for cid, row in rows.items()}
         self._rows = rows
         self._name_of = name_of
         self._licensed = licensed
@@ -131,13 +116,13 @@ class Roster:
         by_band: dict[str, set[int]] = defaultdict(set)
         by_state: dict[str, set[int]] = defaultdict(set)
         for cid, row in rows.items():
-            for band in self._codes(self._ages, _AGE_CODES, row[_AGES_AT:_FORMATS_AT]):
+            for band in self._codes(self._ages, _AGE_CODES, _age_flags(row)):
                 by_band[band].add(cid)
         for cid, states in licensed.items():
             if cid in rows:
                 for state in states:
                     by_state[state].add(cid)
-        self.accepting = frozenset(cid for cid, row in rows.items() if row[_ACCEPTING])
+        self.accepting = frozenset(cid for cid, row in rows.items() if row.accepting_new_clients)
         self.by_band = {k: frozenset(v) for k, v in by_band.items()}
         self.by_state = {k: frozenset(v) for k, v in by_state.items()}
 
@@ -187,99 +172,52 @@ class Roster:
         }
         return profile_from_fields(
             id=cid,
-            email=row[1],
+            email=row.email,
             is_active=True,
-            accepting=row[_ACCEPTING],
-            gender=row[3].strip().casefold(),
-            lgbtq_affirming=row[4],
-            faith_informed=row[5],
-            style=(row[6], row[7], row[8], row[9]),
-            self_pay_fee=row[10],
-            sliding_scale_min=row[11],
-            ages=self._codes(self._ages, _AGE_CODES, row[_AGES_AT:_FORMATS_AT]),
-            formats=self._codes(self._formats, _FORMAT_CODES, row[_FORMATS_AT:]),
+            accepting=row.accepting_new_clients,
+            gender=row.gender.strip().casefold(),
+            lgbtq_affirming=row.lgbtq_affirming,
+            faith_informed=row.faith_informed,
+            style=_style(row),
+            self_pay_fee=row.self_pay_fee,
+            sliding_scale_min=row.sliding_scale_min,
+            ages=self._codes(self._ages, _AGE_CODES, _age_flags(row)),
+            formats=self._codes(self._formats, _FORMAT_CODES, _format_flags(row)),
             licensed_states=self._licensed.get(cid, _EMPTY),
             **sets,
         )
 
 
-_roster_lock = threading.Lock()
-_roster: Roster | None = None
+# Rebuilt when matching's receivers (signals.py) say a clinician, their many-to-many sets,
+# licences, consultation hours or a vocabulary changed, on a new practice day (licences expire),
+# and at least every minute: queryset.update() sends no signal (pausing new clients), and the
+# open-slot search rechecks "accepting" live anyway.
+roster_snapshot: Snapshot[Roster] = Snapshot(
+    key="matching:roster-version",
+    build=lambda today: _build_roster(today=today),
+    max_age_seconds=60,
+)
 
 
 def roster_changed() -> None:
-    """Invalidate every process's roster snapshot: now, and again once the transaction commits
-    (a snapshot built meanwhile saw the data before the change)."""
-    _new_roster_version()
-    transaction.on_commit(_new_roster_version)
-
-
-def _new_roster_version() -> None:
-    global _roster
-    _roster = None
-    try:
-        cache.set(_ROSTER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:  # noqa: BLE001  the cache being down must not fail a clinician's save
-        # Other processes then keep their snapshot until ROSTER_MAX_AGE_SECONDS.
-        logger.warning("Could not bump the roster version in the cache", exc_info=True)
-
-
-def _roster_version() -> str | None:
-    """The shared version stamp, or None when the cache can't say (then nothing is reused)."""
-    try:
-        version = cache.get(_ROSTER_VERSION_KEY)
-        if version is None:
-            cache.add(_ROSTER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(_ROSTER_VERSION_KEY)
-        return version
-    except Exception:  # noqa: BLE001  an unreachable cache means a rebuild, not an error page
-        return None
-
-
-def _reusable() -> bool:
-    # Inside a transaction the snapshot could hold writes that are later rolled back.
-    return not connection.in_atomic_block
-
-
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(settings.PRACTICE_TIME_ZONE)).date()
-
-
-def _is_current(held: "Roster | None", version: str | None, today: dt.date) -> bool:
-    return (
-        held is not None
-        and version is not None
-        and held.version == version
-        and held.today == today
-        and time.monotonic() - held.built_at < ROSTER_MAX_AGE_SECONDS
-    )
+    """Invalidate every process's roster snapshot."""
+    roster_snapshot.invalidate()
 
 
 def current_roster(*, now: dt.datetime) -> Roster:
-    """The roster snapshot: one cache read when it is current, three queries whatever the
-    roster size when it has to be rebuilt."""
-    global _roster
-    today = _today(now)
-    version = _roster_version()
-    # Read the global once: another thread's roster_changed() may set it to None in between.
-    held = _roster
-    if _is_current(held, version, today):
-        return held
-    with _roster_lock:  # one rebuild at a time; the others then find it current
-        held = _roster
-        if _is_current(held, version, today):
-            return held
-        built = _build_roster(version=version, today=today)
-        if version is not None and _reusable():
-            _roster = built
-        return built
+    """The roster snapshot: no query when it is current, three whatever the roster size when
+    it has to be built."""
+    today = practice_today(now)
+    return roster_snapshot.current(today) or _build_roster(today=today)
 
 
-def _build_roster(*, version: str | None, today: dt.date) -> Roster:
+def _build_roster(*, today: dt.date) -> Roster:
     names, by_id = _vocabulary_rows()
     rows = {
-        row[0]: row
-        for row in Clinician.objects.filter(is_active=True).order_by("pk").values_list(*_SCALARS)
+        row.pk: row
+        for row in Clinician.objects.filter(is_active=True)
+        .order_by("pk")
+        .values_list(*_SCALARS, named=True)
     }
     licensed: dict[int, set[str]] = defaultdict(set)
     for cid, state in License.objects.filter(
@@ -287,8 +225,6 @@ def _build_roster(*, version: str | None, today: dt.date) -> Roster:
     ).values_list("clinician_id", "state"):
         licensed[cid].add(state)
     return Roster(
-        version=version,
-        today=today,
         vocabularies=Vocabularies.from_names(**names),
         rows=rows,
         name_of={
@@ -313,44 +249,27 @@ def _vocabulary_rows() -> tuple[dict[str, list[str]], dict[str, dict[int, str]]]
 
 
 def _clinician_among(ids: list[int]):
-    """clinician_id among `ids`: on PostgreSQL one array parameter, which a list of a thousand
-    ids compiles much faster as than an IN list of a thousand parameters."""
-    if connection.vendor == "postgresql":
-        return RawSQL(
-            "clinician_id = ANY(%s::integer[])", (list(ids),), output_field=BooleanField()
-        )
-    return Q(clinician_id__in=ids)
+    # One array parameter: a thousand ids compile much faster than an IN list of a thousand.
+    return RawSQL("clinician_id = ANY(%s::integer[])", (list(ids),), output_field=BooleanField())
 
 
-def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, Iterable[int]]]:
+def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, list[int]]]:
     """(profile set, clinician id, vocabulary ids) for these clinicians' many-to-many links (or
-    everyone's, inactive ones simply not looked up), in one query: grouped into an array per
-    clinician on PostgreSQL, a row per link elsewhere."""
-    grouped = connection.vendor == "postgresql"
+    everyone's, inactive ones simply not looked up), in one query."""
     queries = []
     for field in ROSTER_RELATIONS:
+        through = getattr(Clinician, field).through
         target = next(
             f.attname
-            for f in getattr(Clinician, field).through._meta.fields
+            for f in through._meta.fields
             if f.is_relation and f.related_model is not Clinician
         )
-        rows = getattr(Clinician, field).through.objects.annotate(kind=Value(field)).order_by()
+        rows = through.objects.annotate(kind=Value(field)).order_by()
         if ids is not None:
             rows = rows.filter(_clinician_among(ids))
-        if grouped:
-            from django.contrib.postgres.aggregates import ArrayAgg
-
-            rows = rows.values("kind", "clinician_id").annotate(ids=ArrayAgg(target))
-            queries.append(rows.values_list("kind", "clinician_id", "ids"))
-        else:
-            queries.append(rows.values_list("kind", "clinician_id", target))
-    union = queries[0].union(*queries[1:], all=True)
-    if grouped:
-        return union
-    merged: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for kind, cid, target_id in union:
-        merged[kind, cid].append(target_id)
-    return ((kind, cid, ids) for (kind, cid), ids in merged.items())
+        rows = rows.values("kind", "clinician_id").annotate(ids=ArrayAgg(target))
+        queries.append(rows.values_list("kind", "clinician_id", "ids"))
+    return queries[0].union(*queries[1:], all=True)
 
 
 def matching_vocabularies() -> Vocabularies:
@@ -358,7 +277,16 @@ def matching_vocabularies() -> Vocabularies:
     return Vocabularies.from_names(**_vocabulary_rows()[0])
 
 
-def clinician_profiles(
+@dataclass(frozen=True)
+class Candidates:
+    """Profiles of the active clinicians for one client, and the open times the search found
+    (up to the number asked for, per clinician it looked at)."""
+
+    profiles: list[ClinicianProfile]
+    open_slots: dict[int, list[dt.datetime]]
+
+
+def clinician_candidates(
     *,
     answers: IntakeAnswers,
     now: dt.datetime,
@@ -367,17 +295,15 @@ def clinician_profiles(
     relaxation_threshold: int = 3,
     roster: Roster | None = None,
     slots_wanted: int = 1,
-    open_slots_out: dict[int, list[dt.datetime]] | None = None,
-) -> list[ClinicianProfile]:
-    """Profiles of the active clinicians for this client, in pk order, from the roster snapshot
-    and a constant number of queries whatever the roster size.
+) -> Candidates:
+    """Profiles of the active clinicians for this client, in pk order, in a constant number of
+    queries whatever the roster size.
 
     With `prefilter`, clinicians that fail a hard filter no preference can relax (accepting,
     age band or couples/families, a licence in the client's state for video or phone) are left
     out; without it every active clinician comes back, so each can be listed with its reasons.
-    Only the clinicians who pass every other filter get their open slots, felt-heard counts and
-    time buckets (and those who nearly pass, when too few do): up to `slots_wanted` open times
-    each, put in `open_slots_out` when given (the results page shows a few per match)."""
+    Only those who pass every other filter (and those one preference away, when too few pass)
+    get their open slots, felt-heard counts and time buckets."""
     roster = roster or current_roster(now=now)
     if prefilter:
         band = BAND_FOR.get(answers.for_whom, answers.age_band)
@@ -389,7 +315,7 @@ def clinician_profiles(
         candidates = roster.profiles(roster.ids)
 
     # The slot search is the costly part: keep it to the clinicians that can change what the
-    # client sees, and ask only whether each has one open time (limit=1).
+    # client sees.
     exclude_ids = frozenset(exclude_ids)
     context = ClientContext(answers)
     passing = [p.id for p in candidates if context.passes(p, exclude_ids)]
@@ -403,8 +329,6 @@ def clinician_profiles(
             if near_miss(hard_filter_failures(context, p, exclude_ids)):
                 near.append(p.id)
         open_slots.update(_open_slots(near, now, slots_wanted))
-    if open_slots_out is not None:
-        open_slots_out.update(open_slots)
     firsts = {cid: slots[0] for cid, slots in open_slots.items() if slots}
     wanted = list(firsts)
     counts = feedback.clinician_felt_heard_counts(clinician_ids=wanted) if wanted else {}
@@ -420,7 +344,7 @@ def clinician_profiles(
                 time_buckets=buckets.get(p.id, _EMPTY),
             )
         out.append(p)
-    return out
+    return Candidates(profiles=out, open_slots=open_slots)
 
 
 def _open_slots(
@@ -428,7 +352,7 @@ def _open_slots(
 ) -> dict[int, list[dt.datetime]]:
     if not clinician_ids:
         return {}
-    return consultation_selectors.clinicians_open_slots(
+    return consultation_selectors.open_slots_by_clinician(
         clinician_ids=clinician_ids, now=now, limit=max(1, limit)
     )
 
@@ -438,7 +362,7 @@ def _time_buckets(
 ) -> dict[int, frozenset[str]]:
     """Which of the intake's time choices each clinician's weekly hours touch, in the client's
     zone (this week's offsets, so daylight saving is taken as it is now)."""
-    client_zone = answers.timezone or settings.PRACTICE_TIME_ZONE
+    client_zone = zone_or_practice(answers.timezone).key
     today_in: dict[str, dt.date] = {}
     out: dict[int, frozenset[str]] = {}
     hours = roster.hours(clinician_ids)
@@ -497,6 +421,13 @@ def time_buckets_between(begin: dt.datetime, finish: dt.datetime) -> set[str]:
     return out
 
 
+@dataclass(frozen=True)
+class MatchList:
+    ranking: Ranking
+    # Up to `slots_wanted` open times of each clinician the search looked at.
+    open_slots: dict[int, list[dt.datetime]]
+
+
 def intake_match_list(
     *,
     answers: dict,
@@ -505,21 +436,17 @@ def intake_match_list(
     list_all_exclusions: bool = False,
     matching_settings: MatchingSettings | None = None,
     slots_wanted: int = 1,
-    open_slots_out: dict[int, list[dt.datetime]] | None = None,
-) -> Ranking:
+) -> MatchList:
     """Rank the practice's clinicians for raw intake answers: the one code path behind the
     results page and the `match` command. Raises IntakeInvalid for malformed answers.
 
     `list_all_exclusions` lists every active clinician in `excluded` (the command); otherwise
-    clinicians that fail a filter no preference can relax are dropped unlisted. Pass the
-    `matching_settings` row when the caller has already loaded it. `open_slots_out`, when
-    given, gets up to `slots_wanted` open times of each clinician the search looked at (the
-    results page's times, without a second search)."""
+    clinicians that fail a filter no preference can relax are dropped unlisted."""
     roster = current_roster(now=now)
     parsed = parse_intake(answers, vocabularies=roster.vocabularies)
     excluded = frozenset(exclude_clinician_ids)
     weights = Weights.from_settings(matching_settings or MatchingSettings.load())
-    profiles = clinician_profiles(
+    candidates = clinician_candidates(
         answers=parsed,
         now=now,
         exclude_ids=excluded,
@@ -527,16 +454,55 @@ def intake_match_list(
         relaxation_threshold=weights.relaxation_threshold,
         roster=roster,
         slots_wanted=slots_wanted,
-        open_slots_out=open_slots_out,
     )
-    return rank(
+    ranking = rank(
         parsed,
-        profiles,
+        candidates.profiles,
         practice_felt_heard=feedback.practice_felt_heard_rate(),
         weights=weights,
         now=now,
         excluded_ids=excluded,
     )
+    return MatchList(ranking=ranking, open_slots=candidates.open_slots)
+
+
+@dataclass(frozen=True)
+class ShownClinician:
+    clinician: Clinician
+    # Credential, plan and office names, each list in the vocabulary's order.
+    names: dict[str, list[str]]
+
+
+_NAMED_SETS = ("credentials", "insurance", "offices")
+
+
+def shown_clinicians(*, clinician_ids: list[int]) -> dict[int, ShownClinician]:
+    """The clinicians a results page shows, with their named sets, in one query."""
+    if not clinician_ids:
+        return {}
+    rows = Clinician.objects.filter(pk__in=clinician_ids).annotate(
+        **{f"{field}_names": _names_array(field) for field in _NAMED_SETS}
+    )
+    return {
+        c.pk: ShownClinician(c, {field: getattr(c, f"{field}_names") for field in _NAMED_SETS})
+        for c in rows
+    }
+
+
+def _names_array(field: str) -> RawSQL:
+    # Written out: three ORM subqueries took longer to build than to run.
+    relation = getattr(Clinician, field).field
+    through, vocabulary = relation.remote_field.through, relation.related_model
+    q = connection.ops.quote_name
+    source = q(relation.m2m_column_name())
+    target = q(relation.m2m_reverse_name())
+    table, link = q(vocabulary._meta.db_table), q(through._meta.db_table)
+    # Identifiers from the models only, no values.
+    sql = (
+        f"ARRAY(SELECT v.name FROM {link} l JOIN {table} v ON v.id = l.{target}"  # noqa: S608
+        f" WHERE l.{source} = {q(Clinician._meta.db_table)}.id ORDER BY v.sort_order, v.name)"
+    )
+    return RawSQL(sql, (), output_field=ArrayField(CharField()))  # noqa: S611
 
 
 def intakes_submitted_between(since: dt.datetime, until: dt.datetime) -> int:

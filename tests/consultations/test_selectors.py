@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
+from config import snapshots
 from consultations import selectors
 from consultations.models import Consultation
 from tests.clinicians.factories import ClinicianFactory
@@ -23,9 +24,9 @@ def test_it_loads_open_slots_for_many_clinicians_in_constant_queries(
             clinician=clinician, date=dt.date(2026, 3, 3), kind="time_off"
         )
     with django_assert_num_queries(5):
-        few = selectors.clinicians_open_slots(clinician_ids=[clinicians[0].pk], now=NOW)
+        few = selectors.open_slots_by_clinician(clinician_ids=[clinicians[0].pk], now=NOW)
     with django_assert_num_queries(5):
-        many = selectors.clinicians_open_slots(
+        many = selectors.open_slots_by_clinician(
             clinician_ids=[c.pk for c in clinicians], now=NOW, limit=3
         )
     assert len(few[clinicians[0].pk]) > 3
@@ -38,7 +39,7 @@ def test_it_gives_no_slots_to_paused_inactive_or_unknown_clinicians():
     paused = ClinicianFactory(accepting_new_clients=False)
     inactive = ClinicianFactory(is_active=False)
     no_hours = ClinicianFactory(hours=[])
-    result = selectors.clinicians_open_slots(
+    result = selectors.open_slots_by_clinician(
         clinician_ids=[paused.pk, inactive.pk, no_hours.pk, 999999], now=NOW
     )
     assert result == {paused.pk: [], inactive.pk: [], no_hours.pk: [], 999999: []}
@@ -105,7 +106,7 @@ def test_it_counts_only_confirmations_still_standing_this_week(clinician):
 def reuse(monkeypatch):
     """Use the snapshot inside the test's transaction (outside tests nothing is kept inside a
     transaction, since a booking being made must read everything afresh), and forget it."""
-    monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    monkeypatch.setattr(snapshots, "in_transaction", lambda: False)
     selectors.calendar_changed()
     yield
     selectors.calendar_changed()
@@ -146,12 +147,12 @@ def test_it_finds_the_same_times_from_the_snapshot_as_afresh(monkeypatch, kwargs
     ids, booked = _mixed_roster()
     if kwargs.get("ignore_consultation_id") == "booked":
         kwargs = {"ignore_consultation_id": booked.pk}
-    fresh = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, **kwargs)
-    monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    fresh = selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, **kwargs)
+    monkeypatch.setattr(snapshots, "in_transaction", lambda: False)
     selectors.calendar_changed()
     try:
-        cold = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, **kwargs)
-        warm = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, **kwargs)
+        cold = selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, **kwargs)
+        warm = selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, **kwargs)
     finally:
         selectors.calendar_changed()
     assert cold == warm == fresh
@@ -164,11 +165,11 @@ def test_it_reads_only_what_changes_by_the_minute_on_a_repeated_search(
     clinicians = [ClinicianFactory() for _ in range(4)]
     ids = [c.pk for c in clinicians]
     with django_assert_num_queries(3):  # booking rules, zones and hours, the live rows
-        first = selectors.clinicians_open_slots(clinician_ids=ids[:2], now=NOW, limit=1)
+        first = selectors.open_slots_by_clinician(clinician_ids=ids[:2], now=NOW, limit=1)
     with django_assert_num_queries(1):
-        again = selectors.clinicians_open_slots(clinician_ids=ids[:2], now=NOW, limit=1)
+        again = selectors.open_slots_by_clinician(clinician_ids=ids[:2], now=NOW, limit=1)
     with django_assert_num_queries(2):  # the two not seen yet, then the live rows
-        more = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)
+        more = selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, limit=1)
     assert first == again and more[ids[0]] == first[ids[0]] == [MONDAY_9]
 
 
@@ -176,7 +177,7 @@ def test_it_sees_a_booking_made_by_another_process_on_the_next_search(reuse):
     booking_settings(horizon_days=3)  # this Monday only
     clinician = ClinicianFactory(hours=[(0, "09:00", "09:30")])
     ids = [clinician.pk]
-    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)[clinician.pk] == [
+    assert selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW)[clinician.pk] == [
         MONDAY_9,
         MONDAY_9 + dt.timedelta(minutes=15),
     ]
@@ -184,23 +185,27 @@ def test_it_sees_a_booking_made_by_another_process_on_the_next_search(reuse):
     Consultation.objects.bulk_create(
         [ConsultationFactory.build(clinician=clinician, starts_at=MONDAY_9)]
     )
-    held = selectors._calendar
-    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)[clinician.pk] == []
-    assert selectors._calendar is held  # the snapshot was kept
+    held = selectors.calendar_snapshot.kept
+    assert selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW)[clinician.pk] == []
+    assert selectors.calendar_snapshot.kept is held  # the snapshot was kept
 
 
 def test_it_sees_time_off_and_a_pause_at_once(reuse):
     booking_settings(horizon_days=3)  # this Monday only
     clinician = ClinicianFactory(hours=[(0, "09:00", "10:00")])
     ids = [clinician.pk]
-    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)[clinician.pk]
+    assert selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, limit=1)[clinician.pk]
     AvailabilityException.objects.bulk_create(
         [AvailabilityException(clinician=clinician, date=dt.date(2026, 3, 2), kind="time_off")]
     )
-    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)[clinician.pk] == []
+    assert (
+        selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, limit=1)[clinician.pk] == []
+    )
     AvailabilityException.objects.all().delete()
     Clinician.objects.filter(pk=clinician.pk).update(accepting_new_clients=False)
-    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, limit=1)[clinician.pk] == []
+    assert (
+        selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW, limit=1)[clinician.pk] == []
+    )
 
 
 def test_it_sees_new_hours_zone_and_booking_rules_through_its_receivers(reuse):
@@ -209,7 +214,7 @@ def test_it_sees_new_hours_zone_and_booking_rules_through_its_receivers(reuse):
     ids = [clinician.pk]
 
     def search():
-        return selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)[clinician.pk]
+        return selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW)[clinician.pk]
 
     assert search() == [MONDAY_9]
     ConsultationHours.objects.create(
@@ -226,13 +231,13 @@ def test_it_sees_new_hours_zone_and_booking_rules_through_its_receivers(reuse):
 def test_it_rebuilds_the_snapshot_after_the_maximum_age(reuse, monkeypatch):
     booking_settings(horizon_days=3)  # this Monday only
     clinician = ClinicianFactory(hours=[(0, "09:00", "09:15")])
-    selectors.clinicians_open_slots(clinician_ids=[clinician.pk], now=NOW)
-    held = selectors._calendar
+    selectors.open_slots_by_clinician(clinician_ids=[clinician.pk], now=NOW)
+    held = selectors.calendar_snapshot.kept
     # An update() sends no signal: the snapshot catches up once it is old enough.
     ConsultationHours.objects.filter(clinician=clinician).update(end=dt.time(9, 30))
-    monkeypatch.setattr(selectors, "CALENDAR_MAX_AGE_SECONDS", 0)
-    found = selectors.clinicians_open_slots(clinician_ids=[clinician.pk], now=NOW)
-    assert selectors._calendar is not held
+    monkeypatch.setattr(selectors.calendar_snapshot, "max_age_seconds", 0)
+    found = selectors.open_slots_by_clinician(clinician_ids=[clinician.pk], now=NOW)
+    assert selectors.calendar_snapshot.kept is not held
     assert found[clinician.pk] == [MONDAY_9, MONDAY_9 + dt.timedelta(minutes=15)]
 
 
@@ -242,35 +247,26 @@ def test_it_searches_afresh_when_the_cache_is_down(reuse, monkeypatch, django_as
     def down(*args, **kwargs):
         raise ConnectionError("cache unreachable")
 
-    monkeypatch.setattr(selectors.cache, "get", down)
+    monkeypatch.setattr(snapshots.cache, "get", down)
     for _ in range(2):
         with django_assert_num_queries(5):
-            found = selectors.clinicians_open_slots(clinician_ids=[clinician.pk], now=NOW)
+            found = selectors.open_slots_by_clinician(clinician_ids=[clinician.pk], now=NOW)
     assert found[clinician.pk][0] == MONDAY_9
 
 
-def test_it_finds_the_same_times_without_postgresql_arrays(reuse, monkeypatch):
-    ids, _booked = _mixed_roster()
-    expected = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)
-    selectors.calendar_changed()
-    monkeypatch.setattr(selectors.connection, "vendor", "sqlite")
-    assert selectors.clinicians_open_slots(clinician_ids=ids, now=NOW) == expected
-
-
-@pytest.mark.parametrize(
-    ("snapshot", "vendor"), [(False, "postgresql"), (True, "postgresql"), (True, "sqlite")]
-)
-def test_it_keeps_a_paused_clinicians_times_open_to_existing_clients(monkeypatch, snapshot, vendor):
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_it_keeps_a_paused_clinicians_times_open_to_existing_clients(monkeypatch, snapshot):
     paused = ClinicianFactory(accepting_new_clients=False)
     inactive = ClinicianFactory(is_active=False)
     ids = [paused.pk, inactive.pk]
     if snapshot:
-        monkeypatch.setattr(selectors, "_reusable", lambda: True)
-    monkeypatch.setattr(selectors.connection, "vendor", vendor)
+        monkeypatch.setattr(snapshots, "in_transaction", lambda: False)
     selectors.calendar_changed()
     try:
-        new_clients = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW)
-        existing = selectors.clinicians_open_slots(clinician_ids=ids, now=NOW, include_paused=True)
+        new_clients = selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW)
+        existing = selectors.open_slots_by_clinician(
+            clinician_ids=ids, now=NOW, include_paused=True
+        )
         one = selectors.clinician_open_slots(
             clinician_id=paused.pk, now=NOW, limit=1, include_paused=True
         )

@@ -2,14 +2,14 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 
 from clinicians.models import Concern, ConsultationHours, Language, License
+from config import snapshots
 from matching import selectors
 from matching.models import Intake
 from matching.selectors import (
-    clinician_profiles,
+    clinician_candidates,
     current_roster,
     intake_match_list,
     roster_changed,
@@ -33,7 +33,7 @@ def _frozen():
 def reuse(monkeypatch):
     """Keep the snapshot inside the test's transaction (outside tests a snapshot built in a
     transaction is never kept, since it might roll back), and forget it afterwards."""
-    monkeypatch.setattr(selectors, "_reusable", lambda: True)
+    monkeypatch.setattr(snapshots, "in_transaction", lambda: False)
     roster_changed()
     yield
     roster_changed()
@@ -134,7 +134,7 @@ def test_it_rebuilds_on_a_new_day_so_expired_licences_drop(reuse):
 def test_it_rebuilds_after_the_maximum_age(reuse, monkeypatch):
     ClinicianFactory()
     first = current_roster(now=NOW)
-    monkeypatch.setattr(selectors, "ROSTER_MAX_AGE_SECONDS", 0)
+    monkeypatch.setattr(selectors.roster_snapshot, "max_age_seconds", 0)
     assert current_roster(now=NOW) is not first
 
 
@@ -142,8 +142,8 @@ def test_it_rebuilds_every_time_when_the_cache_is_down(reuse, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(selectors.cache, "get", down)
-    monkeypatch.setattr(selectors.cache, "set", down)
+    monkeypatch.setattr(snapshots.cache, "get", down)
+    monkeypatch.setattr(snapshots.cache, "set", down)
     ClinicianFactory()
     first = current_roster(now=NOW)
     assert current_roster(now=NOW) is not first
@@ -195,16 +195,6 @@ def test_it_builds_profiles_from_the_database():
     assert p.first_open_slot is None and p.felt_heard == (0, 0)
 
 
-def test_it_loads_the_same_roster_without_array_aggregation(monkeypatch):
-    ClinicianFactory(concerns=["anxiety", "sleep"], focus_concerns=["sleep"], offices=["Downtown"])
-    ClinicianFactory(languages=["English", "Mandarin"], insurance=["Aetna", "Cigna"])
-    grouped = current_roster(now=NOW)
-    grouped = grouped.profiles(grouped.ids)
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    flat = current_roster(now=NOW)
-    assert grouped == flat.profiles(flat.ids)
-
-
 def test_it_loads_everyone_at_once_above_a_threshold(monkeypatch, django_assert_num_queries):
     monkeypatch.setattr(selectors.Roster, "LOAD_ALL_ABOVE", 1)
     a, b = ClinicianFactory(concerns=["anxiety"]), ClinicianFactory(concerns=["sleep"])
@@ -224,15 +214,19 @@ def test_it_gives_slots_feedback_and_times_only_to_clinicians_who_pass():
         times=["weekday evenings"],
         preferences={"language": {"value": "English", "importance": "must"}},
     )
-    profiles = {p.id: p for p in clinician_profiles(answers=a, now=NOW, relaxation_threshold=1)}
+    profiles = {
+        p.id: p for p in clinician_candidates(answers=a, now=NOW, relaxation_threshold=1).profiles
+    }
     assert paused.pk not in profiles  # dropped by the prefilter
     assert profiles[fits.pk].first_open_slot is not None
     assert profiles[fits.pk].time_buckets == {"weekday evenings"}
     assert profiles[spanish_only.pk].first_open_slot is None
     # Too few pass: those one preference away get their slots too, for the relaxation counts.
-    near = {p.id: p for p in clinician_profiles(answers=a, now=NOW, relaxation_threshold=3)}
+    near = {
+        p.id: p for p in clinician_candidates(answers=a, now=NOW, relaxation_threshold=3).profiles
+    }
     assert near[spanish_only.pk].first_open_slot is not None
-    everyone = clinician_profiles(answers=a, now=NOW, prefilter=False)
+    everyone = clinician_candidates(answers=a, now=NOW, prefilter=False).profiles
     assert [p.id for p in everyone] == sorted([fits.pk, paused.pk, spanish_only.pk])
 
 
@@ -246,7 +240,7 @@ def test_it_ranks_in_a_constant_number_of_queries(django_assert_max_num_queries,
     )
     # Snapshot (3), links, hours, settings, slot search (5), feedback counts, practice rate.
     with django_assert_max_num_queries(13):
-        ranking = intake_match_list(answers=data, now=NOW, list_all_exclusions=True)
+        ranking = intake_match_list(answers=data, now=NOW, list_all_exclusions=True).ranking
     assert len(ranking.matches) == roster
 
 
@@ -267,21 +261,21 @@ def test_it_rebuilds_after_a_flush_or_migration(reuse):
 def test_it_keeps_each_clinicians_time_choices_with_the_snapshot(reuse, monkeypatch):
     evenings = ClinicianFactory(hours=[(0, "18:00", "20:00")])
     a = answers(times=["weekday evenings"])
-    first = {p.id: p for p in clinician_profiles(answers=a, now=NOW)}
+    first = {p.id: p for p in clinician_candidates(answers=a, now=NOW).profiles}
     worked_out = []
     real = selectors._window_buckets.__wrapped__
     monkeypatch.setattr(
         selectors, "_window_buckets", lambda *args: worked_out.append(args) or real(*args)
     )
-    again = {p.id: p for p in clinician_profiles(answers=a, now=NOW)}
+    again = {p.id: p for p in clinician_candidates(answers=a, now=NOW).profiles}
     assert worked_out == []  # the same client zone and day: kept from the first request
     assert again[evenings.pk].time_buckets == first[evenings.pk].time_buckets
     assert first[evenings.pk].time_buckets == {"weekday evenings"}
     in_london = {
         p.id: p
-        for p in clinician_profiles(
+        for p in clinician_candidates(
             answers=answers(times=["weekday evenings"], timezone="Europe/London"), now=NOW
-        )
+        ).profiles
     }
     assert worked_out  # another client zone is worked out afresh
     # 23:00–01:00 there: a weekday evening running into the next morning.
@@ -291,15 +285,16 @@ def test_it_keeps_each_clinicians_time_choices_with_the_snapshot(reuse, monkeypa
 def test_it_returns_the_snapshot_it_checked_when_another_thread_drops_it(reuse, monkeypatch):
     ClinicianFactory()
     built = current_roster(now=NOW)
-    checked = selectors._is_current
+    snapshot = selectors.roster_snapshot
+    checked = snapshot._is_current
 
-    def dropped_right_after(held, version, today):
+    def dropped_right_after(kept, version, stamp):
         # Another thread's roster_changed() runs between the check and the read.
-        current = checked(held, version, today)
-        selectors._roster = None
+        current = checked(kept, version, stamp)
+        snapshot._kept = None
         return current
 
-    monkeypatch.setattr(selectors, "_is_current", dropped_right_after)
+    monkeypatch.setattr(snapshot, "_is_current", dropped_right_after)
     assert current_roster(now=NOW) is built
 
 
@@ -317,9 +312,9 @@ def test_it_searches_slots_only_for_clinicians_one_relaxable_preference_away(mon
 
     monkeypatch.setattr(selectors, "_open_slots", recording)
     a = answers(preferences={"language": {"value": "English", "importance": "must"}})
-    profiles = clinician_profiles(
+    profiles = clinician_candidates(
         answers=a, now=NOW, exclude_ids=[not_a_fit.pk], prefilter=False, relaxation_threshold=3
-    )
+    ).profiles
 
     assert searched == [[fits.pk], [spanish_only.pk]]
     slots = {p.id: p.first_open_slot for p in profiles}

@@ -23,7 +23,9 @@ class Command(BaseCommand):
             raise CommandError("--top must be 1 or more.")
         data = _read(intake)
         try:
-            ranking = intake_match_list(answers=data, now=timezone.now(), list_all_exclusions=True)
+            ranking = intake_match_list(
+                answers=data, now=timezone.now(), list_all_exclusions=True
+            ).ranking
         except IntakeInvalid as exc:
             lines = [f"  {field}: {' '.join(messages)}" for field, messages in exc.errors.items()]
             raise CommandError("The intake has problems:\n" + "\n".join(lines)) from None
