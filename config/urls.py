@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_ratelimit.decorators import ratelimit
 
+from matching.dashboard_views import pipeline_dashboard
+
 from . import ratelimits, views
 
 # One budget for every login form: the clinicians' page and the admin's.
@@ -22,6 +24,11 @@ urlpatterns = [
     path("clinicians/", include("clinicians.urls")),
     path("consultations/", include("consultations.urls")),
     path("intake/", include("matching.urls")),
+    path(
+        f"{settings.ADMIN_URL}pipeline/",
+        admin.site.admin_view(pipeline_dashboard),
+        name="pipeline_dashboard",
+    ),
     # Listed before the admin's own URLs so that its login goes through the same limit.
     path(f"{settings.ADMIN_URL}login/", login_limit(admin.site.login)),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import views
 from .models import BookingSettings, Consultation, ConsultationEvent
 
 SUMMARY_PERMISSION = "consultations.view_client_summary"
@@ -81,12 +80,6 @@ class ConsultationAdmin(admin.ModelAdmin):
             "", "<dt>{}</dt><dd>{}</dd>", ((label, value) for label, value in obj.client_summary)
         )
         return format_html("<dl>{}</dl>", rows)
-
-    def get_urls(self):
-        dashboard = self.admin_site.admin_view(views.dashboard)
-        return [
-            path("dashboard/", dashboard, name="consultations_dashboard"),
-        ] + super().get_urls()
 
 
 @admin.register(BookingSettings)

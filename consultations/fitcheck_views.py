@@ -1,4 +1,3 @@
-from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -6,28 +5,19 @@ from django_ratelimit.decorators import ratelimit
 
 from config import ratelimits
 
+from . import services
 from .fitcheck_forms import FitCheckForm
 from .models import Consultation, FitCheck
 from .tokens import FIT_CHECK, consultation_from_token, next_match_url
-
-
-def _open_for_fit_check(consultation: Consultation) -> bool:
-    """Only once the consultation has taken place (or its time is past, before the clinician
-    marks it completed)."""
-    if consultation.status == Consultation.Status.COMPLETED:
-        return True
-    return (
-        consultation.status == Consultation.Status.CONFIRMED
-        and consultation.ends_at <= timezone.now()
-    )
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=ratelimits.FIT_CHECK, method="POST", block=True)
 def fit_check(request, token):
     consultation = consultation_from_token(token, FIT_CHECK)
-    if consultation is None or not _open_for_fit_check(consultation):
-        return render(request, "consultations/fit_check_invalid.html", status=404)
+    now = timezone.now()
+    if consultation is None or not consultation.fit_check_open(now):
+        return _invalid(request)
 
     answered = FitCheck.objects.filter(consultation=consultation).first()
     if answered is not None:
@@ -35,21 +25,23 @@ def fit_check(request, token):
 
     form = FitCheckForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        form.instance.consultation = consultation
         try:
-            with transaction.atomic():
-                answers = form.save()
-        except IntegrityError:
-            # A second submission racing the first: the first one counts.
-            answers = FitCheck.objects.get(consultation=consultation)
-            return _answered(request, consultation, answers, already=True)
-        return _answered(request, consultation, answers, already=False)
+            answers, recorded = services.fit_check_record(
+                consultation_id=consultation.pk, now=now, **form.cleaned_data
+            )
+        except services.FitCheckClosed:
+            return _invalid(request)
+        return _answered(request, consultation, answers, already=not recorded)
 
     return render(
         request,
         "consultations/fit_check.html",
         {"form": form, "consultation": consultation},
     )
+
+
+def _invalid(request):
+    return render(request, "consultations/fit_check_invalid.html", status=404)
 
 
 def _answered(request, consultation: Consultation, answers: FitCheck, *, already: bool):

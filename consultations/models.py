@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -127,6 +128,13 @@ class Consultation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    def fit_check_open(self, now: dt.datetime) -> bool:
+        """The client may answer the fit check once the consultation has taken place: completed,
+        or confirmed and over (before the clinician marks it completed)."""
+        if self.status == self.Status.COMPLETED:
+            return True
+        return self.status == self.Status.CONFIRMED and self.ends_at <= now
 
 
 class ConsultationEvent(models.Model):

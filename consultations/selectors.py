@@ -1,7 +1,6 @@
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -327,21 +326,6 @@ def clinician_consultation(*, clinician_id: int, public_id) -> Consultation | No
 
 
 # --- The staff dashboard ------------------------------------------------------------------
-
-IntakeCounter = Callable[[dt.datetime, dt.datetime], int]
-_intake_counter: IntakeCounter | None = None
-
-
-def register_intake_counter(counter: IntakeCounter | None) -> None:
-    """Let the app that owns intakes say how many were submitted in [since, until).
-
-    Consultations doesn't know about intakes; matching registers this from its AppConfig."""
-    global _intake_counter
-    _intake_counter = counter
-
-
-def intakes_submitted(*, since: dt.datetime, until: dt.datetime) -> int | None:
-    return _intake_counter(since, until) if _intake_counter else None
 
 
 def dashboard_figures(

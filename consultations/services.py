@@ -558,6 +558,38 @@ def _erase(which: Q, client_reference) -> int:
     return len(ids)
 
 
+class FitCheckClosed(Exception):
+    """The consultation hasn't taken place (or was cancelled): there is nothing to ask about."""
+
+
+def fit_check_record(
+    *,
+    consultation_id: int,
+    felt_heard: int,
+    agreed_goals: int,
+    approach_makes_sense: int,
+    wants_to_continue: int,
+    now: dt.datetime,
+) -> tuple[FitCheck, bool]:
+    """Record the client's answers once; returns them and whether this call recorded them (a
+    second submission, even racing the first, gets the first one's answers back)."""
+    consultation = Consultation.objects.get(pk=consultation_id)
+    if not consultation.fit_check_open(now):
+        raise FitCheckClosed
+    try:
+        with transaction.atomic():
+            answers = FitCheck.objects.create(
+                consultation=consultation,
+                felt_heard=felt_heard,
+                agreed_goals=agreed_goals,
+                approach_makes_sense=approach_makes_sense,
+                wants_to_continue=wants_to_continue,
+            )
+    except IntegrityError:
+        return FitCheck.objects.get(consultation=consultation), False
+    return answers, True
+
+
 def clinician_set_accepting(*, clinician_id: int, accepting: bool) -> None:
     """Pause or resume new consultation requests (the clinician's own switch)."""
     Clinician.objects.filter(pk=clinician_id).update(

@@ -1,9 +1,7 @@
-import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -348,20 +346,3 @@ def manage_ics(request, consultation, token):
     )
     response["Content-Disposition"] = 'attachment; filename="consultation.ics"'
     return response
-
-
-# --- Staff dashboard ----------------------------------------------------------------------
-
-
-@staff_member_required
-def dashboard(request):
-    now = timezone.now()
-    days = 30
-    figures = selectors.dashboard_figures(
-        intakes_submitted=selectors.intakes_submitted(
-            since=now - dt.timedelta(days=days), until=now
-        ),
-        now=now,
-        days=days,
-    )
-    return render(request, "admin/consultations/dashboard.html", {"figures": figures})

@@ -7,10 +7,4 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from consultations.selectors import register_intake_counter
-
         from . import signals  # noqa: F401  (connects the receivers)
-        from .selectors import intakes_submitted_between
-
-        # The staff dashboard lives in consultations, which doesn't know about intakes.
-        register_intake_counter(intakes_submitted_between)

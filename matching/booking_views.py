@@ -16,68 +16,11 @@ from consultations.feedback import clinicians_not_a_fit
 from consultations.forms import BookingForm, parse_start
 from consultations.models import Consultation
 
-from . import vocab
 from .models import Intake
+from .selectors import intake_clinician_summary
 from .tokens import intake_from_consultation_token, intake_from_token
 
 OPTIONS_SHOWN = 6
-
-
-def _label(choices, value) -> str:
-    return str(dict(choices).get(value, value))
-
-
-def _style_text(style: dict) -> str:
-    poles = {
-        "lead": (_("I lead"), _("therapist leads")),
-        "focus": (_("feelings"), _("practical steps")),
-        "time": (_("understanding the past"), _("working on the present")),
-        "challenge": (_("gentle support"), _("direct challenge")),
-    }
-    parts = []
-    for key, (low, high) in poles.items():
-        value = style.get(key)
-        if isinstance(value, int) and value != 3:
-            parts.append(str(low if value < 3 else high))
-    return ", ".join(parts)
-
-
-def client_summary(answers: dict) -> list[list[str]]:
-    """What the clinician may see of the intake once the client books: [label, value] pairs.
-
-    Not the safety answer, not contact details (those are on the booking itself)."""
-    rows: list[list[str]] = []
-
-    def add(label, value):
-        if value:
-            rows.append([str(label), str(value)])
-
-    add(
-        _("For whom"),
-        _label(vocab.FOR_WHOM, answers.get("for_whom")) if answers.get("for_whom") else "",
-    )
-    add(
-        _("Age"),
-        _label(vocab.AGE_BANDS, answers.get("age_band")) if answers.get("age_band") else "",
-    )
-    add(_("Concerns (most important first)"), ", ".join(answers.get("concerns") or []))
-    add(_("In their words"), answers.get("concerns_text"))
-    tags = [str(vocab.GOAL_TAG_LABELS.get(t, t)) for t in answers.get("goal_tags") or []]
-    add(_("Goals"), "; ".join(filter(None, [answers.get("goals") or "", ", ".join(tags)])))
-    if isinstance(answers.get("style"), dict):
-        add(_("How they'd like to work"), _style_text(answers["style"]))
-    add(_("Approaches wanted"), ", ".join(answers.get("approaches_wanted") or []))
-    add(_("Approaches to avoid"), ", ".join(answers.get("approaches_avoided") or []))
-    prefs = []
-    for key, pref in (answers.get("preferences") or {}).items():
-        if isinstance(pref, dict) and pref.get("importance") in ("nice", "must"):
-            importance = _label(vocab.IMPORTANCE, pref["importance"])
-            value = pref.get("value")
-            name = key.replace("_", " ")
-            prefs.append(f"{name}{': ' + str(value) if value else ''} ({importance})")
-    add(_("Preferences"), "; ".join(prefs))
-    add(_("Past therapy"), answers.get("past_therapy"))
-    return rows
 
 
 def _open_clinician(slug: str, intake: Intake) -> Clinician:
@@ -157,7 +100,7 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
                 phone=data["phone"],
                 timezone=zone,
                 client_reference=intake.id,
-                client_summary=client_summary(answers),
+                client_summary=intake_clinician_summary(answers=answers),
                 now=now,
             )
         except services.SlotUnavailable as exc:

@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import BooleanField, CharField, Value
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from clinicians.models import (
     AGE_BANDS,
@@ -33,6 +34,7 @@ from config.snapshots import Snapshot
 from consultations import feedback
 from consultations import selectors as consultation_selectors
 
+from . import vocab
 from .intake_schema import IntakeAnswers, Vocabularies, parse_intake
 from .models import Intake, MatchingSettings
 from .scoring import (
@@ -503,6 +505,62 @@ def _names_array(field: str) -> RawSQL:
         f" WHERE l.{source} = {q(Clinician._meta.db_table)}.id ORDER BY v.sort_order, v.name)"
     )
     return RawSQL(sql, (), output_field=ArrayField(CharField()))  # noqa: S611
+
+
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value))
+
+
+def _style_text(style: dict) -> str:
+    poles = {
+        "lead": (_("I lead"), _("therapist leads")),
+        "focus": (_("feelings"), _("practical steps")),
+        "time": (_("understanding the past"), _("working on the present")),
+        "challenge": (_("gentle support"), _("direct challenge")),
+    }
+    parts = []
+    for key, (low, high) in poles.items():
+        value = style.get(key)
+        if isinstance(value, int) and value != 3:
+            parts.append(str(low if value < 3 else high))
+    return ", ".join(parts)
+
+
+def intake_clinician_summary(*, answers: dict) -> list[list[str]]:
+    """What a clinician may see of an intake once the client books: [label, value] pairs, kept
+    on the consultation. Not the safety answer, not contact details (those are on the booking)."""
+    rows: list[list[str]] = []
+
+    def add(label, value):
+        if value:
+            rows.append([str(label), str(value)])
+
+    add(
+        _("For whom"),
+        _label(vocab.FOR_WHOM, answers.get("for_whom")) if answers.get("for_whom") else "",
+    )
+    add(
+        _("Age"),
+        _label(vocab.AGE_BANDS, answers.get("age_band")) if answers.get("age_band") else "",
+    )
+    add(_("Concerns (most important first)"), ", ".join(answers.get("concerns") or []))
+    add(_("In their words"), answers.get("concerns_text"))
+    tags = [str(vocab.GOAL_TAG_LABELS.get(t, t)) for t in answers.get("goal_tags") or []]
+    add(_("Goals"), "; ".join(filter(None, [answers.get("goals") or "", ", ".join(tags)])))
+    if isinstance(answers.get("style"), dict):
+        add(_("How they'd like to work"), _style_text(answers["style"]))
+    add(_("Approaches wanted"), ", ".join(answers.get("approaches_wanted") or []))
+    add(_("Approaches to avoid"), ", ".join(answers.get("approaches_avoided") or []))
+    prefs = []
+    for key, pref in (answers.get("preferences") or {}).items():
+        if isinstance(pref, dict) and pref.get("importance") in ("nice", "must"):
+            importance = _label(vocab.IMPORTANCE, pref["importance"])
+            value = pref.get("value")
+            name = key.replace("_", " ")
+            prefs.append(f"{name}{': ' + str(value) if value else ''} ({importance})")
+    add(_("Preferences"), "; ".join(prefs))
+    add(_("Past therapy"), answers.get("past_therapy"))
+    return rows
 
 
 def intakes_submitted_between(since: dt.datetime, until: dt.datetime) -> int:

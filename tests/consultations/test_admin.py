@@ -1,6 +1,5 @@
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -28,7 +27,7 @@ def test_it_lists_consultations_with_filters(staff_client, staff_user, consultat
     assert response.status_code == 200
     body = response.content.decode()
     assert "Maya Chen" in body
-    assert reverse("admin:consultations_dashboard") in body
+    assert reverse("pipeline_dashboard") in body
 
 
 def test_it_shows_the_intake_summary_only_with_the_permission(
@@ -57,27 +56,6 @@ def test_it_keeps_booking_settings_to_one_row(staff_client, staff_user):
     assert response.url == reverse("admin:consultations_bookingsettings_change", args=[row.pk])
     add = staff_client.get(reverse("admin:consultations_bookingsettings_add"))
     assert add.status_code == 403
-
-
-def test_it_draws_the_pipeline_dashboard_for_staff(staff_client, consultation):
-    response = staff_client.get(reverse("admin:consultations_dashboard"))
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Requests awaiting confirmation" in body
-    assert "Maya Chen" in body
-    assert "Intakes submitted" in body and "not available" not in body
-    anonymous = Client().get(reverse("admin:consultations_dashboard"))
-    assert anonymous.status_code == 302
-
-
-def test_it_counts_submitted_intakes_in_the_funnel(staff_client, consultation):
-    from tests.consultations.factories import make_intake
-
-    for _ in range(4):
-        make_intake()
-    body = staff_client.get(reverse("admin:consultations_dashboard")).content.decode()
-    assert "Intakes submitted" in body
-    assert "(25%)" in body  # one booking out of four intakes
 
 
 def test_it_lists_a_consultations_history_in_constant_queries(

@@ -168,3 +168,43 @@ def test_it_refuses_a_manage_link_or_a_revoked_link(client, past_consultation):
     past_consultation.save()
 
     assert client.get(link).status_code == 404
+
+
+# --- The rule and the record, without the view ---------------------------------------------
+
+ANSWERS = {"felt_heard": 5, "agreed_goals": 4, "approach_makes_sense": 4, "wants_to_continue": 1}
+
+
+def test_it_opens_once_the_consultation_has_taken_place(past_consultation):
+    now = timezone.now()
+    assert past_consultation.fit_check_open(now)
+    assert not past_consultation.fit_check_open(past_consultation.ends_at - dt.timedelta(minutes=1))
+    past_consultation.status = Consultation.Status.COMPLETED
+    assert past_consultation.fit_check_open(past_consultation.starts_at)
+    past_consultation.status = Consultation.Status.NO_SHOW
+    assert not past_consultation.fit_check_open(now)
+
+
+def test_it_records_the_answers_once(past_consultation):
+    from consultations.services import fit_check_record
+
+    first, recorded = fit_check_record(
+        consultation_id=past_consultation.pk, now=timezone.now(), **ANSWERS
+    )
+    again, recorded_again = fit_check_record(
+        consultation_id=past_consultation.pk,
+        now=timezone.now(),
+        **{**ANSWERS, "wants_to_continue": 5},
+    )
+    assert (recorded, recorded_again) == (True, False)
+    assert again.pk == first.pk and again.wants_to_continue == 1
+    assert FitCheck.objects.filter(consultation=past_consultation).count() == 1
+
+
+def test_it_records_nothing_for_a_consultation_not_yet_over():
+    from consultations.services import FitCheckClosed, fit_check_record
+
+    upcoming = ConsultationFactory(status=Consultation.Status.CONFIRMED)
+    with pytest.raises(FitCheckClosed):
+        fit_check_record(consultation_id=upcoming.pk, now=timezone.now(), **ANSWERS)
+    assert not FitCheck.objects.exists()
