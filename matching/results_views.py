@@ -57,13 +57,12 @@ def next_match(request, consultation_token):
     intake = intake_from_consultation_token(consultation_token, now=now)
     if intake is None:
         return _link_expired(request)
+    # Only a fit check's "not a fit" leaves a clinician out: a cancelled, declined or expired
+    # request changes nothing in the ranking.
     excluded = feedback.clinicians_not_a_fit(client_reference=intake.pk)
-    # Not the clinician this consultation was with, whatever the client answered.
     consultation = tokens.consultation_from_token(consultation_token, tokens.FIT_CHECK)
-    if consultation is not None:
-        excluded.add(consultation.clinician_id)
-    # The intake's own link is stored only as a hash, so booking from here goes through the
-    # consultation's signed link (matching:next_book).
+    # The intake's own link is stored only as a hash, so booking and changing an answer from
+    # here go through the consultation's signed link (matching:next_book, matching:next_edit).
     return _render_results(
         request,
         intake,
@@ -71,6 +70,7 @@ def next_match(request, consultation_token):
         excluded=excluded,
         now=now,
         consultation_token=consultation_token,
+        consultation=consultation,
     )
 
 
@@ -86,6 +86,7 @@ def _render_results(
     excluded: set[int],
     now,
     consultation_token: str | None = None,
+    consultation=None,
 ):
     answers = intake.answers
     settings_row = MatchingSettings.load()
@@ -135,9 +136,7 @@ def _render_results(
         {
             "relaxation": r,
             "text": _relaxation_text(r),
-            "edit_url": reverse("matching:edit", args=[token, RELAXATION_STEPS[r.preference]])
-            if token
-            else None,
+            "edit_url": _edit_url(token, consultation_token, r.preference),
         }
         for r in ranking.relaxations
     ]
@@ -152,6 +151,10 @@ def _render_results(
         "few": few,
         "zone_name": str(zone),
         "is_next_match": token is None,
+        "consultation": consultation,
+        # The one this consultation was with, when the client said it wasn't the right fit.
+        "left_out_this_one": consultation is not None and consultation.clinician_id in excluded,
+        "left_out": len(excluded),
         "can_book": bool(token or consultation_token),
         "page_url": request.path,
     }
@@ -179,6 +182,16 @@ def _book_url(token: str | None, consultation_token: str | None, slug: str) -> s
         return reverse("matching:book", args=[token, slug])
     if consultation_token:
         return reverse("matching:next_book", args=[consultation_token, slug])
+    return None
+
+
+def _edit_url(token: str | None, consultation_token: str | None, preference: str) -> str | None:
+    """The intake step holding this answer, opened to change it and come back here."""
+    step = RELAXATION_STEPS.get(preference, "practical")
+    if token:
+        return reverse("matching:edit", args=[token, step])
+    if consultation_token:
+        return reverse("matching:next_edit", args=[consultation_token, step])
     return None
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("review/", views.review, name="review"),
     path("r/<str:token>/delete/", views.delete, name="delete"),
     path("r/<str:token>/edit/<slug:step>/", views.edit, name="edit"),
+    path("next/<str:consultation_token>/edit/<slug:step>/", views.next_edit, name="next_edit"),
     # Results (results_views.py)
     path("r/<str:token>/", results_views.results, name="results"),
     path("next/<str:consultation_token>/", results_views.next_match, name="next_match"),

@@ -24,7 +24,7 @@ from .services import (
     intake_submit,
     intake_update,
 )
-from .tokens import intake_from_token, new_token
+from .tokens import intake_from_consultation_token, intake_from_token, new_token
 
 DRAFT = "intake_draft"
 # The results path of the intake this browser sent last, so "back" after sending lands somewhere
@@ -88,6 +88,21 @@ def _bound_forms(draft: dict) -> tuple[dict, str | None]:
 
 def _results_path(token: str) -> str:
     return reverse("matching:results", args=[token])
+
+
+def _edited_intake(draft: dict):
+    """The intake an editing draft changes, opened again by the link it came from: the
+    results link, or a consultation's link (the next-matches page)."""
+    if draft.get("consultation_token"):
+        return intake_from_consultation_token(draft["consultation_token"])
+    return intake_from_token(draft["token"])
+
+
+def _back_to_results(draft: dict) -> str:
+    """The results page the client came from to change an answer."""
+    if draft.get("consultation_token"):
+        return reverse("matching:next_match", args=[draft["consultation_token"]])
+    return _results_path(draft["token"])
 
 
 def _sent_page(request):
@@ -216,20 +231,23 @@ def review(request):
 
     token = draft["token"]
     if draft.get("editing"):
-        intake = intake_from_token(token)
+        intake = _edited_intake(draft)
         if intake is None or str(intake.id) != draft["editing"]:
             request.session.pop(DRAFT, None)
             return _link_invalid(request)
         intake_update(intake=intake, answers=answers)
-    else:
-        # A concurrent twin of this request may have saved it first; the link is the same.
-        with contextlib.suppress(IntakeAlreadySubmitted):
-            intake_submit(
-                answers=answers,
-                now=timezone.now(),
-                reference=uuid.UUID(draft["reference"]),
-                raw_token=token,
-            )
+        back = _back_to_results(draft)
+        request.session.pop(DRAFT, None)
+        request.session[SENT] = back
+        return redirect(back)
+    # A concurrent twin of this request may have saved it first; the link is the same.
+    with contextlib.suppress(IntakeAlreadySubmitted):
+        intake_submit(
+            answers=answers,
+            now=timezone.now(),
+            reference=uuid.UUID(draft["reference"]),
+            raw_token=token,
+        )
     request.session.pop(DRAFT, None)
     request.session[SENT] = _results_path(token)
     return redirect(_results_path(token))
@@ -267,18 +285,38 @@ def edit(request, token, step):
     intake = intake_from_token(token)
     if intake is None:
         return _link_invalid(request)
+    return _start_editing(request, intake, step, token=token)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@ratelimit(
+    key="ip", rate=ratelimits.INTAKE_LINK, method=ratelimit.ALL, group=ratelimits.INTAKE_LINK_GROUP
+)
+def next_edit(request, consultation_token, step):
+    """Changing an answer from the next-matches page, which is opened by a consultation's link
+    (the intake's own link is kept only as a hash); saving goes back to that page."""
+    if step not in STEPS:
+        raise Http404
+    intake = intake_from_consultation_token(consultation_token)
+    if intake is None:
+        return _link_invalid(request)
+    return _start_editing(request, intake, step, consultation_token=consultation_token)
+
+
+def _start_editing(request, intake, step: str, *, token=None, consultation_token=None):
     steps = {
         form_class.slug: {"data": form_class.data_from_answers(intake.answers), "complete": True}
         for form_class in STEP_FORMS
     }
-    _save_draft(
-        request,
-        {
-            "reference": str(intake.id),
-            "token": token,
-            "steps": steps,
-            "reviewed": True,
-            "editing": str(intake.id),
-        },
-    )
+    draft = {
+        "reference": str(intake.id),
+        "token": token,
+        "steps": steps,
+        "reviewed": True,
+        "editing": str(intake.id),
+    }
+    if consultation_token:
+        draft["consultation_token"] = consultation_token
+    _save_draft(request, draft)
     return redirect("matching:step", step=step)

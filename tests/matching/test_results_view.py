@@ -119,13 +119,102 @@ def test_it_leaves_out_clinicians_the_client_said_were_not_a_fit(client, maya):
     assert joe.first_name in page
 
 
-def test_it_leaves_out_the_consultation_clinician_on_the_next_match_page(client, maya):
+def test_it_keeps_the_consultation_clinician_when_the_fit_check_went_well(client, maya):
     ClinicianFactory(first_name="Joe", last_name="Park")
     row, _token = make_intake()
     consultation = _consultation(maya, row.pk, wants_to_continue=4)
     token = consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)
     page = client.get(reverse("matching:next_match", args=[token])).content.decode()
-    assert "Joe Park" in page and "Maya Chen" not in page
+    assert "Joe Park" in page and "Maya Chen" in page
+    assert "right fit" not in page
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (Consultation.Status.CANCELLED, "Your consultation with Maya Chen is cancelled."),
+        (Consultation.Status.DECLINED, "Maya Chen couldn't take that time."),
+        (Consultation.Status.EXPIRED, "Maya Chen couldn't confirm in time."),
+    ],
+)
+def test_it_changes_nothing_in_the_ranking_after_a_cancelled_or_refused_request(
+    client, maya, status, said
+):
+    ClinicianFactory(first_name="Joe", last_name="Park", concerns=["depression"])
+    row, results_token = make_intake()
+    consultation = _consultation(maya, row.pk, fit_check=False, status=status)
+    token = consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)
+
+    page = client.get(reverse("matching:next_match", args=[token])).content.decode()
+    before = client.get(reverse("matching:results", args=[results_token])).content.decode()
+
+    assert "<h1>Your matches</h1>" in page
+    assert said in page
+    assert "right fit" not in page
+    # The same clinicians in the same order as on the results page.
+    assert page.index("Maya Chen") < page.index("Joe Park")
+    assert before.index("Maya Chen") < before.index("Joe Park")
+    assert reverse("matching:next_book", args=[token, maya.slug]) + "?start=" in page
+
+
+def test_it_says_who_was_left_out_on_the_results_page_too(client, maya):
+    ClinicianFactory(first_name="Joe", last_name="Park")
+    row, token = make_intake()
+    _consultation(maya, row.pk, wants_to_continue=1)
+    page = client.get(reverse("matching:results", args=[token])).content.decode()
+    assert "Maya Chen" not in page
+    assert "left out the therapist you told us wasn't the right fit" in page
+
+
+def test_it_offers_to_change_each_suggested_answer_on_the_next_match_page(client, maya):
+    # Maya misses only the must-have gender; Sam only the insurance plan.
+    ClinicianFactory(first_name="Sam", last_name="Reyes", gender="nonbinary", insurance=[])
+    row, _token = make_intake(
+        preferences={"gender": {"value": "nonbinary", "importance": "must"}},
+        payment={"insurance": "Aetna"},
+    )
+    consultation = _consultation(maya, row.pk, fit_check=False, status="cancelled")
+    token = consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)
+    page = client.get(reverse("matching:next_match", args=[token])).content.decode()
+    assert "No therapist meets all of your must-haves right now." in page
+    suggested = page[page.index('id="relax-heading"') : page.index("tel:")]
+    assert suggested.count("<li>") == 2
+    assert suggested.count("Change this answer") == 2
+    assert reverse("matching:next_edit", args=[token, "therapist"]) in suggested
+    assert reverse("matching:next_edit", args=[token, "practical"]) in suggested
+
+
+def test_it_changes_an_answer_from_the_next_match_page_and_comes_back(client, maya):
+    row, _token = make_intake(
+        preferences={"gender": {"value": "nonbinary", "importance": "must"}}, consent=True
+    )
+    consultation = _consultation(maya, row.pk, fit_check=False, status="cancelled")
+    token = consultation_tokens.make_token(consultation, consultation_tokens.FIT_CHECK)
+    next_page = reverse("matching:next_match", args=[token])
+
+    opened = client.get(reverse("matching:next_edit", args=[token, "therapist"]))
+    assert opened["Location"] == reverse("matching:step", args=["therapist"])
+    step = client.get(opened["Location"]).content.decode()
+    assert 'id="id_gender_importance_2"' in step
+    saved = client.post(
+        opened["Location"],
+        {
+            "gender": "nonbinary",
+            "gender_importance": "nice",
+            "language_importance": "none",
+            "community_importance": "none",
+            "lgbtq_affirming_importance": "none",
+            "faith_informed_importance": "none",
+            "nav": "next",
+        },
+    )
+    assert saved["Location"] == reverse("matching:review")
+    back = client.post(reverse("matching:review"))
+
+    assert back["Location"] == next_page
+    row.refresh_from_db()
+    assert row.answers["preferences"]["gender"] == {"value": "nonbinary", "importance": "nice"}
+    assert "Maya Chen" in client.get(next_page).content.decode()
 
 
 def test_it_offers_booking_buttons_on_the_next_match_page(client, maya):
@@ -168,12 +257,14 @@ def test_it_uses_a_constant_number_of_queries(client, django_assert_max_num_quer
     assert response.content.decode().count('class="card mb-4"') == roster
 
 
-def _consultation(clinician, reference: uuid.UUID, **answers) -> Consultation:
+def _consultation(
+    clinician, reference: uuid.UUID, *, fit_check=True, status="completed", **answers
+) -> Consultation:
     c = Consultation.objects.create(
         clinician=clinician,
         starts_at=NOW - dt.timedelta(days=1),
         ends_at=NOW - dt.timedelta(days=1) + dt.timedelta(minutes=15),
-        status=Consultation.Status.COMPLETED,
+        status=status,
         format="video",
         client_first_name="Ana",
         client_email="ana@example.org",
@@ -182,7 +273,8 @@ def _consultation(clinician, reference: uuid.UUID, **answers) -> Consultation:
     )
     values = {"felt_heard": 5, "agreed_goals": 5, "approach_makes_sense": 5, "wants_to_continue": 5}
     values.update(answers)
-    FitCheck.objects.create(consultation=c, **values)
+    if fit_check:
+        FitCheck.objects.create(consultation=c, **values)
     return c
 
 

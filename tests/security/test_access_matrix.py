@@ -38,6 +38,7 @@ CLIENT_ROUTES = [
     ("matching:delete", "intake", {}),
     ("matching:book", "intake", {**BOOKING, "start": TUESDAY_9.isoformat()}),
     ("matching:next_match", "fit-check", None),
+    ("matching:next_edit", "fit-check", None),
     ("consultations:manage", "manage", None),
     ("consultations:manage_cancel", "manage", {}),
     ("consultations:manage_reschedule", "manage", {"start": TUESDAY_9.isoformat()}),
@@ -48,7 +49,7 @@ CLIENT_ROUTES = [
 
 
 def client_url(route: str, token: str, clinician_slug: str) -> str:
-    if route == "matching:edit":
+    if route in ("matching:edit", "matching:next_edit"):
         return reverse(route, args=[token, "safety"])
     if route == "matching:book":
         return reverse(route, args=[token, clinician_slug]) + f"?start={TUESDAY_9.isoformat()}"
