@@ -17,60 +17,113 @@ the same Message-ID on every attempt, so mail clients can fold such a duplicate.
 """
 
 import datetime as dt
+import enum
 import logging
 import random
-import zoneinfo
-from dataclasses import dataclass
-from email.mime.text import MIMEText
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import dateformat, timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import timezone
 
+from .messages import Kind, build_message, reminder_kind, stale_verdict, stored_as
 from .models import Consultation, Notification
-from .tokens import fit_check_url, manage_url, next_match_url
 
 logger = logging.getLogger(__name__)
 
 Status = Notification.Status
 CStatus = Consultation.Status
 
-CLIENT_REQUEST_RECEIVED = "client_request_received"
-CLINICIAN_NEW_REQUEST = "clinician_new_request"
-CLIENT_CONFIRMED = "client_confirmed"
-# To the clinician when a booking needed no confirmation: they haven't heard of it yet.
-CLINICIAN_BOOKED = "clinician_booked"
-CLIENT_DECLINED = "client_declined"
-CLIENT_EXPIRED = "client_expired"
-CLIENT_CANCELLED = "client_cancelled"
-CLINICIAN_CANCELLED = "clinician_cancelled"
-CLIENT_RESCHEDULED = "client_rescheduled"
-CLINICIAN_RESCHEDULED = "clinician_rescheduled"
-REMINDER_PREFIX = "reminder_"
-FIT_CHECK = "fit_check"
-INTAKE_SAFETY = "intake_safety"
-
 # Publishing a task must not hold a booking up when the broker is down: one quick retry, then
 # the sweep takes over.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
-SHORT_FORMAT = "D j M, g:i A"  # Tue 3 Dec, 4:00 PM
-LONG_FORMAT = "l j F Y, g:i A T"  # Tuesday 3 December 2024, 4:00 PM EST
-
-
-def reminder_kind(minutes: int) -> str:
-    return f"{REMINDER_PREFIX}{minutes}"
-
 
 # Recording what an event calls for
+
+
+class Event(enum.StrEnum):
+    """Something that happened to a consultation (services.py makes each happen)."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+@dataclass
+class Plan:
+    """What an event calls for: whether the consultation's pending rows go (all of them, or
+    only those of kind `cancel_only`), and the rows to record, each with when it is due."""
+
+    cancel: bool = False
+    cancel_only: Kind | None = None
+    rows: list[tuple[str, dt.datetime]] = field(default_factory=list)
+
+
+def _plan_requested(consultation: Consultation, now: dt.datetime) -> Plan:
+    return Plan(rows=[(Kind.CLIENT_REQUEST_RECEIVED, now), (Kind.CLINICIAN_NEW_REQUEST, now)])
+
+
+def _plan_confirmed(consultation: Consultation, now: dt.datetime) -> Plan:
+    rows = [(Kind.CLIENT_CONFIRMED, now)]
+    if not consultation.notifications.filter(kind=Kind.CLINICIAN_NEW_REQUEST).exists():
+        rows.append((Kind.CLINICIAN_BOOKED, now))
+    return Plan(rows=rows + _reminders_and_fit_check(consultation, now))
+
+
+def _plan_declined(consultation: Consultation, now: dt.datetime) -> Plan:
+    return Plan(cancel=True, rows=[(Kind.CLIENT_DECLINED, now)])
+
+
+def _plan_expired(consultation: Consultation, now: dt.datetime) -> Plan:
+    return Plan(cancel=True, rows=[(Kind.CLIENT_EXPIRED, now)])
+
+
+def _plan_cancelled(consultation: Consultation, now: dt.datetime) -> Plan:
+    rows = [(Kind.CLIENT_CANCELLED, now)]
+    if consultation.confirmed_at is not None:
+        rows.append((Kind.CLINICIAN_CANCELLED, now))
+    return Plan(cancel=True, rows=rows)
+
+
+def _plan_rescheduled(consultation: Consultation, now: dt.datetime) -> Plan:
+    # Everything planned for the old time goes; the new time gets its own rows.
+    rows = [(Kind.CLIENT_RESCHEDULED, now), (Kind.CLINICIAN_RESCHEDULED, now)]
+    if consultation.status == CStatus.CONFIRMED:
+        rows += _reminders_and_fit_check(consultation, now)
+    return Plan(cancel=True, rows=rows)
+
+
+def _plan_completed(consultation: Consultation, now: dt.datetime) -> Plan:
+    fit_check_due = consultation.ends_at + dt.timedelta(minutes=settings.FIT_CHECK_DELAY_MINUTES)
+    return Plan(
+        cancel=True, cancel_only=Kind.REMINDER, rows=[(Kind.FIT_CHECK, max(now, fit_check_due))]
+    )
+
+
+def _plan_no_show(consultation: Consultation, now: dt.datetime) -> Plan:
+    return Plan(cancel=True)
+
+
+PLANS: dict[Event, Callable[[Consultation, dt.datetime], Plan]] = {
+    Event.REQUESTED: _plan_requested,
+    Event.CONFIRMED: _plan_confirmed,
+    Event.DECLINED: _plan_declined,
+    Event.EXPIRED: _plan_expired,
+    Event.CANCELLED: _plan_cancelled,
+    Event.RESCHEDULED: _plan_rescheduled,
+    Event.COMPLETED: _plan_completed,
+    Event.NO_SHOW: _plan_no_show,
+}
 
 
 def consultation_notify(*, consultation: Consultation, event: str) -> None:
@@ -78,56 +131,28 @@ def consultation_notify(*, consultation: Consultation, event: str) -> None:
     after the consultation's status (and, for a reschedule or cancellation, its `sequence`)
     were saved. Calling it twice for the same event records nothing more."""
     now = timezone.now()
-    if event == "requested" and consultation.status == CStatus.CONFIRMED:
-        event = "confirmed"
-    plan: list[tuple[str, dt.datetime]] = []
-
-    if event == "requested":
-        plan = [(CLIENT_REQUEST_RECEIVED, now), (CLINICIAN_NEW_REQUEST, now)]
-    elif event == "confirmed":
-        plan = [(CLIENT_CONFIRMED, now)]
-        if not consultation.notifications.filter(kind=CLINICIAN_NEW_REQUEST).exists():
-            plan.append((CLINICIAN_BOOKED, now))
-        plan += _reminders_and_fit_check(consultation, now)
-    elif event in ("declined", "expired"):
-        _cancel_pending(consultation)
-        plan = [(CLIENT_DECLINED if event == "declined" else CLIENT_EXPIRED, now)]
-    elif event == "cancelled":
-        _cancel_pending(consultation)
-        plan = [(CLIENT_CANCELLED, now)]
-        if consultation.confirmed_at is not None:
-            plan.append((CLINICIAN_CANCELLED, now))
-    elif event == "rescheduled":
-        # Everything planned for the old time goes; the new time gets its own rows.
-        _cancel_pending(consultation)
-        plan = [(CLIENT_RESCHEDULED, now), (CLINICIAN_RESCHEDULED, now)]
-        if consultation.status == CStatus.CONFIRMED:
-            plan += _reminders_and_fit_check(consultation, now)
-    elif event == "completed":
-        _cancel_pending(consultation, kinds_starting=REMINDER_PREFIX)
-        fit_check_due = consultation.ends_at + dt.timedelta(
-            minutes=settings.FIT_CHECK_DELAY_MINUTES
-        )
-        plan = [(FIT_CHECK, max(now, fit_check_due))]
-    elif event == "no_show":
-        _cancel_pending(consultation)
-    else:
+    if event == Event.REQUESTED and consultation.status == CStatus.CONFIRMED:
+        event = Event.CONFIRMED
+    try:
+        plan = PLANS[Event(event)](consultation, now)
+    except ValueError:
         logger.warning("No notifications for consultation event %r", event)
         return
-
-    if not plan:
+    if plan.cancel:
+        _cancel_pending(consultation, only=plan.cancel_only)
+    if not plan.rows:
         return
     Notification.objects.bulk_create(
         [
             Notification(
                 consultation=consultation, kind=kind, revision=consultation.sequence, due_at=due
             )
-            for kind, due in plan
+            for kind, due in plan.rows
         ],
         # The unique constraint makes a repeated event a no-op.
         ignore_conflicts=True,
     )
-    due_now = [kind for kind, due in plan if due <= now]
+    due_now = [kind for kind, due in plan.rows if due <= now]
     if due_now:
         ids = list(
             Notification.objects.filter(
@@ -146,13 +171,13 @@ def intake_safety_notify(*, intake_reference) -> None:
     One email per flag: a new row each time, unless one for this intake is still unsent."""
     now = timezone.now()
     Notification.objects.bulk_create(
-        [Notification(intake_reference=intake_reference, kind=INTAKE_SAFETY, due_at=now)],
+        [Notification(intake_reference=intake_reference, kind=Kind.INTAKE_SAFETY, due_at=now)],
         # The partial unique constraint (one unsent row per intake and kind) decides, race-free.
         ignore_conflicts=True,
     )
     ids = list(
         Notification.objects.filter(
-            intake_reference=intake_reference, kind=INTAKE_SAFETY, status=Status.PENDING
+            intake_reference=intake_reference, kind=Kind.INTAKE_SAFETY, status=Status.PENDING
         ).values_list("pk", flat=True)
     )
     _enqueue_on_commit(ids)
@@ -171,14 +196,14 @@ def _reminders_and_fit_check(
         if due > earliest:
             plan.append((reminder_kind(minutes), due))
     delay = dt.timedelta(minutes=settings.FIT_CHECK_DELAY_MINUTES)
-    plan.append((FIT_CHECK, consultation.ends_at + delay))
+    plan.append((Kind.FIT_CHECK, consultation.ends_at + delay))
     return plan
 
 
-def _cancel_pending(consultation: Consultation, *, kinds_starting: str = "") -> None:
+def _cancel_pending(consultation: Consultation, *, only: Kind | None = None) -> None:
     rows = Notification.objects.filter(consultation=consultation, status=Status.PENDING)
-    if kinds_starting:
-        rows = rows.filter(kind__startswith=kinds_starting)
+    if only is not None:
+        rows = rows.filter(stored_as(only))
     rows.update(status=Status.CANCELLED, last_error="")
 
 
@@ -302,7 +327,7 @@ def _claim_batch(now: dt.datetime, size: int) -> list[Notification]:
 
 
 def _with_related(rows):
-    # Everything `_verdict` and the message read, in the same query as the row.
+    # Everything `stale_verdict` and the message read, in the same query as the row.
     return rows.select_related("consultation__clinician", "consultation__fit_check")
 
 
@@ -313,53 +338,12 @@ def _close_quietly(connection) -> None:
         logger.warning("Mail connection did not close cleanly", exc_info=False)
 
 
-# News about an upcoming time that is pointless once that time has come.
-_BEFORE_ONLY = (CLIENT_REQUEST_RECEIVED, CLINICIAN_NEW_REQUEST, CLIENT_CONFIRMED, CLINICIAN_BOOKED)
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    status: str
-    reason: str
-
-
-def _verdict(notification: Notification, now: dt.datetime) -> _Verdict | None:
-    """Why a claimed row should not go out any more, or None to send it."""
-    if notification.kind == INTAKE_SAFETY:
-        return None
-    consultation = notification.consultation
-    kind = notification.kind
-    if notification.revision != consultation.sequence:
-        return _Verdict(Status.CANCELLED, "The consultation changed since this was planned.")
-    if kind.startswith(REMINDER_PREFIX):
-        if consultation.status != CStatus.CONFIRMED:
-            return _Verdict(Status.CANCELLED, "The consultation is no longer confirmed.")
-        if now >= consultation.starts_at:
-            return _Verdict(Status.SKIPPED, "The consultation had already started.")
-        grace = dt.timedelta(minutes=settings.NOTIFICATION_GRACE_MINUTES)
-        if now > notification.due_at + grace:
-            return _Verdict(Status.SKIPPED, "Too late to remind: past the grace window.")
-    elif kind == FIT_CHECK:
-        if consultation.status not in (CStatus.CONFIRMED, CStatus.COMPLETED):
-            return _Verdict(Status.CANCELLED, "The consultation did not take place.")
-        # Loaded with the row (select_related): no query of its own.
-        if hasattr(consultation, "fit_check"):
-            return _Verdict(Status.CANCELLED, "The client has already answered.")
-    elif kind in (CLIENT_CONFIRMED, CLINICIAN_BOOKED) and consultation.status != CStatus.CONFIRMED:
-        return _Verdict(Status.CANCELLED, "The consultation is no longer confirmed.")
-    if kind in _BEFORE_ONLY and now >= consultation.starts_at:
-        return _Verdict(Status.SKIPPED, "The consultation time has passed.")
-    if not _recipient(notification):
-        return _Verdict(Status.CANCELLED, "No address (the client's data was deleted).")
-    return None
-
-
 def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str:
     """Send a row this process has claimed and record the outcome. Returns the new status."""
     mine = Notification.objects.filter(
         pk=notification.pk, status=Status.SENDING, claimed_at=notification.claimed_at
     )
-    verdict = _verdict(notification, now)
+    verdict = stale_verdict(notification, now)
     if verdict is not None:
         mine.update(status=verdict.status, last_error=verdict.reason)
         return verdict.status
@@ -427,156 +411,3 @@ def retry_delay(attempts: int) -> dt.timedelta:
     ceiling = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
     ceiling = min(ceiling, 6 * 3600)
     return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
-
-
-# The messages
-
-
-def _recipient(notification: Notification) -> str:
-    if notification.kind == INTAKE_SAFETY:
-        return settings.PRACTICE_INTAKE_EMAIL
-    consultation = notification.consultation
-    if notification.kind.startswith("clinician_"):
-        return consultation.clinician.email
-    return consultation.client_email
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.PRACTICE_TIME_ZONE)
-
-
-def _when(value: dt.datetime, zone_name: str, fmt: str) -> str:
-    return dateformat.format(value.astimezone(_zone(zone_name)), fmt)
-
-
-def _lead(minutes: int) -> str:
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return ngettext("in %(n)s hour", "in %(n)s hours", hours) % {"n": hours}
-    return ngettext("in %(n)s minute", "in %(n)s minutes", minutes) % {"n": minutes}
-
-
-def _site_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def build_message(notification: Notification, *, connection=None) -> EmailMultiAlternatives:
-    """The email for a notification, rendered from today's data (a reschedule shows the new
-    time). Only the minimum necessary: never the client's concerns, goals or intake answers."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, template, context, ics_for = _compose(notification)
-        context.update(
-            practice_name=settings.PRACTICE_NAME,
-            practice_phone=settings.PRACTICE_PHONE,
-            subject=subject,
-            LANGUAGE_CODE=translation.get_language(),
-        )
-        text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[_recipient(notification)],
-        connection=connection,
-        # The same id on every attempt, so a rare duplicate folds into one in mail clients.
-        headers={"Message-ID": f"<notification.{notification.pk}@{_site_domain()}>"},
-    )
-    message.attach_alternative(html, "text/html")
-    if ics_for is not None:
-        message.attach(_ics_part(notification.consultation, for_clinician=ics_for))
-    return message
-
-
-def _ics_part(consultation: Consultation, *, for_clinician: bool) -> MIMEText:
-    from .ics import consultation_ics
-
-    content = consultation_ics(consultation, for_clinician=for_clinician)
-    method = "CANCEL" if b"METHOD:CANCEL" in content else "REQUEST"
-    part = MIMEText(content.decode("utf-8"), "calendar", "utf-8")
-    part.set_param("method", method)
-    part.add_header("Content-Disposition", "attachment", filename="consultation.ics")
-    return part
-
-
-def _compose(notification: Notification) -> tuple[str, str, dict, bool | None]:
-    """(subject, template name, context, calendar invite for the clinician? / None: no invite)"""
-    kind = notification.kind
-    if kind == INTAKE_SAFETY:
-        # A URL name, not an import: consultations never imports matching.
-        path = reverse("admin:matching_intake_change", args=[notification.intake_reference])
-        admin_url = settings.SITE_URL + path
-        return (
-            _("An intake needs a same-day call"),
-            "practice_intake_safety",
-            {"admin_url": admin_url},
-            None,
-        )
-
-    consultation = notification.consultation
-    clinician = consultation.clinician
-    if kind.startswith("clinician_"):
-        zone = clinician.timezone
-        context = {
-            "clinician_first_name": clinician.first_name,
-            "client_first_name": consultation.client_first_name,
-            "when": _when(consultation.starts_at, zone, LONG_FORMAT),
-            "format": consultation.format,
-            "portal_url": settings.SITE_URL + reverse("consultations:portal"),
-            "needs_confirmation": consultation.status == CStatus.REQUESTED,
-        }
-        short = _when(consultation.starts_at, zone, SHORT_FORMAT)
-        confirmed = consultation.status == CStatus.CONFIRMED
-        subjects = {
-            CLINICIAN_NEW_REQUEST: (_("New consultation request for %(when)s"), None),
-            CLINICIAN_BOOKED: (_("New consultation on %(when)s"), True),
-            CLINICIAN_CANCELLED: (_("Consultation on %(when)s cancelled"), True),
-            CLINICIAN_RESCHEDULED: (
-                _("Consultation moved to %(when)s"),
-                True if confirmed else None,
-            ),
-        }
-        subject, ics_for = subjects[kind]
-        return subject % {"when": short}, kind, context, ics_for
-
-    zone = consultation.client_timezone
-    short = _when(consultation.starts_at, zone, SHORT_FORMAT)
-    context = {
-        "first_name": consultation.client_first_name,
-        "clinician_name": clinician.full_name,
-        "when": _when(consultation.starts_at, zone, LONG_FORMAT),
-        "format": consultation.format,
-        "video_link": clinician.video_link,
-        "manage_url": manage_url(consultation),
-    }
-    confirmed = consultation.status == CStatus.CONFIRMED
-    if kind.startswith(REMINDER_PREFIX):
-        context["lead"] = _lead(int(kind.removeprefix(REMINDER_PREFIX)))
-        subject = _("Reminder: your consultation on %(when)s") % {"when": short}
-        return subject, "client_reminder", context, None
-    if kind == FIT_CHECK:
-        context["fit_check_url"] = fit_check_url(consultation)
-        return _("How did your consultation go?"), "client_fit_check", context, None
-    if kind in (CLIENT_DECLINED, CLIENT_EXPIRED):
-        context["next_match_url"] = next_match_url(consultation)
-        context["decline_message"] = consultation.decline_message if kind == CLIENT_DECLINED else ""
-        subject = _("About your consultation request for %(when)s") % {"when": short}
-        return subject, kind, context, None
-    subjects = {
-        CLIENT_REQUEST_RECEIVED: (_("Your consultation request for %(when)s"), None),
-        CLIENT_CONFIRMED: (_("Your consultation on %(when)s is confirmed"), False),
-        CLIENT_CANCELLED: (
-            _("Your consultation on %(when)s is cancelled"),
-            False if consultation.confirmed_at else None,
-        ),
-        CLIENT_RESCHEDULED: (
-            _("Your consultation is now on %(when)s"),
-            False if confirmed else None,
-        ),
-    }
-    subject, ics_for = subjects[kind]
-    context["needs_confirmation"] = consultation.status == CStatus.REQUESTED
-    return subject % {"when": short}, kind, context, ics_for

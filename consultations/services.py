@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from clinicians.models import Clinician
 
 from . import notifications
+from .messages import Recipient, stored_kinds
 from .models import (
     BookingSettings,
     Consultation,
@@ -18,6 +19,7 @@ from .models import (
     Heartbeat,
     Notification,
 )
+from .notifications import Event
 from .selectors import clinician_open_slots, slots_after
 from .signals import client_data_erased
 
@@ -25,6 +27,15 @@ Status = Consultation.Status
 Actor = ConsultationEvent.Actor
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
 NEXT_OPTIONS = 6
+
+# The status changes a consultation may go through. A reschedule keeps the status; every
+# other status is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.REQUESTED: frozenset(
+        {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED, Status.EXPIRED}
+    ),
+    Status.CONFIRMED: frozenset({Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW}),
+}
 
 
 class SlotUnavailable(Exception):
@@ -51,15 +62,34 @@ class FitCheckAnswered(TransitionNotAllowed):
     """The client answered the fit check, so the consultation took place (not a no-show)."""
 
 
+def _may_become(status: str, to: str) -> bool:
+    return to in TRANSITIONS.get(status, ())
+
+
+def _move_status(consultation: Consultation, to: str, *fields: str, bump_sequence=False) -> str:
+    """Save the consultation's change to `to` (with `fields`, already set), or raise
+    TransitionNotAllowed when the table has no such change. Returns the status it left."""
+    from_status = consultation.status
+    if not _may_become(from_status, to):
+        raise TransitionNotAllowed(from_status)
+    consultation.status = to
+    update = ["status", "updated_at", *fields]
+    if bump_sequence:
+        consultation.sequence += 1
+        update.append("sequence")
+    consultation.save(update_fields=update)
+    return from_status
+
+
 def _record(
     consultation: Consultation,
     *,
     from_status: str,
-    event: str,
     actor: str,
     actor_user_id: int | None,
     note: str = "",
 ) -> None:
+    """The event log's row for a change (who, when, from what)."""
     ConsultationEvent.objects.create(
         consultation=consultation,
         from_status=from_status,
@@ -68,7 +98,6 @@ def _record(
         actor_user_id=actor_user_id,
         note=note[:200],
     )
-    notifications.consultation_notify(consultation=consultation, event=event)
 
 
 def _next_options(clinician_id: int, after: dt.datetime, now: dt.datetime, **kw) -> list:
@@ -175,12 +204,10 @@ def consultation_book(
                 client_summary=client_summary,
                 confirmed_at=now if status == Status.CONFIRMED else None,
             )
-            _record(
-                consultation,
-                from_status="",
-                event="requested" if status == Status.REQUESTED else "confirmed",
-                actor=Actor.CLIENT,
-                actor_user_id=None,
+            _record(consultation, from_status="", actor=Actor.CLIENT, actor_user_id=None)
+            notifications.consultation_notify(
+                consultation=consultation,
+                event=Event.REQUESTED if status == Status.REQUESTED else Event.CONFIRMED,
             )
     except SlotUnavailable as refused:
         # Another client's booking won the race for a time this one saw open.
@@ -217,42 +244,6 @@ def _locked(consultation_id: int) -> Consultation:
     )
 
 
-def _change_status(
-    consultation_id: int,
-    *,
-    allowed_from: tuple[str, ...],
-    to: str,
-    event: str,
-    actor: str,
-    actor_user_id: int | None,
-    note: str = "",
-    bump_sequence: bool = False,
-    before_save=None,
-) -> Consultation:
-    with transaction.atomic():
-        consultation = _locked(consultation_id)
-        if consultation.status not in allowed_from:
-            raise TransitionNotAllowed(consultation.status)
-        from_status = consultation.status
-        fields = ["status", "updated_at"]
-        if before_save:
-            fields += before_save(consultation) or []
-        consultation.status = to
-        if bump_sequence:
-            consultation.sequence += 1
-            fields.append("sequence")
-        consultation.save(update_fields=fields)
-        _record(
-            consultation,
-            from_status=from_status,
-            event=event,
-            actor=actor,
-            actor_user_id=actor_user_id,
-            note=note,
-        )
-    return consultation
-
-
 def consultation_confirm(
     *,
     consultation_id: int,
@@ -265,8 +256,10 @@ def consultation_confirm(
     once its time has come."""
     now = now or djtz.now()
     buffer = dt.timedelta(minutes=BookingSettings.load().buffer_minutes)
-
-    def check(consultation: Consultation) -> list[str]:
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
+        if not _may_become(consultation.status, Status.CONFIRMED):
+            raise TransitionNotAllowed(consultation.status)
         _refuse_if_started(consultation, now)
         # Two requests confirmed at once must not both pass the buffer check.
         _lock_clinician(consultation.clinician_id)
@@ -282,20 +275,13 @@ def consultation_confirm(
         )
         if clash:
             raise SlotUnavailable([], _("Another confirmed consultation overlaps this time."))
+        # Only the status changes, so the exclusion constraint (which already covers requests)
+        # can't be broken here.
         consultation.confirmed_at = now
-        return ["confirmed_at"]
-
-    # Only the status changes, so the exclusion constraint (which already covers requests)
-    # can't be broken here.
-    return _change_status(
-        consultation_id,
-        allowed_from=(Status.REQUESTED,),
-        to=Status.CONFIRMED,
-        event="confirmed",
-        actor=actor,
-        actor_user_id=actor_user_id,
-        before_save=check,
-    )
+        from_status = _move_status(consultation, Status.CONFIRMED, "confirmed_at")
+        _record(consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id)
+        notifications.consultation_notify(consultation=consultation, event=Event.CONFIRMED)
+    return consultation
 
 
 def consultation_decline(
@@ -306,21 +292,15 @@ def consultation_decline(
     actor_user_id: int | None = None,
 ) -> Consultation:
     """Decline a request, releasing its time; the optional message goes to the client."""
-
-    def keep_message(consultation: Consultation) -> list[str]:
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
         consultation.decline_message = message.strip()
-        return ["decline_message"]
-
-    return _change_status(
-        consultation_id,
-        allowed_from=(Status.REQUESTED,),
-        to=Status.DECLINED,
-        event="declined",
-        actor=actor,
-        actor_user_id=actor_user_id,
-        bump_sequence=True,
-        before_save=keep_message,
-    )
+        from_status = _move_status(
+            consultation, Status.DECLINED, "decline_message", bump_sequence=True
+        )
+        _record(consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id)
+        notifications.consultation_notify(consultation=consultation, event=Event.DECLINED)
+    return consultation
 
 
 def consultation_cancel(
@@ -333,21 +313,21 @@ def consultation_cancel(
     """Cancel an active consultation before its time; AlreadyStarted once it has come (the
     clinician then marks it completed or a no-show)."""
     now = now or djtz.now()
-
-    def not_started(consultation: Consultation) -> list[str]:
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
+        if not _may_become(consultation.status, Status.CANCELLED):
+            raise TransitionNotAllowed(consultation.status)
         _refuse_if_started(consultation, now)
-        return []
+        _cancel(consultation, actor=actor, actor_user_id=actor_user_id)
+    return consultation
 
-    return _change_status(
-        consultation_id,
-        allowed_from=tuple(ACTIVE),
-        to=Status.CANCELLED,
-        event="cancelled",
-        actor=actor,
-        actor_user_id=actor_user_id,
-        bump_sequence=True,
-        before_save=not_started,
+
+def _cancel(consultation: Consultation, *, actor: str, actor_user_id: int | None, note=""):
+    from_status = _move_status(consultation, Status.CANCELLED, bump_sequence=True)
+    _record(
+        consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id, note=note
     )
+    notifications.consultation_notify(consultation=consultation, event=Event.CANCELLED)
 
 
 def consultation_complete(
@@ -357,9 +337,17 @@ def consultation_complete(
     actor_user_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Consultation:
-    return _mark_after_start(
-        consultation_id, Status.COMPLETED, "completed", actor, actor_user_id, now
-    )
+    """The consultation took place (once its time has come)."""
+    now = now or djtz.now()
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
+        if not _may_become(consultation.status, Status.COMPLETED):
+            raise TransitionNotAllowed(consultation.status)
+        _refuse_if_not_started(consultation, now)
+        from_status = _move_status(consultation, Status.COMPLETED)
+        _record(consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id)
+        notifications.consultation_notify(consultation=consultation, event=Event.COMPLETED)
+    return consultation
 
 
 def consultation_mark_no_show(
@@ -369,30 +357,27 @@ def consultation_mark_no_show(
     actor_user_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Consultation:
-    return _mark_after_start(consultation_id, Status.NO_SHOW, "no_show", actor, actor_user_id, now)
-
-
-def _mark_after_start(consultation_id, to, event, actor, actor_user_id, now) -> Consultation:
+    """The client didn't come (once its time has come, and unless they answered the fit
+    check: that means it took place)."""
     now = now or djtz.now()
-
-    def started(consultation: Consultation) -> list[str]:
-        if consultation.starts_at > now:
-            raise TransitionNotAllowed("not started yet")
-        if to == Status.NO_SHOW and FitCheck.objects.filter(consultation=consultation).exists():
+    with transaction.atomic():
+        consultation = _locked(consultation_id)
+        if not _may_become(consultation.status, Status.NO_SHOW):
+            raise TransitionNotAllowed(consultation.status)
+        _refuse_if_not_started(consultation, now)
+        if FitCheck.objects.filter(consultation=consultation).exists():
             # Marking a no-show would leave the client's answer about a meeting that "didn't
             # happen" out of every figure.
             raise FitCheckAnswered(consultation.status)
-        return []
+        from_status = _move_status(consultation, Status.NO_SHOW)
+        _record(consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id)
+        notifications.consultation_notify(consultation=consultation, event=Event.NO_SHOW)
+    return consultation
 
-    return _change_status(
-        consultation_id,
-        allowed_from=(Status.CONFIRMED,),
-        to=to,
-        event=event,
-        actor=actor,
-        actor_user_id=actor_user_id,
-        before_save=started,
-    )
+
+def _refuse_if_not_started(consultation: Consultation, now: dt.datetime) -> None:
+    if consultation.starts_at > now:
+        raise TransitionNotAllowed("not started yet")
 
 
 def consultation_reschedule(
@@ -462,11 +447,11 @@ def consultation_reschedule(
         _record(
             consultation,
             from_status=consultation.status,
-            event="rescheduled",
             actor=actor,
             actor_user_id=actor_user_id,
             note=f"moved from {old_start:%Y-%m-%d %H:%M} UTC",
         )
+        notifications.consultation_notify(consultation=consultation, event=Event.RESCHEDULED)
     return consultation
 
 
@@ -483,6 +468,7 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
     expired = 0
     for pk in candidates:
         with transaction.atomic():
+            # Requested → expired (see TRANSITIONS), claimed by a conditional update.
             claimed = Consultation.objects.filter(pk=pk, status=Status.REQUESTED).update(
                 status=Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now
             )
@@ -490,12 +476,9 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
                 continue
             consultation = Consultation.objects.select_related("clinician").get(pk=pk)
             _record(
-                consultation,
-                from_status=Status.REQUESTED,
-                event="expired",
-                actor=Actor.SYSTEM,
-                actor_user_id=None,
+                consultation, from_status=Status.REQUESTED, actor=Actor.SYSTEM, actor_user_id=None
             )
+            notifications.consultation_notify(consultation=consultation, event=Event.EXPIRED)
             expired += 1
     return expired
 
@@ -524,15 +507,11 @@ def _erase(which: Q, client_reference) -> int:
         for consultation in consultations:
             if consultation.is_active:
                 # Even once its time has come: nothing of theirs should stay booked.
-                _change_status(
-                    consultation.pk,
-                    allowed_from=tuple(ACTIVE),
-                    to=Status.CANCELLED,
-                    event="cancelled",
+                _cancel(
+                    consultation,
                     actor=Actor.CLIENT,
                     actor_user_id=None,
                     note="client deleted their data",
-                    bump_sequence=True,
                 )
         ids = [c.pk for c in consultations]
         Consultation.objects.filter(pk__in=ids).update(
@@ -546,7 +525,9 @@ def _erase(which: Q, client_reference) -> int:
         # Nothing more goes to a client who asked to be forgotten; the clinician is still told.
         Notification.objects.filter(
             consultation_id__in=ids, status=Notification.Status.PENDING
-        ).exclude(kind__startswith="clinician_").update(status=Notification.Status.CANCELLED)
+        ).exclude(kind__in=stored_kinds(Recipient.CLINICIAN)).update(
+            status=Notification.Status.CANCELLED
+        )
         # A delivery error can quote the client's address.
         Notification.objects.filter(consultation_id__in=ids).exclude(last_error="").update(
             last_error=""

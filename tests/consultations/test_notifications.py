@@ -11,6 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from consultations import notifications as n
+from consultations.messages import Kind
 from consultations.models import Consultation, FitCheck, Notification
 from consultations.tasks import send_notification
 from tests.consultations.factories import ConsultationFactory, FitCheckFactory
@@ -87,8 +88,8 @@ def test_it_records_request_received_and_the_clinicians_request(now, queued):
     n.consultation_notify(consultation=consultation, event="requested")
 
     assert kinds(consultation) == {
-        n.CLIENT_REQUEST_RECEIVED: NOW,
-        n.CLINICIAN_NEW_REQUEST: NOW,
+        Kind.CLIENT_REQUEST_RECEIVED: NOW,
+        Kind.CLINICIAN_NEW_REQUEST: NOW,
     }
 
 
@@ -100,12 +101,12 @@ def test_it_records_confirmation_reminders_and_fit_check_on_confirm(now, queued)
 
     start = consultation.starts_at
     assert kinds(consultation) == {
-        n.CLIENT_REQUEST_RECEIVED: NOW,
-        n.CLINICIAN_NEW_REQUEST: NOW,
-        n.CLIENT_CONFIRMED: NOW,
+        Kind.CLIENT_REQUEST_RECEIVED: NOW,
+        Kind.CLINICIAN_NEW_REQUEST: NOW,
+        Kind.CLIENT_CONFIRMED: NOW,
         "reminder_1440": start - dt.timedelta(hours=24),
         "reminder_60": start - dt.timedelta(hours=1),
-        n.FIT_CHECK: consultation.ends_at + dt.timedelta(minutes=15),
+        Kind.FIT_CHECK: consultation.ends_at + dt.timedelta(minutes=15),
     }
 
 
@@ -114,16 +115,16 @@ def test_it_tells_the_clinician_about_a_booking_that_needed_no_confirmation(now,
     n.consultation_notify(consultation=consultation, event="confirmed")
 
     recorded = kinds(consultation)
-    assert n.CLINICIAN_BOOKED in recorded
-    assert n.CLIENT_CONFIRMED in recorded
-    assert n.CLIENT_REQUEST_RECEIVED not in recorded
+    assert Kind.CLINICIAN_BOOKED in recorded
+    assert Kind.CLIENT_CONFIRMED in recorded
+    assert Kind.CLIENT_REQUEST_RECEIVED not in recorded
 
 
 def test_it_treats_a_request_that_is_already_confirmed_as_a_confirmation(now, queued):
     consultation = book(status=Consultation.Status.CONFIRMED)
     n.consultation_notify(consultation=consultation, event="requested")
 
-    assert set(kinds(consultation)) >= {n.CLIENT_CONFIRMED, n.CLINICIAN_BOOKED, "reminder_60"}
+    assert set(kinds(consultation)) >= {Kind.CLIENT_CONFIRMED, Kind.CLINICIAN_BOOKED, "reminder_60"}
 
 
 def test_it_leaves_out_a_reminder_that_would_fall_before_the_booking(now, queued):
@@ -157,13 +158,16 @@ def test_it_cancels_pending_rows_and_tells_both_when_a_confirmed_booking_is_canc
     transition(consultation, Consultation.Status.CANCELLED, bump=True)
     n.consultation_notify(consultation=consultation, event="cancelled")
 
-    assert set(kinds(consultation, Status.PENDING)) == {n.CLIENT_CANCELLED, n.CLINICIAN_CANCELLED}
+    assert set(kinds(consultation, Status.PENDING)) == {
+        Kind.CLIENT_CANCELLED,
+        Kind.CLINICIAN_CANCELLED,
+    }
     assert set(kinds(consultation, Status.CANCELLED)) == {
-        n.CLIENT_CONFIRMED,
-        n.CLINICIAN_BOOKED,
+        Kind.CLIENT_CONFIRMED,
+        Kind.CLINICIAN_BOOKED,
         "reminder_1440",
         "reminder_60",
-        n.FIT_CHECK,
+        Kind.FIT_CHECK,
     }
 
 
@@ -172,14 +176,14 @@ def test_it_tells_only_the_client_when_an_unconfirmed_request_is_cancelled(now, 
     transition(consultation, Consultation.Status.CANCELLED, bump=True)
     n.consultation_notify(consultation=consultation, event="cancelled")
 
-    assert set(kinds(consultation)) == {n.CLIENT_CANCELLED}
+    assert set(kinds(consultation)) == {Kind.CLIENT_CANCELLED}
 
 
 @pytest.mark.parametrize(
     ("event", "status", "kind"),
     [
-        ("declined", Consultation.Status.DECLINED, n.CLIENT_DECLINED),
-        ("expired", Consultation.Status.EXPIRED, n.CLIENT_EXPIRED),
+        ("declined", Consultation.Status.DECLINED, Kind.CLIENT_DECLINED),
+        ("expired", Consultation.Status.EXPIRED, Kind.CLIENT_EXPIRED),
     ],
 )
 def test_it_tells_the_client_when_a_request_goes_nowhere(now, queued, event, status, kind):
@@ -208,11 +212,11 @@ def test_it_plans_again_for_the_new_time_on_reschedule(now, queued):
     pending = Notification.objects.filter(consultation=consultation, status=Status.PENDING)
     assert {row.revision for row in pending} == {1}
     assert {row.kind: row.due_at for row in pending} == {
-        n.CLIENT_RESCHEDULED: NOW,
-        n.CLINICIAN_RESCHEDULED: NOW,
+        Kind.CLIENT_RESCHEDULED: NOW,
+        Kind.CLINICIAN_RESCHEDULED: NOW,
         "reminder_1440": new_start - dt.timedelta(hours=24),
         "reminder_60": new_start - dt.timedelta(hours=1),
-        n.FIT_CHECK: new_start + dt.timedelta(minutes=30),
+        Kind.FIT_CHECK: new_start + dt.timedelta(minutes=30),
     }
     old = Notification.objects.filter(consultation=consultation, revision=0)
     assert {row.status for row in old if row.kind.startswith("reminder_")} == {Status.CANCELLED}
@@ -225,7 +229,7 @@ def test_it_stops_reminders_and_keeps_the_fit_check_when_completed(now, queued):
     n.consultation_notify(consultation=consultation, event="completed")
 
     assert kinds(consultation, Status.CANCELLED).keys() == {"reminder_60"}
-    assert n.FIT_CHECK in kinds(consultation, Status.PENDING)
+    assert Kind.FIT_CHECK in kinds(consultation, Status.PENDING)
 
 
 def test_it_cancels_the_fit_check_after_a_no_show(now, queued):
@@ -234,7 +238,7 @@ def test_it_cancels_the_fit_check_after_a_no_show(now, queued):
     transition(consultation, Consultation.Status.NO_SHOW)
     n.consultation_notify(consultation=consultation, event="no_show")
 
-    assert Notification.objects.get(consultation=consultation, kind=n.FIT_CHECK).status == (
+    assert Notification.objects.get(consultation=consultation, kind=Kind.FIT_CHECK).status == (
         Status.CANCELLED
     )
 
@@ -245,7 +249,7 @@ def test_it_records_a_safety_flag_for_the_practice_once(now, queued):
     n.intake_safety_notify(intake_reference=reference)
 
     row = Notification.objects.get(intake_reference=reference)
-    assert (row.kind, row.status, row.due_at) == (n.INTAKE_SAFETY, Status.PENDING, NOW)
+    assert (row.kind, row.status, row.due_at) == (Kind.INTAKE_SAFETY, Status.PENDING, NOW)
 
 
 @pytest.mark.parametrize("unsent", [Status.PENDING, Status.SENDING])
@@ -340,14 +344,14 @@ def test_it_sends_due_rows_once_and_leaves_later_ones(now, queued):
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [consultation.client_email, consultation.clinician.email]
     )
-    assert set(kinds(consultation, Status.SENT)) == {n.CLIENT_CONFIRMED, n.CLINICIAN_BOOKED}
+    assert set(kinds(consultation, Status.SENT)) == {Kind.CLIENT_CONFIRMED, Kind.CLINICIAN_BOOKED}
     assert set(kinds(consultation, Status.PENDING)) == {"reminder_1440", "reminder_60", "fit_check"}
 
 
 def test_it_sends_a_claimed_row_only_once(now, queued):
     consultation = book()
     n.consultation_notify(consultation=consultation, event="requested")
-    row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_REQUEST_RECEIVED)
+    row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
 
     assert n.notification_send(notification_id=row.pk) is True
     assert n.notification_send(notification_id=row.pk) is False
@@ -465,7 +469,7 @@ def test_it_does_not_send_the_fit_check_once_answered(now, queued):
 
     n.notifications_sweep(now=consultation.ends_at + dt.timedelta(hours=1))
 
-    assert Notification.objects.get(consultation=consultation, kind=n.FIT_CHECK).status == (
+    assert Notification.objects.get(consultation=consultation, kind=Kind.FIT_CHECK).status == (
         Status.CANCELLED
     )
 
@@ -475,7 +479,7 @@ def test_it_retries_a_mail_server_error_with_backoff_then_sends(now, queued, set
     FlakyBackend.failures = 1
     consultation = book()
     n.consultation_notify(consultation=consultation, event="requested")
-    row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_REQUEST_RECEIVED)
+    row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
 
     assert n.notification_send(notification_id=row.pk) is False
     row.refresh_from_db()
@@ -540,7 +544,7 @@ def test_it_keeps_only_the_error_type_and_code_never_the_servers_text(
     RefusingBackend.error = error
     consultation = book(client_email="ana.private@example.org")
     n.consultation_notify(consultation=consultation, event="requested")
-    row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_REQUEST_RECEIVED)
+    row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
 
     n.notification_send(notification_id=row.pk)
 
@@ -564,7 +568,7 @@ def test_it_marks_a_row_failed_after_the_last_attempt_and_staff_can_retry(
     FlakyBackend.failures = 2
     consultation = book()
     n.consultation_notify(consultation=consultation, event="requested")
-    row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_REQUEST_RECEIVED)
+    row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
     Notification.objects.exclude(pk=row.pk).update(status=Status.CANCELLED)
 
     n.notifications_sweep(now=NOW)
@@ -585,7 +589,7 @@ def test_it_marks_a_row_failed_after_the_last_attempt_and_staff_can_retry(
 def test_it_reclaims_a_row_whose_sender_stopped_mid_send(now, queued, settings):
     consultation = book()
     n.consultation_notify(consultation=consultation, event="requested")
-    row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_REQUEST_RECEIVED)
+    row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
     Notification.objects.filter(pk=row.pk).update(
         status=Status.SENDING, claimed_at=NOW - dt.timedelta(minutes=5), attempts=1
     )
@@ -611,7 +615,7 @@ def test_it_does_not_write_to_a_client_whose_data_was_erased(now, queued):
     n.notifications_sweep(now=NOW)
 
     assert [m.to for m in mail.outbox] == [[consultation.clinician.email]]
-    client_row = Notification.objects.get(consultation=consultation, kind=n.CLIENT_CANCELLED)
+    client_row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_CANCELLED)
     assert client_row.status == Status.CANCELLED
 
 
@@ -642,7 +646,7 @@ def test_it_sends_each_row_once_when_a_batch_outlives_its_lease(settings):
         LeaseOutlivingBackend.lease = dt.timedelta(seconds=600)
         LeaseOutlivingBackend.second_sweep_sent = None
         rows = Notification.objects.bulk_create(
-            Notification(consultation=book(), kind=n.CLIENT_REQUEST_RECEIVED, due_at=NOW)
+            Notification(consultation=book(), kind=Kind.CLIENT_REQUEST_RECEIVED, due_at=NOW)
             for _ in range(5)
         )
 
@@ -671,7 +675,7 @@ def test_it_sweeps_fit_checks_in_a_constant_number_of_queries_per_row(
             consultation = FitCheckFactory().consultation  # answered: cancelled, not sent
         else:
             consultation = book(status=Consultation.Status.COMPLETED, hours_ahead=-2)
-        Notification.objects.create(consultation=consultation, kind=n.FIT_CHECK, due_at=NOW)
+        Notification.objects.create(consultation=consultation, kind=Kind.FIT_CHECK, due_at=NOW)
 
     # Per row only the claim's renewal and the outcome: never a query for the fit check.
     with django_assert_max_num_queries(FIXED_SWEEP_QUERIES + 2 * rows):

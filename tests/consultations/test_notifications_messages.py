@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import notifications as n
+from consultations.messages import Kind, build_message, reminder_kind
 from consultations.models import Consultation, Notification
 from consultations.tokens import (
     FIT_CHECK,
@@ -304,21 +305,21 @@ PORTAL = "http://127.0.0.1:8000/consultations/portal/"
 
 # Every kind of message: (kind, the consultation's status then, what it must say, its link).
 EVERY_MESSAGE = [
-    (n.CLIENT_REQUEST_RECEIVED, Status.REQUESTED, CLIENT_ESSENTIALS, manage_url),
-    (n.CLINICIAN_NEW_REQUEST, Status.REQUESTED, CLINICIAN_ESSENTIALS, PORTAL),
-    (n.CLIENT_CONFIRMED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
-    (n.CLINICIAN_BOOKED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
-    (n.CLIENT_DECLINED, Status.DECLINED, CLIENT_ESSENTIALS, next_match_url),
-    (n.CLIENT_EXPIRED, Status.EXPIRED, CLIENT_ESSENTIALS, next_match_url),
+    (Kind.CLIENT_REQUEST_RECEIVED, Status.REQUESTED, CLIENT_ESSENTIALS, manage_url),
+    (Kind.CLINICIAN_NEW_REQUEST, Status.REQUESTED, CLINICIAN_ESSENTIALS, PORTAL),
+    (Kind.CLIENT_CONFIRMED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (Kind.CLINICIAN_BOOKED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
+    (Kind.CLIENT_DECLINED, Status.DECLINED, CLIENT_ESSENTIALS, next_match_url),
+    (Kind.CLIENT_EXPIRED, Status.EXPIRED, CLIENT_ESSENTIALS, next_match_url),
     # Nothing left to manage: the practice's phone number is the way back.
-    (n.CLIENT_CANCELLED, Status.CANCELLED, CLIENT_ESSENTIALS, None),
-    (n.CLINICIAN_CANCELLED, Status.CANCELLED, CLINICIAN_ESSENTIALS, PORTAL),
-    (n.CLIENT_RESCHEDULED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
-    (n.CLINICIAN_RESCHEDULED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
-    (n.reminder_kind(1440), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
-    (n.reminder_kind(60), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
-    (n.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),
-    (n.INTAKE_SAFETY, None, [], "admin"),
+    (Kind.CLIENT_CANCELLED, Status.CANCELLED, CLIENT_ESSENTIALS, None),
+    (Kind.CLINICIAN_CANCELLED, Status.CANCELLED, CLINICIAN_ESSENTIALS, PORTAL),
+    (Kind.CLIENT_RESCHEDULED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (Kind.CLINICIAN_RESCHEDULED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
+    (reminder_kind(1440), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (reminder_kind(60), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
+    (Kind.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),
+    (Kind.INTAKE_SAFETY, None, [], "admin"),
 ]
 
 
@@ -344,7 +345,7 @@ def test_every_message_says_what_it_must_and_no_intake_answer(
             expected_link = link(consultation) if callable(link) else link
         row.save()
 
-        message = n.build_message(row)
+        message = build_message(row)
 
     for body in (message.body, html(message)):
         for essential in [*essentials, *PRACTICE]:
@@ -361,9 +362,9 @@ def test_every_email_template_is_covered_above():
         if not path.stem.startswith("_") and path.stem != "base"
     }
     by_kind = {
-        n.FIT_CHECK: "client_fit_check",
-        n.INTAKE_SAFETY: "practice_intake_safety",
-        n.reminder_kind(60): "client_reminder",
-        n.reminder_kind(1440): "client_reminder",
+        Kind.FIT_CHECK: "client_fit_check",
+        Kind.INTAKE_SAFETY: "practice_intake_safety",
+        reminder_kind(60): "client_reminder",
+        reminder_kind(1440): "client_reminder",
     }
     assert {by_kind.get(kind, kind) for kind, *_ in EVERY_MESSAGE} == templates

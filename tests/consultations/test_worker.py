@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.celery import app
 from consultations import notifications as n
+from consultations.messages import Kind
 from consultations.models import Consultation, Notification
 from consultations.tasks import sweep_notifications
 from tests.consultations.factories import ConsultationFactory
@@ -96,14 +97,16 @@ def all_sent(consultation, kinds):
 
 def test_it_sends_a_bookings_messages_once(worker):
     consultation = book()
-    wait_for(lambda: all_sent(consultation, [n.CLIENT_REQUEST_RECEIVED, n.CLINICIAN_NEW_REQUEST]))
+    wait_for(
+        lambda: all_sent(consultation, [Kind.CLIENT_REQUEST_RECEIVED, Kind.CLINICIAN_NEW_REQUEST])
+    )
 
     with transaction.atomic():
         consultation.status = Consultation.Status.CONFIRMED
         consultation.confirmed_at = timezone.now()
         consultation.save()
         n.consultation_notify(consultation=consultation, event="confirmed")
-    wait_for(lambda: all_sent(consultation, [n.CLIENT_CONFIRMED]))
+    wait_for(lambda: all_sent(consultation, [Kind.CLIENT_CONFIRMED]))
     # The sweep finds nothing left to send now.
     sweep_notifications.delay()
     wait_for(lambda: queued_tasks() == 0)
@@ -131,7 +134,7 @@ def test_it_stops_pending_reminders_when_cancelled(worker):
             status=Consultation.Status.CONFIRMED, starts_at=start, confirmed_at=timezone.now()
         )
         n.consultation_notify(consultation=consultation, event="confirmed")
-    wait_for(lambda: all_sent(consultation, [n.CLIENT_CONFIRMED, n.CLINICIAN_BOOKED]))
+    wait_for(lambda: all_sent(consultation, [Kind.CLIENT_CONFIRMED, Kind.CLINICIAN_BOOKED]))
     mail.outbox.clear()
     assert Notification.objects.get(consultation=consultation, kind="reminder_60").due_at <= (
         timezone.now()
@@ -142,7 +145,7 @@ def test_it_stops_pending_reminders_when_cancelled(worker):
         consultation.save()
         n.consultation_notify(consultation=consultation, event="cancelled")
 
-    wait_for(lambda: all_sent(consultation, [n.CLIENT_CANCELLED, n.CLINICIAN_CANCELLED]))
+    wait_for(lambda: all_sent(consultation, [Kind.CLIENT_CANCELLED, Kind.CLINICIAN_CANCELLED]))
     sweep_notifications.delay()
     wait_for(lambda: queued_tasks() == 0)
 
@@ -164,7 +167,7 @@ def test_it_retries_after_a_mail_server_error(worker, settings):
     # The backoff has run out: the next sweep sends it.
     Notification.objects.filter(pk=failed.pk).update(due_at=timezone.now())
     sweep_notifications.delay()
-    wait_for(lambda: all_sent(consultation, [n.CLIENT_CONFIRMED, n.CLINICIAN_BOOKED]))
+    wait_for(lambda: all_sent(consultation, [Kind.CLIENT_CONFIRMED, Kind.CLINICIAN_BOOKED]))
 
     failed.refresh_from_db()
     assert (failed.attempts, failed.last_error) == (2, "")
@@ -187,7 +190,9 @@ def test_it_keeps_the_booking_when_the_broker_is_down_and_sends_later(broker, ca
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=15):
         sweep_notifications.delay()
         wait_for(
-            lambda: all_sent(consultation, [n.CLIENT_REQUEST_RECEIVED, n.CLINICIAN_NEW_REQUEST])
+            lambda: all_sent(
+                consultation, [Kind.CLIENT_REQUEST_RECEIVED, Kind.CLINICIAN_NEW_REQUEST]
+            )
         )
     assert len(mail.outbox) == 2
 
@@ -223,7 +228,7 @@ def test_it_sends_each_message_once_with_two_sweeps_at_once(settings):
     Notification.objects.bulk_create(
         Notification(consultation=c, kind=kind, due_at=now)
         for c in clinician_consultations
-        for kind in (n.CLIENT_REQUEST_RECEIVED, n.CLINICIAN_NEW_REQUEST)
+        for kind in (Kind.CLIENT_REQUEST_RECEIVED, Kind.CLINICIAN_NEW_REQUEST)
     )
     start = threading.Barrier(2)
     counts = []

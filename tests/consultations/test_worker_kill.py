@@ -18,8 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
-from consultations import notifications as n
 from consultations.mail import EmlFileBackend
+from consultations.messages import Kind
 from consultations.models import Notification
 from consultations.tasks import sweep_notifications
 from tests.consultations.factories import ConsultationFactory
@@ -123,7 +123,7 @@ def test_it_loses_and_duplicates_nothing_when_a_worker_is_killed_mid_batch(tmp_p
     Notification.objects.bulk_create(
         Notification(consultation=c, kind=kind, due_at=now)
         for c in consultations
-        for kind in (n.CLIENT_REQUEST_RECEIVED, n.CLINICIAN_NEW_REQUEST)
+        for kind in (Kind.CLIENT_REQUEST_RECEIVED, Kind.CLINICIAN_NEW_REQUEST)
     )
 
     first = start_worker_process(mail_dir, log, delay=SECONDS_PER_MESSAGE)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config.celery import app
 from consultations import notifications as n
+from consultations.messages import Kind, reminder_kind
 from consultations.models import Consultation, FitCheck, Notification
 from consultations.tasks import sweep_notifications
 from consultations.tokens import FIT_CHECK, MANAGE, make_token
@@ -188,7 +189,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     assert intake.answers["goals"] == GOALS
     if safety != "not at all":
         # The practice is told to call, without the answers.
-        expected.append({n.INTAKE_SAFETY})
+        expected.append({Kind.INTAKE_SAFETY})
         wait_for_emails(1)
 
     # Ranked matches with their reasons; Maya fits best.
@@ -206,7 +207,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     assert "Your request is in" in client.text("h1")
     consultation = Consultation.objects.get()
     assert (consultation.clinician, consultation.status) == (maya, Consultation.Status.REQUESTED)
-    expected.append({n.CLIENT_REQUEST_RECEIVED, n.CLINICIAN_NEW_REQUEST})
+    expected.append({Kind.CLIENT_REQUEST_RECEIVED, Kind.CLINICIAN_NEW_REQUEST})
     wait_for_emails(sum(map(len, expected)))
 
     # Maya logs in with the real form and confirms; she sees what the client told us.
@@ -223,7 +224,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     assert "Confirmed." in clinician.text()
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.CONFIRMED
-    expected.append({n.CLIENT_CONFIRMED})
+    expected.append({Kind.CLIENT_CONFIRMED})
     confirmed = wait_for_emails(sum(map(len, expected)))[-1]
     assert "text/calendar" in [part.get_content_type() for part in confirmed.message().walk()]
 
@@ -240,7 +241,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     consultation.refresh_from_db()
     assert consultation.starts_at == dt.datetime.fromisoformat(new_time)
     assert consultation.sequence == 1
-    expected.append({n.CLIENT_RESCHEDULED, n.CLINICIAN_RESCHEDULED})
+    expected.append({Kind.CLIENT_RESCHEDULED, Kind.CLINICIAN_RESCHEDULED})
     wait_for_emails(sum(map(len, expected)))
     # A link cut short by a mail program gets a friendly page (and a log line, checked below).
     client.open(link_in(confirmed, "/consultations/manage/")[:-12] + "/")
@@ -249,7 +250,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     with time_machine.travel(consultation.starts_at - dt.timedelta(minutes=55), tick=True) as t:
         # The beat's sweep sends the 1-hour reminder (a 24-hour one would be too late now).
         sweep_notifications.delay()
-        expected.append({n.reminder_kind(60)})
+        expected.append({reminder_kind(60)})
         wait_for_emails(sum(map(len, expected)))
 
         # The consultation happens; Maya marks it completed and the fit check goes out.
@@ -257,7 +258,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
         clinician.open("/consultations/portal/")
         clinician.activate('form[action$="/complete/"] button')
         assert "Marked as completed." in clinician.text()
-        expected.append({n.FIT_CHECK})
+        expected.append({Kind.FIT_CHECK})
         fit_email = wait_for_emails(sum(map(len, expected)))[-1]
 
         # Not a fit: low scores, then the next match, without Maya.
@@ -291,7 +292,7 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     for message, kind in zip(outbox, kinds, strict=True):
         recipient = (
             django_settings.PRACTICE_INTAKE_EMAIL
-            if kind == n.INTAKE_SAFETY
+            if kind == Kind.INTAKE_SAFETY
             else maya.email
             if kind.startswith("clinician_")
             else CLIENT_EMAIL

@@ -1,0 +1,381 @@
+"""What each notification says: one table of kinds, with the recipient, the templates, the
+subject, the calendar invite and when the message stops making sense.
+
+`notifications` records and sends the rows; this module decides what a row means. Only the
+minimum necessary goes into a message: never the client's concerns, goals or intake answers.
+"""
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.mime.text import MIMEText
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import dateformat, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from clinicians.zones import zone_or_practice
+
+from .ics import consultation_ics
+from .models import Consultation, Notification
+from .tokens import fit_check_url, manage_url, next_match_url
+
+CStatus = Consultation.Status
+Status = Notification.Status
+
+SHORT_FORMAT = "D j M, g:i A"  # Tue 3 Dec, 4:00 PM
+LONG_FORMAT = "l j F Y, g:i A T"  # Tuesday 3 December 2024, 4:00 PM EST
+
+
+class Kind(enum.StrEnum):
+    """A kind of message. The value is what a `Notification` row stores, except for reminders,
+    stored as `reminder_<minutes before>` (see `reminder_kind`)."""
+
+    CLIENT_REQUEST_RECEIVED = "client_request_received"
+    CLINICIAN_NEW_REQUEST = "clinician_new_request"
+    CLIENT_CONFIRMED = "client_confirmed"
+    # To the clinician when a booking needed no confirmation: they haven't heard of it yet.
+    CLINICIAN_BOOKED = "clinician_booked"
+    CLIENT_DECLINED = "client_declined"
+    CLIENT_EXPIRED = "client_expired"
+    CLIENT_CANCELLED = "client_cancelled"
+    CLINICIAN_CANCELLED = "clinician_cancelled"
+    CLIENT_RESCHEDULED = "client_rescheduled"
+    CLINICIAN_RESCHEDULED = "clinician_rescheduled"
+    REMINDER = "reminder"
+    FIT_CHECK = "fit_check"
+    INTAKE_SAFETY = "intake_safety"
+
+    @classmethod
+    def of(cls, stored: str) -> "Kind":
+        """The kind of a row's stored `kind` ("reminder_60" is a REMINDER)."""
+        if stored.startswith(_REMINDER_PREFIX):
+            return cls.REMINDER
+        return cls(stored)
+
+
+_REMINDER_PREFIX = "reminder_"
+
+
+def reminder_kind(minutes: int) -> str:
+    """The stored kind of the reminder sent this many minutes before the start."""
+    return f"{_REMINDER_PREFIX}{minutes}"
+
+
+def stored_as(kind: Kind) -> Q:
+    """Rows of this kind (every reminder, whatever its minutes, for REMINDER)."""
+    if kind is Kind.REMINDER:
+        return Q(kind__startswith=_REMINDER_PREFIX)
+    return Q(kind=kind.value)
+
+
+def reminder_minutes(stored: str) -> int:
+    return int(stored.removeprefix(_REMINDER_PREFIX))
+
+
+class Recipient(enum.Enum):
+    CLIENT = "client"
+    CLINICIAN = "clinician"
+    # The practice's intake address (PRACTICE_INTAKE_EMAIL).
+    PRACTICE = "practice"
+
+
+class Invite(enum.Enum):
+    """Whether the message carries a calendar invite (or its cancellation) for its recipient."""
+
+    NONE = "none"
+    ALWAYS = "always"
+    # Only while the consultation is confirmed (a moved request is still unconfirmed).
+    IF_CONFIRMED = "if_confirmed"
+    # Only if it was ever confirmed: a calendar holds nothing of a mere request to cancel.
+    IF_WAS_CONFIRMED = "if_was_confirmed"
+
+    def attached(self, consultation: Consultation) -> bool:
+        if self is Invite.IF_CONFIRMED:
+            return consultation.status == CStatus.CONFIRMED
+        if self is Invite.IF_WAS_CONFIRMED:
+            return consultation.confirmed_at is not None
+        return self is Invite.ALWAYS
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient: Recipient
+    template: str  # emails/<template>.txt and .html
+    subject: str  # may use %(when)s, the start in the recipient's zone
+    invite: Invite = Invite.NONE
+    # News about an upcoming time: pointless once that time has come (SKIPPED then).
+    until_start: str = ""  # the reason recorded when skipped; empty: sent whenever due
+    # Only while the consultation is in one of these statuses (CANCELLED otherwise).
+    needs: tuple[str, ...] = ()
+    needs_reason: str = ""
+    # Context beyond what every message to this recipient has.
+    more_context: Callable[[Notification], dict] | None = None
+
+
+def _next_match(notification: Notification) -> dict:
+    consultation = notification.consultation
+    return {
+        "next_match_url": next_match_url(consultation),
+        "decline_message": consultation.decline_message
+        if notification.kind == Kind.CLIENT_DECLINED
+        else "",
+    }
+
+
+def _fit_check_link(notification: Notification) -> dict:
+    return {"fit_check_url": fit_check_url(notification.consultation)}
+
+
+def _lead(notification: Notification) -> dict:
+    minutes = reminder_minutes(notification.kind)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        lead = ngettext("in %(n)s hour", "in %(n)s hours", hours) % {"n": hours}
+    else:
+        lead = ngettext("in %(n)s minute", "in %(n)s minutes", minutes) % {"n": minutes}
+    return {"lead": lead}
+
+
+def _intake_admin_link(notification: Notification) -> dict:
+    # A URL name, not an import: consultations never imports matching.
+    path = reverse("admin:matching_intake_change", args=[notification.intake_reference])
+    return {"admin_url": settings.SITE_URL + path}
+
+
+# Reasons recorded on a row that was not sent (for staff, like delivery errors).
+_NOT_CONFIRMED = "The consultation is no longer confirmed."
+_TIME_PASSED = "The consultation time has passed."
+
+MESSAGES: dict[Kind, Message] = {
+    Kind.CLIENT_REQUEST_RECEIVED: Message(
+        Recipient.CLIENT,
+        "client_request_received",
+        _("Your consultation request for %(when)s"),
+        until_start=_TIME_PASSED,
+    ),
+    Kind.CLINICIAN_NEW_REQUEST: Message(
+        Recipient.CLINICIAN,
+        "clinician_new_request",
+        _("New consultation request for %(when)s"),
+        until_start=_TIME_PASSED,
+    ),
+    Kind.CLIENT_CONFIRMED: Message(
+        Recipient.CLIENT,
+        "client_confirmed",
+        _("Your consultation on %(when)s is confirmed"),
+        Invite.ALWAYS,
+        until_start=_TIME_PASSED,
+        needs=(CStatus.CONFIRMED,),
+        needs_reason=_NOT_CONFIRMED,
+    ),
+    Kind.CLINICIAN_BOOKED: Message(
+        Recipient.CLINICIAN,
+        "clinician_booked",
+        _("New consultation on %(when)s"),
+        Invite.ALWAYS,
+        until_start=_TIME_PASSED,
+        needs=(CStatus.CONFIRMED,),
+        needs_reason=_NOT_CONFIRMED,
+    ),
+    Kind.CLIENT_DECLINED: Message(
+        Recipient.CLIENT,
+        "client_declined",
+        _("About your consultation request for %(when)s"),
+        more_context=_next_match,
+    ),
+    Kind.CLIENT_EXPIRED: Message(
+        Recipient.CLIENT,
+        "client_expired",
+        _("About your consultation request for %(when)s"),
+        more_context=_next_match,
+    ),
+    Kind.CLIENT_CANCELLED: Message(
+        Recipient.CLIENT,
+        "client_cancelled",
+        _("Your consultation on %(when)s is cancelled"),
+        Invite.IF_WAS_CONFIRMED,
+    ),
+    Kind.CLINICIAN_CANCELLED: Message(
+        Recipient.CLINICIAN,
+        "clinician_cancelled",
+        _("Consultation on %(when)s cancelled"),
+        Invite.IF_WAS_CONFIRMED,
+    ),
+    Kind.CLIENT_RESCHEDULED: Message(
+        Recipient.CLIENT,
+        "client_rescheduled",
+        _("Your consultation is now on %(when)s"),
+        Invite.IF_CONFIRMED,
+    ),
+    Kind.CLINICIAN_RESCHEDULED: Message(
+        Recipient.CLINICIAN,
+        "clinician_rescheduled",
+        _("Consultation moved to %(when)s"),
+        Invite.IF_CONFIRMED,
+    ),
+    Kind.REMINDER: Message(
+        Recipient.CLIENT,
+        "client_reminder",
+        _("Reminder: your consultation on %(when)s"),
+        until_start="The consultation had already started.",
+        needs=(CStatus.CONFIRMED,),
+        needs_reason=_NOT_CONFIRMED,
+        more_context=_lead,
+    ),
+    Kind.FIT_CHECK: Message(
+        Recipient.CLIENT,
+        "client_fit_check",
+        _("How did your consultation go?"),
+        needs=(CStatus.CONFIRMED, CStatus.COMPLETED),
+        needs_reason="The consultation did not take place.",
+        more_context=_fit_check_link,
+    ),
+    Kind.INTAKE_SAFETY: Message(
+        Recipient.PRACTICE,
+        "practice_intake_safety",
+        _("An intake needs a same-day call"),
+        more_context=_intake_admin_link,
+    ),
+}
+
+
+def message_for(notification: Notification) -> Message:
+    return MESSAGES[Kind.of(notification.kind)]
+
+
+def stored_kinds(recipient: Recipient) -> list[str]:
+    """The stored kinds of the messages to this recipient (reminders, to the client, are
+    stored by minutes and not listed)."""
+    return [kind.value for kind, m in MESSAGES.items() if m.recipient is recipient]
+
+
+def recipient_address(notification: Notification) -> str:
+    recipient = message_for(notification).recipient
+    if recipient is Recipient.PRACTICE:
+        return settings.PRACTICE_INTAKE_EMAIL
+    consultation = notification.consultation
+    if recipient is Recipient.CLINICIAN:
+        return consultation.clinician.email
+    return consultation.client_email
+
+
+# Why a due row should no longer go out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reason: str
+
+
+def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | None:
+    """Why a claimed row should not go out any more, or None to send it."""
+    message = message_for(notification)
+    consultation = notification.consultation
+    if consultation is not None:
+        if notification.revision != consultation.sequence:
+            return Verdict(Status.CANCELLED, "The consultation changed since this was planned.")
+        if message.needs and consultation.status not in message.needs:
+            return Verdict(Status.CANCELLED, message.needs_reason)
+        if message.until_start and now >= consultation.starts_at:
+            return Verdict(Status.SKIPPED, message.until_start)
+        if Kind.of(notification.kind) is Kind.REMINDER:
+            grace = dt.timedelta(minutes=settings.NOTIFICATION_GRACE_MINUTES)
+            if now > notification.due_at + grace:
+                return Verdict(Status.SKIPPED, "Too late to remind: past the grace window.")
+        # Loaded with the row (select_related): no query of its own.
+        if Kind.of(notification.kind) is Kind.FIT_CHECK and hasattr(consultation, "fit_check"):
+            return Verdict(Status.CANCELLED, "The client has already answered.")
+    if not recipient_address(notification):
+        return Verdict(Status.CANCELLED, "No address (the client's data was deleted).")
+    return None
+
+
+# The email
+
+
+def _when(value: dt.datetime, zone_name: str, fmt: str) -> str:
+    return dateformat.format(value.astimezone(zone_or_practice(zone_name)), fmt)
+
+
+def _site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _recipient_context(recipient: Recipient, consultation: Consultation | None) -> tuple:
+    """(the recipient's zone, what every message to them says) for this consultation."""
+    if recipient is Recipient.PRACTICE:
+        return None, {}
+    if recipient is Recipient.CLINICIAN:
+        clinician = consultation.clinician
+        zone = clinician.timezone
+        return zone, {
+            "clinician_first_name": clinician.first_name,
+            "client_first_name": consultation.client_first_name,
+            "when": _when(consultation.starts_at, zone, LONG_FORMAT),
+            "format": consultation.format,
+            "portal_url": settings.SITE_URL + reverse("consultations:portal"),
+            "needs_confirmation": consultation.status == CStatus.REQUESTED,
+        }
+    zone = consultation.client_timezone
+    return zone, {
+        "first_name": consultation.client_first_name,
+        "clinician_name": consultation.clinician.full_name,
+        "when": _when(consultation.starts_at, zone, LONG_FORMAT),
+        "format": consultation.format,
+        "video_link": consultation.clinician.video_link,
+        "manage_url": manage_url(consultation),
+        "needs_confirmation": consultation.status == CStatus.REQUESTED,
+    }
+
+
+def build_message(notification: Notification, *, connection=None) -> EmailMultiAlternatives:
+    """The email for a notification, rendered from today's data (a reschedule shows the new
+    time)."""
+    message = message_for(notification)
+    consultation = notification.consultation
+    with translation.override(settings.LANGUAGE_CODE):
+        zone, context = _recipient_context(message.recipient, consultation)
+        if message.more_context is not None:
+            context.update(message.more_context(notification))
+        when = _when(consultation.starts_at, zone, SHORT_FORMAT) if consultation else ""
+        subject = str(message.subject) % {"when": when}
+        context.update(
+            practice_name=settings.PRACTICE_NAME,
+            practice_phone=settings.PRACTICE_PHONE,
+            subject=subject,
+            LANGUAGE_CODE=translation.get_language(),
+        )
+        text = render_to_string(f"emails/{message.template}.txt", context)
+        html = render_to_string(f"emails/{message.template}.html", context)
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient_address(notification)],
+        connection=connection,
+        # The same id on every attempt, so a rare duplicate folds into one in mail clients.
+        headers={"Message-ID": f"<notification.{notification.pk}@{_site_domain()}>"},
+    )
+    email.attach_alternative(html, "text/html")
+    if consultation is not None and message.invite.attached(consultation):
+        for_clinician = message.recipient is Recipient.CLINICIAN
+        email.attach(_ics_part(consultation, for_clinician=for_clinician))
+    return email
+
+
+def _ics_part(consultation: Consultation, *, for_clinician: bool) -> MIMEText:
+    content = consultation_ics(consultation, for_clinician=for_clinician)
+    method = "CANCEL" if b"METHOD:CANCEL" in content else "REQUEST"
+    part = MIMEText(content.decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="consultation.ics")
+    return part
