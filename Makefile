@@ -7,7 +7,6 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alliance
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
-VAR_DIR := $(or $(ALLIANCE_VAR_DIR),var)
 
 .PHONY: run test lint check venv dev-venv clean
 
@@ -16,7 +15,7 @@ $(PY):
 	$(PIP_ENV) $(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml requirements/build-constraints.txt | $(PY)
-	$(PIP_ENV) $(PY) -m pip install --quiet .
+	$(PIP_ENV) $(PY) -m pip install --quiet ".[local]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml requirements/build-constraints.txt | $(PY)
@@ -26,16 +25,10 @@ $(VENV)/.installed-dev: pyproject.toml requirements/build-constraints.txt | $(PY
 venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev
 
+# PostgreSQL (a private server in var/postgres/ unless DATABASE_URL is set), migrations, the demo
+# practice, then the web server, a Celery worker and beat until Ctrl-C (config/devserver.py).
 run: venv
-	mkdir -p $(VAR_DIR)/mail $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/broker/control
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py demo_logins
-	@echo "Starting the web server on http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops all."
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
-	    --schedule=$(VAR_DIR)/celerybeat-schedule & \
-	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@$(PY) -m config.devserver run --host $(HOST) --port $(PORT)
 
 test: dev-venv
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m tests.services_check
@@ -48,7 +41,7 @@ lint: dev-venv
 
 check: dev-venv
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.production REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DJANGO_SETTINGS_MODULE=config.settings.production DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	  ALLOWED_HOSTS=alliance.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -2,14 +2,13 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from clinicians.models import Clinician
-
-from .constraints import PostgresOnlyExclusionConstraint
 
 
 class TsTzRange(Func):
@@ -106,7 +105,7 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="consultation_ends_after_start"
             ),
-            PostgresOnlyExclusionConstraint(
+            ExclusionConstraint(
                 name="consultation_no_double_booking",
                 expressions=[
                     (

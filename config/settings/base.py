@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment (see README)."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 import xstatic.pkg.bootstrap
 from csp.constants import NONE, SELF
@@ -80,8 +81,13 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL only: double booking is prevented by an exclusion constraint. The default is the
+# private server that `make run` starts in var/postgres/ (config/devserver.py); production
+# requires DATABASE_URL.
 DATABASES = {
-    "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'alliance.sqlite3'}"),
+    "default": env_database(
+        "DATABASE_URL", f"postgres://postgres@{quote(str(VAR_DIR / 'postgres'), safe='')}/alliance"
+    ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -83,7 +83,8 @@ def env_timezone(name: str, default: str) -> str:
     return value
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str | None = None) -> dict:
+    """A PostgreSQL database from its URL; other databases lack the constraints we rely on."""
     import dj_database_url
 
     url = env_str(name, default)
@@ -91,6 +92,8 @@ def env_database(name: str, default: str) -> dict:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} is not a database URL we understand: {exc}") from None
-    if not config.get("ENGINE"):
-        raise ImproperlyConfigured(f"{name} names no database engine: {url!r}.")
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"{name} must be a PostgreSQL URL such as postgres://user@host:5432/alliance."
+        )
     return config

@@ -1,4 +1,5 @@
-"""Development: SQLite and a file-based broker by default, emails written to var/mail/."""
+"""Development (`make run`): the private PostgreSQL server in var/postgres/ and a file-based broker
+by default, emails written to var/mail/."""
 
 from .base import *  # noqa: F403
 from .env import env_bool, env_choice, env_str

@@ -1,9 +1,10 @@
 """Production: everything that matters comes from the environment; nothing insecure by default."""
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_str
+from .env import env_bool, env_database, env_int, env_str
 
 DEBUG = False
+DATABASES = {"default": env_database("DATABASE_URL")}
 SECRET_KEY = env_str("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure-"):
     from django.core.exceptions import ImproperlyConfigured
