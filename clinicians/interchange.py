@@ -105,8 +105,9 @@ def _unknown_message(field_name: str, value: str) -> str:
     return messages[field_name] % {"value": value}
 
 
-class Vocabularies:
-    """Every vocabulary name, loaded once (one query per vocabulary), matched case-insensitively."""
+class VocabularyTerms:
+    """Every vocabulary term (the model rows an import links to), loaded once (one query per
+    vocabulary), found by name case-insensitively."""
 
     def __init__(self):
         self.terms: dict[type, dict[str, Any]] = {}
@@ -364,7 +365,7 @@ def _hours(value, errors: RowErrors) -> list[dict] | None:
     return sorted(hours, key=lambda h: (WEEKDAY_KEYS.index(h["weekday"]), h["start"], h["end"]))
 
 
-def _terms(value, errors: RowErrors, name: str, vocabularies: Vocabularies) -> list | None:
+def _terms(value, errors: RowErrors, name: str, vocabularies: VocabularyTerms) -> list | None:
     names = _as_list(value, errors, name)
     if names is None:
         return None
@@ -417,7 +418,9 @@ def _has_nul(value) -> bool:
     return False
 
 
-def validate_row(raw: dict, number: int, vocabularies: Vocabularies) -> tuple[CleanRow, list[str]]:
+def validate_row(
+    raw: dict, number: int, vocabularies: VocabularyTerms
+) -> tuple[CleanRow, list[str]]:
     errors = RowErrors(number)
     row = CleanRow(number=number, data={})
     if not isinstance(raw, dict):
@@ -538,7 +541,7 @@ def validate_roster(rows: list) -> tuple[list[CleanRow], list[str]]:
     """Validate every row; rows are numbered from 1. Returns the clean rows and every error."""
     if not isinstance(rows, list):
         return [], [_("The roster must be a list of clinicians.")]
-    vocabularies = Vocabularies()
+    vocabularies = VocabularyTerms()
     clean, errors, first_seen = [], [], {}
     for number, raw in enumerate(rows, start=1):
         row, row_errors = validate_row(raw, number, vocabularies)

@@ -2,15 +2,14 @@ import datetime as dt
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone as djtz
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
+from clinicians.zones import practice_today, practice_zone
 from config.snapshots import Snapshot
 
 from . import slots
@@ -335,10 +334,10 @@ def dashboard_figures(
     intake → booked → confirmed → completed over the last `days` days (bookings by creation)."""
     now = now or djtz.now()
     since = now - dt.timedelta(days=days)
-    practice_zone = ZoneInfo(settings.PRACTICE_TIME_ZONE)
-    local_today = now.astimezone(practice_zone).date()
+    zone = practice_zone()
+    local_today = practice_today(now)
     week_start_local = dt.datetime.combine(
-        local_today - dt.timedelta(days=local_today.weekday()), dt.time(), tzinfo=practice_zone
+        local_today - dt.timedelta(days=local_today.weekday()), dt.time(), tzinfo=zone
     )
     week_start = week_start_local.astimezone(dt.UTC)
 

@@ -571,12 +571,5 @@ def fit_check_record(
     return answers, True
 
 
-def clinician_set_accepting(*, clinician_id: int, accepting: bool) -> None:
-    """Pause or resume new consultation requests (the clinician's own switch)."""
-    Clinician.objects.filter(pk=clinician_id).update(
-        accepting_new_clients=accepting, updated_at=djtz.now()
-    )
-
-
 def heartbeat_record(*, name: str, now: dt.datetime) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"at": now})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from clinicians.models import Clinician
+from clinicians.services import clinician_set_accepting
 from clinicians.zones import zone_or_practice
 from config import ratelimits
 
@@ -155,7 +156,7 @@ def portal_no_show(request, clinician, public_id):
 @clinician_required
 def portal_accepting(request, clinician):
     accepting = request.POST.get("accepting") == "1"
-    services.clinician_set_accepting(clinician_id=clinician.pk, accepting=accepting)
+    clinician_set_accepting(clinician_ids=[clinician.pk], accepting=accepting)
     messages.success(
         request,
         _("You are accepting new clients again.")

@@ -20,9 +20,9 @@ from consultations.forms import clean_phone_number
 
 from .intake_schema import MAX_CONCERNS, MAX_GOAL_TAGS
 from .vocab import (
-    AGE_BANDS,
+    CLIENT_AGE_BANDS,
+    CLIENT_FORMATS,
     FOR_WHOM,
-    FORMATS,
     GENDERS,
     GOAL_TAG_LABELS,
     IMPORTANCE,
@@ -149,7 +149,7 @@ class AboutForm(IntakeStepForm):
     )
     age_band = forms.ChoiceField(
         label=_("Age of the person in therapy"),
-        choices=AGE_BANDS,
+        choices=CLIENT_AGE_BANDS,
         widget=forms.RadioSelect,
         required=False,
         help_text=_("For a couple or a family, leave this empty if you are all adults."),
@@ -542,7 +542,7 @@ class PracticalForm(IntakeStepForm):
     )
     format = forms.ChoiceField(
         label=_("How would you like to meet?"),
-        choices=FORMATS,
+        choices=CLIENT_FORMATS,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how you would like to meet.")},
     )
@@ -840,7 +840,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
             str(AboutForm.title),
             [
                 (str(_("Therapy for")), _labels(FOR_WHOM).get(answers.get("for_whom"), nothing)),
-                (str(_("Age")), _labels(AGE_BANDS).get(answers.get("age_band"), nothing)),
+                (str(_("Age")), _labels(CLIENT_AGE_BANDS).get(answers.get("age_band"), nothing)),
             ],
         ),
         (
@@ -897,7 +897,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
             str(PracticalForm.title),
             [
                 (str(_("State")), _labels(US_STATES).get(answers.get("state"), nothing)),
-                (str(_("Meeting")), _labels(FORMATS).get(answers.get("format"), nothing)),
+                (str(_("Meeting")), _labels(CLIENT_FORMATS).get(answers.get("format"), nothing)),
                 (str(_("Offices")), listed(answers.get("offices", []))),
                 (str(_("Times")), listed(answers.get("times", []), _labels(TIMES)) or nothing),
                 (str(_("Payment")), "; ".join(payment_parts) or nothing),

@@ -76,7 +76,7 @@ class IntakeAnswers:
     offices: tuple[str, ...] = ()
     times: tuple[str, ...] = ()
     payment: Payment = Payment()
-    safety: str = "not at all"
+    safety: str = vocab.SAFETY_NOT_AT_ALL
     first_name: str = ""
     email: str = ""
     timezone: str | None = None
@@ -127,9 +127,9 @@ def parse_intake(data: dict, *, vocabularies: Vocabularies) -> IntakeAnswers:
         return out
 
     for_whom = choice("for_whom", vocab.FOR_WHOM, required=True)
-    age_band = choice("age_band", vocab.AGE_BANDS, required=True)
-    fmt = choice("format", vocab.FORMATS, required=True)
-    safety = choice("safety", vocab.SAFETY, required=False, default="not at all")
+    age_band = choice("age_band", vocab.CLIENT_AGE_BANDS, required=True)
+    fmt = choice("format", vocab.CLIENT_FORMATS, required=True)
+    safety = choice("safety", vocab.SAFETY, required=False, default=vocab.SAFETY_NOT_AT_ALL)
 
     state = data.get("state")
     if not isinstance(state, str) or state.strip().upper() not in _STATES:

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .vocab import SAFETY
+from .vocab import SAFETY, SAFETY_NOT_AT_ALL
 
 
 class Intake(models.Model):
@@ -23,7 +23,7 @@ class Intake(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     answers = models.JSONField(default=dict)
     safety_answer = models.CharField(
-        _("safety answer"), max_length=24, choices=SAFETY, default="not at all"
+        _("safety answer"), max_length=24, choices=SAFETY, default=SAFETY_NOT_AT_ALL
     )
     follow_up = models.CharField(
         _("safety follow-up"), max_length=12, choices=FollowUp.choices, blank=True, default=""
@@ -45,7 +45,7 @@ class Intake(models.Model):
 
     @property
     def safety_flagged(self) -> bool:
-        return self.safety_answer != "not at all"
+        return self.safety_answer != SAFETY_NOT_AT_ALL
 
 
 def _weight(verbose: str, default: float, help_text: str):

@@ -541,7 +541,7 @@ def intake_clinician_summary(*, answers: dict) -> list[list[str]]:
     )
     add(
         _("Age"),
-        _label(vocab.AGE_BANDS, answers.get("age_band")) if answers.get("age_band") else "",
+        _label(vocab.CLIENT_AGE_BANDS, answers.get("age_band")) if answers.get("age_band") else "",
     )
     add(_("Concerns (most important first)"), ", ".join(answers.get("concerns") or []))
     add(_("In their words"), answers.get("concerns_text"))

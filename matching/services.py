@@ -12,8 +12,7 @@ from consultations.services import ERASED_NAME, consultation_erase_client
 
 from .models import Intake
 from .tokens import new_token, token_expiry, token_hash
-
-NOT_AT_ALL = "not at all"
+from .vocab import SAFETY_NOT_AT_ALL
 
 
 class IntakeAlreadySubmitted(Exception):
@@ -43,7 +42,7 @@ def intake_submit(
         raw_token, hashed = new_token()
     else:
         hashed = token_hash(raw_token)
-    safety = answers.get("safety", NOT_AT_ALL)
+    safety = answers.get("safety", SAFETY_NOT_AT_ALL)
     intake = Intake(
         id=reference or uuid.uuid4(),
         token_hash=hashed,
@@ -52,7 +51,7 @@ def intake_submit(
         submitted_at=now,
         expires_at=token_expiry(now),
     )
-    if safety != NOT_AT_ALL:
+    if safety != SAFETY_NOT_AT_ALL:
         _flag_for_follow_up(intake)
     try:
         with transaction.atomic():
@@ -68,11 +67,11 @@ def intake_update(*, intake: Intake, answers: dict) -> Intake:
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
     before = intake.safety_answer
     intake.answers = answers
-    intake.safety_answer = answers.get("safety", NOT_AT_ALL)
+    intake.safety_answer = answers.get("safety", SAFETY_NOT_AT_ALL)
     # A follow-up under way stays staff's to close while the answer is the one they followed
     # up; a new worrying answer, even after they closed it, needs a new look.
     closed = intake.follow_up not in (Intake.FollowUp.NONE, Intake.FollowUp.PENDING)
-    if intake.safety_answer != NOT_AT_ALL and (
+    if intake.safety_answer != SAFETY_NOT_AT_ALL and (
         not intake.follow_up or (closed and intake.safety_answer != before)
     ):
         _flag_for_follow_up(intake)

@@ -25,6 +25,7 @@ from .services import (
     intake_update,
 )
 from .tokens import intake_from_consultation_token, intake_from_token, new_token
+from .vocab import SAFETY_NOT_AT_ALL
 
 DRAFT = "intake_draft"
 # The results path of the intake this browser sent last, so "back" after sending lands somewhere
@@ -124,7 +125,7 @@ def _step_context(form, slug: str, draft: dict) -> dict:
         "progress_percent": round(100 * index / len(SLUGS)),
         "is_first": index == 0,
         # The crisis resources come first on the page right after a worrying safety answer.
-        "show_crisis": slug == SLUGS[1] and safety not in (None, "", "not at all"),
+        "show_crisis": slug == SLUGS[1] and safety not in (None, "", SAFETY_NOT_AT_ALL),
         "editing": bool(draft.get("editing")),
         "detect_timezone": slug == "contact" and slug not in draft["steps"],
     }
@@ -225,7 +226,7 @@ def review(request):
             {
                 "summary": answers_summary(answers),
                 "editing": bool(draft.get("editing")),
-                "safety_flagged": answers.get("safety") != "not at all",
+                "safety_flagged": answers.get("safety") != SAFETY_NOT_AT_ALL,
             },
         )
 

@@ -1,4 +1,5 @@
-"""Fixed answer sets of the intake (INTERCHANGE.md). Staff-editable names live in clinicians."""
+"""The intake's fixed answer sets (docs/interchange.md). Names staff edit, such as concerns and
+languages, live in clinicians."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +9,9 @@ FOR_WHOM = [
     ("couple", _("Us as a couple")),
     ("family", _("Our family")),
 ]
-AGE_BANDS = [
+# The client's own age band: codes of clinicians.models.AGE_BANDS a person can be in (couples and
+# families come from "for whom").
+CLIENT_AGE_BANDS = [
     ("children", _("A child (5–12)")),
     ("teens", _("A teen (13–17)")),
     ("adults", _("An adult")),
@@ -19,7 +22,8 @@ IMPORTANCE = [
     ("nice", _("Nice to have")),
     ("must", _("Must have")),
 ]
-FORMATS = [
+# How the client would like to meet: codes of clinicians.models.FORMATS, or either remote one.
+CLIENT_FORMATS = [
     ("either", _("Either video or phone")),
     ("video", _("Video")),
     ("phone", _("Phone")),
@@ -31,8 +35,10 @@ TIMES = [
     ("weekday evenings", _("Weekday evenings (after 5)")),
     ("weekends", _("Weekends")),
 ]
+# The one safety answer that asks for no same-day call.
+SAFETY_NOT_AT_ALL = "not at all"
 SAFETY = [
-    ("not at all", _("Not at all")),
+    (SAFETY_NOT_AT_ALL, _("Not at all")),
     ("several days", _("Several days")),
     ("more than half the days", _("More than half the days")),
     ("nearly every day", _("Nearly every day")),

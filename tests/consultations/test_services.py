@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, transaction
 
+from clinicians.services import clinician_set_accepting
 from consultations import selectors, services
 from consultations.models import Consultation, ConsultationEvent, FitCheck, Notification
 from consultations.services import SlotUnavailable, TransitionNotAllowed
@@ -100,7 +101,7 @@ def test_it_says_just_taken_when_another_booking_holds_the_time(clinician):
 
 
 def test_it_refuses_a_paused_clinician(clinician):
-    services.clinician_set_accepting(clinician_id=clinician.pk, accepting=False)
+    clinician_set_accepting(clinician_ids=[clinician.pk], accepting=False)
     with pytest.raises(SlotUnavailable):
         book(clinician)
 
@@ -284,7 +285,7 @@ def test_it_erases_a_clients_data_and_tells_other_apps(clinician, notified):
 
 def test_it_lets_a_client_move_their_consultation_while_the_clinician_is_paused(clinician):
     consultation = book(clinician)
-    services.clinician_set_accepting(clinician_id=clinician.pk, accepting=False)
+    clinician_set_accepting(clinician_ids=[clinician.pk], accepting=False)
     new_start = MONDAY_9 + dt.timedelta(hours=1)
 
     moved = services.consultation_reschedule(
