@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from clinicians.models import Clinician
 from consultations.models import Consultation
 
-print("vendor", connection.vendor)
+print("vendor", connection.settings_dict["ENGINE"].rsplit(".", 1)[-1])
 clinician = Clinician.objects.order_by("pk").first()
 start = dt.datetime(2031, 3, 4, 15, 0, tzinfo=dt.UTC)
 fields = dict(clinician=clinician, format="video", client_first_name="Ana",
