@@ -31,7 +31,7 @@ run: venv
 	@$(PY) -m config.devserver run --host $(HOST) --port $(PORT)
 
 test: dev-venv
-	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m tests.services_check
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m config.services_check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest --create-db $(PYTEST_ARGS)
 

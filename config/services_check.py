@@ -1,4 +1,4 @@
-"""Before the suite: say clearly when PostgreSQL or Redis does not answer."""
+"""Run by `make test` before the suite: say clearly when PostgreSQL or Redis does not answer."""
 
 import os
 import sys
