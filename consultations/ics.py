@@ -72,10 +72,25 @@ def consultation_ics(consultation: Consultation, *, for_clinician: bool) -> byte
     event.add("location", vText(how))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
 
+    # The practice organises; the one person this invite is for attends. Calendar apps apply
+    # an update or a cancellation automatically only when both are named (RFC 5546).
     organizer_email = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "hello@alliance.example.org"
     organizer = vCalAddress(f"mailto:{organizer_email}")
     organizer.params["cn"] = vText(settings.PRACTICE_NAME)
     event.add("organizer", organizer)
+    if for_clinician:
+        name, email = consultation.clinician.full_name, consultation.clinician.email
+    else:
+        name, email = consultation.client_first_name, consultation.client_email
+    if email:
+        attendee = vCalAddress(f"mailto:{email}")
+        attendee.params["cn"] = vText(name)
+        attendee.params["role"] = "REQ-PARTICIPANT"
+        # They asked for (or confirmed) this time already: nothing for their calendar to ask.
+        attendee.params["partstat"] = "ACCEPTED"
+        # Nobody reads replies: the manage link and the portal are where changes are made.
+        attendee.params["rsvp"] = "FALSE"
+        event.add("attendee", attendee)
     cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

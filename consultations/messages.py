@@ -324,6 +324,7 @@ def _recipient_context(recipient: Recipient, consultation: Consultation | None) 
             "format": consultation.format,
             "portal_url": settings.SITE_URL + reverse("consultations:portal"),
             "needs_confirmation": consultation.status == CStatus.REQUESTED,
+            "was_confirmed": consultation.confirmed_at is not None,
         }
     zone = consultation.client_timezone
     return zone, {
@@ -331,7 +332,10 @@ def _recipient_context(recipient: Recipient, consultation: Consultation | None) 
         "clinician_name": consultation.clinician.full_name,
         "when": _when(consultation.starts_at, zone, LONG_FORMAT),
         "format": consultation.format,
-        "video_link": consultation.clinician.video_link,
+        # The join link only once the clinician has confirmed: a request may be declined.
+        "video_link": consultation.clinician.video_link
+        if consultation.status == CStatus.CONFIRMED
+        else "",
         "manage_url": manage_url(consultation),
         "needs_confirmation": consultation.status == CStatus.REQUESTED,
     }

@@ -89,10 +89,8 @@ def _plan_expired(consultation: Consultation, now: dt.datetime) -> Plan:
 
 
 def _plan_cancelled(consultation: Consultation, now: dt.datetime) -> Plan:
-    rows = [(Kind.CLIENT_CANCELLED, now)]
-    if consultation.confirmed_at is not None:
-        rows.append((Kind.CLINICIAN_CANCELLED, now))
-    return Plan(cancel=True, rows=rows)
+    # The clinician heard of the request (or the booking), so they hear it went away too.
+    return Plan(cancel=True, rows=[(Kind.CLIENT_CANCELLED, now), (Kind.CLINICIAN_CANCELLED, now)])
 
 
 def _plan_rescheduled(consultation: Consultation, now: dt.datetime) -> Plan:

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import vobject
 from icalendar import Calendar
 
 from consultations import services
@@ -68,3 +69,76 @@ def test_it_falls_back_to_the_practice_zone_for_an_unknown_zone(clinician):
     _calendar, event = parse(consultation_ics(consultation, for_clinician=False))
     assert str(event["DTSTART"].params["TZID"]) == "America/New_York"
     assert event.decoded("DTSTART") == MONDAY_9
+
+
+# An independent reader (vobject, not the icalendar package that writes them), and the
+# properties RFC 5546 requires of a REQUEST and a CANCEL: METHOD, ORGANIZER, ATTENDEE, UID,
+# SEQUENCE and DTSTAMP.
+
+
+def read(data: bytes):
+    calendar = vobject.readOne(data.decode("utf-8"), validate=True)
+    (event,) = calendar.vevent_list
+    return calendar, event
+
+
+def mailto(prop) -> str:
+    assert prop.value.lower().startswith("mailto:")
+    return prop.value[len("mailto:") :]
+
+
+@pytest.mark.parametrize("for_clinician", [False, True], ids=["client", "clinician"])
+def test_invites_name_the_practice_as_organizer_and_the_recipient_as_attendee(
+    clinician, frozen, settings, for_clinician
+):
+    settings.DEFAULT_FROM_EMAIL = "Alliance Counseling Group <hello@alliance.example.org>"
+    consultation = ConsultationFactory(
+        clinician=clinician,
+        starts_at=MONDAY_9,
+        status="confirmed",
+        confirmed_at=NOW,
+        client_first_name="Zoë",
+        client_email="zoe@example.org",
+        client_timezone="Europe/Paris",
+    )
+    recipient = clinician.email if for_clinician else "zoe@example.org"
+    name = clinician.full_name if for_clinician else "Zoë"
+
+    calendar, event = read(consultation_ics(consultation, for_clinician=for_clinician))
+    assert calendar.method.value == "REQUEST"
+    assert calendar.version.value == "2.0"
+    assert mailto(event.organizer) == "hello@alliance.example.org"
+    assert event.organizer.params["CN"] == ["Alliance Counseling Group"]
+    (attendee,) = event.attendee_list
+    assert mailto(attendee) == recipient
+    assert attendee.params["CN"] == [name]
+    assert attendee.params["ROLE"] == ["REQ-PARTICIPANT"]
+    assert event.uid.value == f"{consultation.public_id}@127.0.0.1"
+    assert event.sequence.value == "0"
+    # DTSTAMP is a UTC date-time (RFC 5545 3.8.7.2); DTSTART carries its zone's VTIMEZONE.
+    assert event.dtstamp.value == NOW
+    assert event.dtstamp.value.utcoffset() == dt.timedelta(0)
+    assert event.dtstart.value == MONDAY_9
+    assert event.dtend.value == MONDAY_9 + dt.timedelta(minutes=15)
+    assert event.summary.value
+    zone = "America/New_York" if for_clinician else "Europe/Paris"
+    assert [tz.tzid.value for tz in calendar.vtimezone_list] == [zone]
+
+
+def test_a_cancellation_keeps_the_uid_raises_the_sequence_and_names_both_sides(clinician, frozen):
+    consultation = ConsultationFactory(
+        clinician=clinician, starts_at=MONDAY_9, client_email="zoe@example.org"
+    )
+    services.consultation_confirm(consultation_id=consultation.pk, now=NOW)
+    _cal, request = read(consultation_ics(consultation, for_clinician=False))
+
+    cancelled = services.consultation_cancel(consultation_id=consultation.pk, now=NOW)
+
+    calendar, event = read(consultation_ics(cancelled, for_clinician=False))
+    assert calendar.method.value == "CANCEL"
+    assert event.status.value == "CANCELLED"
+    assert event.uid.value == request.uid.value
+    assert int(event.sequence.value) > int(request.sequence.value)
+    assert mailto(event.organizer) == mailto(request.organizer)
+    assert [mailto(a) for a in event.attendee_list] == ["zoe@example.org"]
+    assert event.dtstamp.value == NOW

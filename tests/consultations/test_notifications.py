@@ -171,12 +171,23 @@ def test_it_cancels_pending_rows_and_tells_both_when_a_confirmed_booking_is_canc
     }
 
 
-def test_it_tells_only_the_client_when_an_unconfirmed_request_is_cancelled(now, queued):
+def test_it_tells_the_clinician_too_when_a_pending_request_is_cancelled(now, queued):
     consultation = book()
+    n.consultation_notify(consultation=consultation, event="requested")
     transition(consultation, Consultation.Status.CANCELLED, bump=True)
     n.consultation_notify(consultation=consultation, event="cancelled")
 
-    assert set(kinds(consultation)) == {Kind.CLIENT_CANCELLED}
+    assert set(kinds(consultation, Status.PENDING)) == {
+        Kind.CLIENT_CANCELLED,
+        Kind.CLINICIAN_CANCELLED,
+    }
+    n.notifications_sweep(now=NOW)
+    (to_clinician,) = [m for m in mail.outbox if m.to == [consultation.clinician.email]]
+    assert to_clinician.subject.startswith("Consultation on ")
+    assert "The request for a free consultation with Ana" in to_clinician.body
+    assert "nothing for you to confirm" in to_clinician.body
+    # No calendar ever held a mere request, so there is no cancellation to send.
+    assert to_clinician.attachments == []
 
 
 @pytest.mark.parametrize(

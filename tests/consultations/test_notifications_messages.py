@@ -86,12 +86,12 @@ def assert_private_details_absent(message):
         assert answer not in html(message)
 
 
-def assert_client_essentials(message, consultation):
+def assert_client_essentials(message, consultation, *, join_link=True):
     for body in (message.body, html(message)):
         assert "Zoë" in body
         assert "Tuesday 3 December 2024, 4:00 PM EST" in body
         assert "Maya Okafor" in body
-        assert "https://video.example.org/maya" in body
+        assert ("https://video.example.org/maya" in body) == join_link
         assert "Alliance Counseling Group" in body
         assert "(555) 010-2000" in body
     manage_link = next(word for word in message.body.split() if "/consultations/manage/" in word)
@@ -105,7 +105,8 @@ def test_it_writes_the_client_and_clinician_when_a_request_comes_in(consultation
 
     client = sent["zoe@example.org"]
     assert client.subject == "Your consultation request for Tue 3 Dec, 4:00 PM"
-    assert_client_essentials(client, consultation)
+    # The join link comes only with the confirmation: the request may still be declined.
+    assert_client_essentials(client, consultation, join_link=False)
     assert_private_details_absent(client)
     assert client.attachments == []
 
@@ -137,6 +138,30 @@ def test_it_sends_the_confirmation_with_a_calendar_invite(consultation):
     assert clinician.subject == "New consultation on Tue 3 Dec, 3:00 PM"
     assert calendar(clinician)[0] == "REQUEST"
     assert_private_details_absent(clinician)
+
+
+def test_it_sends_the_join_link_only_with_the_confirmation(consultation):
+    requested = send(consultation, "requested")["zoe@example.org"]
+    mail.outbox.clear()
+    moved = START + dt.timedelta(hours=1)
+    still_requested = send(
+        consultation,
+        "rescheduled",
+        sequence=1,
+        starts_at=moved,
+        ends_at=moved + dt.timedelta(minutes=15),
+    )["zoe@example.org"]
+    mail.outbox.clear()
+    confirmed = send(
+        consultation, "confirmed", status=Consultation.Status.CONFIRMED, confirmed_at=NOW
+    )["zoe@example.org"]
+
+    for message in (requested, still_requested):
+        assert "video.example.org" not in message.message().as_string()
+        assert "The link comes with the confirmation." in message.body
+        assert "The link comes with the confirmation." in html(message)
+    assert "How to join: by video, at https://video.example.org/maya" in confirmed.body
+    assert 'href="https://video.example.org/maya"' in html(confirmed)
 
 
 def test_it_says_the_clinician_will_call_for_a_phone_consultation(consultation):

@@ -382,3 +382,37 @@ def test_it_erases_through_the_cancel_transition_and_forgets_delivery_errors(cli
     ).exists()
     kept.refresh_from_db()
     assert kept.last_error == "timeout"
+
+
+@pytest.mark.parametrize("confirmed", [False, True], ids=["request", "confirmed"])
+def test_every_change_a_client_makes_reaches_the_clinician(
+    clinician, frozen, monkeypatch, confirmed
+):
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    booking_settings(requires_confirmation=not confirmed)
+    to_clinician = Notification.objects.filter(
+        kind__startswith="clinician_", consultation__clinician=clinician
+    )
+
+    def told() -> list[str]:
+        return list(to_clinician.order_by("pk").values_list("kind", flat=True))
+
+    consultation = book(clinician)
+    moved = services.consultation_reschedule(
+        consultation_id=consultation.pk, new_start=MONDAY_9 + dt.timedelta(hours=1), now=NOW
+    )
+    services.consultation_cancel(consultation_id=moved.pk, now=NOW)
+    erased = book(clinician, starts_at=MONDAY_9 + dt.timedelta(hours=3))
+    services.consultation_erase_client(client_reference=erased.client_reference)
+
+    first = "clinician_booked" if confirmed else "clinician_new_request"
+    assert told() == [
+        first,
+        "clinician_rescheduled",
+        "clinician_cancelled",
+        first,
+        "clinician_cancelled",
+    ]
+    assert not to_clinician.exclude(status=Notification.Status.PENDING).filter(
+        kind="clinician_cancelled"
+    )
