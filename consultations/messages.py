@@ -52,6 +52,8 @@ class Kind(enum.StrEnum):
     REMINDER = "reminder"
     FIT_CHECK = "fit_check"
     INTAKE_SAFETY = "intake_safety"
+    # A same-day call not marked reached within its working hours: one reminder per flag.
+    INTAKE_SAFETY_REMINDER = "intake_safety_reminder"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
@@ -144,10 +146,14 @@ def _lead(notification: Notification) -> dict:
     return {"lead": lead}
 
 
-def _intake_admin_link(notification: Notification) -> dict:
-    # A URL name, not an import: consultations never imports matching.
-    path = reverse("admin:matching_intake_change", args=[notification.intake_reference])
-    return {"admin_url": settings.SITE_URL + path}
+def _call_queue_link(notification: Notification) -> dict:
+    # A URL name, not an import: consultations never imports matching. The call queue's entry,
+    # which practice staff can act on without the permission to see answers.
+    path = reverse("admin:matching_samedaycall_change", args=[notification.intake_reference])
+    return {
+        "admin_url": settings.SITE_URL + path,
+        "hours": settings.SAME_DAY_CALL_REMINDER_HOURS,
+    }
 
 
 # Reasons recorded on a row that was not sent (for staff, like delivery errors).
@@ -242,7 +248,13 @@ MESSAGES: dict[Kind, Message] = {
         Recipient.PRACTICE,
         "practice_intake_safety",
         _("An intake needs a same-day call"),
-        more_context=_intake_admin_link,
+        more_context=_call_queue_link,
+    ),
+    Kind.INTAKE_SAFETY_REMINDER: Message(
+        Recipient.PRACTICE,
+        "practice_intake_safety_reminder",
+        _("Reminder: a same-day call is still waiting"),
+        more_context=_call_queue_link,
     ),
 }
 

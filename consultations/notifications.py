@@ -167,15 +167,24 @@ def intake_safety_notify(*, intake_reference) -> None:
     """Record the email to the practice's intake address about a safety flag (no answers).
 
     One email per flag: a new row each time, unless one for this intake is still unsent."""
-    now = timezone.now()
+    _intake_notify(intake_reference, Kind.INTAKE_SAFETY)
+
+
+def intake_safety_reminder_notify(*, intake_reference) -> None:
+    """Record the reminder that a same-day call is still waiting (the call queue claims it
+    once per flag)."""
+    _intake_notify(intake_reference, Kind.INTAKE_SAFETY_REMINDER)
+
+
+def _intake_notify(intake_reference, kind) -> None:
     Notification.objects.bulk_create(
-        [Notification(intake_reference=intake_reference, kind=Kind.INTAKE_SAFETY, due_at=now)],
+        [Notification(intake_reference=intake_reference, kind=kind, due_at=timezone.now())],
         # The partial unique constraint (one unsent row per intake and kind) decides, race-free.
         ignore_conflicts=True,
     )
     ids = list(
         Notification.objects.filter(
-            intake_reference=intake_reference, kind=Kind.INTAKE_SAFETY, status=Status.PENDING
+            intake_reference=intake_reference, kind=kind, status=Status.PENDING
         ).values_list("pk", flat=True)
     )
     _enqueue_on_commit(ids)

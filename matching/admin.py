@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from . import queue_admin  # noqa: F401 - registers the same-day call queue
 from .forms import answers_summary
 from .models import Intake, MatchingSettings
+from .queue import same_day_call_update
 
 # --- Matching settings (the ranking's weights and thresholds) -----------------------------
 
@@ -81,6 +84,19 @@ class IntakeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The same record of who changed the follow-up when, as the call queue keeps.
+        if obj.follow_up and {"follow_up", "follow_up_note"} & set(form.changed_data):
+            same_day_call_update(
+                intake_id=obj.pk,
+                status=obj.follow_up,
+                note=obj.follow_up_note,
+                user_id=request.user.pk,
+                now=timezone.now(),
+            )
+        else:
+            super().save_model(request, obj, form, change)
 
     @admin.display(description=_("answers"))
     def readable_answers(self, obj: Intake) -> str:

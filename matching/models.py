@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,10 +14,13 @@ class Intake(models.Model):
 
     class FollowUp(models.TextChoices):
         NONE = "", _("not needed")
-        PENDING = "pending", _("same-day call needed")
-        CALLED = "called", _("called")
-        NOT_REACHED = "not_reached", _("not reached")
-        RESOLVED = "resolved", _("resolved")
+        PENDING = "pending", _("to call")
+        CALLED = "called", _("reached")
+        NOT_REACHED = "not_reached", _("couldn't reach")
+        RESOLVED = "resolved", _("closed")
+
+    # Still waiting for someone to reach the person.
+    FOLLOW_UP_OPEN = (FollowUp.PENDING, FollowUp.NOT_REACHED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # SHA-256 of the secret in the client's results link; the secret itself is never stored.
@@ -28,7 +32,23 @@ class Intake(models.Model):
     follow_up = models.CharField(
         _("safety follow-up"), max_length=12, choices=FollowUp.choices, blank=True, default=""
     )
-    follow_up_note = models.TextField(_("follow-up note"), blank=True)
+    follow_up_note = models.TextField(
+        _("note"), blank=True, help_text=_("What was done: who called, what was agreed.")
+    )
+    follow_up_flagged_at = models.DateTimeField(_("flagged"), null=True, blank=True)
+    # When the reminder goes if nobody has marked the person reached (working hours later).
+    follow_up_due_at = models.DateTimeField(_("reach by"), null=True, blank=True)
+    # Set in the same statement that claims the reminder, so it goes once per flag.
+    follow_up_reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    follow_up_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    follow_up_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -46,6 +66,46 @@ class Intake(models.Model):
     @property
     def safety_flagged(self) -> bool:
         return self.safety_answer != SAFETY_NOT_AT_ALL
+
+
+class SameDayCallManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().exclude(follow_up=Intake.FollowUp.NONE)
+
+
+class SameDayCall(Intake):
+    """A flagged intake as practice staff see it in the call queue: who to call and what was
+    done, never the answers (those stay behind matching.view_intake_answers)."""
+
+    objects = SameDayCallManager()
+
+    class Meta:
+        proxy = True
+        ordering = ("follow_up_flagged_at",)
+        verbose_name = _("same-day call")
+        verbose_name_plural = _("same-day calls")
+
+    def __str__(self) -> str:
+        return self.first_name or str(_("(no name given)"))
+
+    @property
+    def first_name(self) -> str:
+        return (self.answers or {}).get("first_name", "")
+
+    @property
+    def email(self) -> str:
+        return (self.answers or {}).get("email", "")
+
+    @property
+    def phone(self) -> str:
+        return (self.answers or {}).get("phone", "")
+
+    def overdue(self, now) -> bool:
+        return (
+            self.follow_up in Intake.FOLLOW_UP_OPEN
+            and self.follow_up_due_at is not None
+            and self.follow_up_due_at <= now
+        )
 
 
 def _weight(verbose: str, default: float, help_text: str):

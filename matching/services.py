@@ -1,10 +1,12 @@
 import datetime as dt
 import uuid
 from importlib import import_module
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from consultations import notifications
 from consultations.models import Consultation, Notification
@@ -13,16 +15,32 @@ from consultations.services import ERASED_NAME, consultation_erase_client
 from .models import Intake
 from .tokens import new_token, token_expiry, token_hash
 from .vocab import SAFETY_NOT_AT_ALL
+from .working_hours import add_working_hours
 
 
 class IntakeAlreadySubmitted(Exception):
     """The same draft was submitted before (a double POST); its intake already exists."""
 
 
-def _flag_for_follow_up(intake: Intake) -> None:
-    # Inside the caller's transaction, so the notification row exists only if the intake does.
+def _flag_for_follow_up(intake: Intake, *, now: dt.datetime) -> None:
+    # Inside the caller's transaction, so the notification rows exist only if the intake does.
     intake.follow_up = Intake.FollowUp.PENDING
+    intake.follow_up_flagged_at = now
+    intake.follow_up_due_at = same_day_call_due(now)
+    intake.follow_up_reminded_at = None
+    intake.follow_up_changed_at = None
+    intake.follow_up_changed_by = None
     notifications.intake_safety_notify(intake_reference=intake.id)
+
+
+def same_day_call_due(flagged_at: dt.datetime) -> dt.datetime:
+    """When a flag still not marked reached sends its reminder: working hours, not clock hours."""
+    return add_working_hours(
+        flagged_at,
+        settings.SAME_DAY_CALL_REMINDER_HOURS,
+        windows=settings.PRACTICE_WORKING_HOURS,
+        zone=ZoneInfo(settings.PRACTICE_TIME_ZONE),
+    )
 
 
 @transaction.atomic
@@ -52,7 +70,7 @@ def intake_submit(
         expires_at=token_expiry(now),
     )
     if safety != SAFETY_NOT_AT_ALL:
-        _flag_for_follow_up(intake)
+        _flag_for_follow_up(intake, now=now)
     try:
         with transaction.atomic():
             intake.save(force_insert=True)
@@ -74,7 +92,7 @@ def intake_update(*, intake: Intake, answers: dict) -> Intake:
     if intake.safety_answer != SAFETY_NOT_AT_ALL and (
         not intake.follow_up or (closed and intake.safety_answer != before)
     ):
-        _flag_for_follow_up(intake)
+        _flag_for_follow_up(intake, now=timezone.now())
     intake.save()
     return intake
 

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from .queue import same_day_call_reminders_send
 from .services import intake_purge, sessions_clear_expired
 
 
@@ -12,3 +13,8 @@ def purge_intakes() -> int:
 @shared_task
 def clear_expired_sessions() -> None:
     sessions_clear_expired()
+
+
+@shared_task
+def remind_same_day_calls() -> int:
+    return same_day_call_reminders_send(now=timezone.now())

@@ -16,6 +16,7 @@ from .env import (
     env_list,
     env_str,
     env_timezone,
+    env_working_hours,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -179,6 +180,10 @@ PRACTICE_PHONE = env_str("PRACTICE_PHONE", "(555) 010-2000")
 PRACTICE_ADDRESS = env_str("PRACTICE_ADDRESS", "120 Main Street, Suite 400, Springfield")
 PRACTICE_TIME_ZONE = env_timezone("PRACTICE_TIME_ZONE", "America/New_York")
 PRACTICE_INTAKE_EMAIL = env_str("PRACTICE_INTAKE_EMAIL", "intake@alliance.example.org")
+# When staff are at work, in the practice's zone; a same-day call not marked reached within
+# SAME_DAY_CALL_REMINDER_HOURS of these hours sends one reminder to PRACTICE_INTAKE_EMAIL.
+PRACTICE_WORKING_HOURS = env_working_hours("PRACTICE_WORKING_HOURS", "mon-fri 09:00-17:00")
+SAME_DAY_CALL_REMINDER_HOURS = env_int("SAME_DAY_CALL_REMINDER_HOURS", 4, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # `seed_demo` and `demo_logins` (fixed, published passwords) refuse to run where this is false.
@@ -254,6 +259,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consultations.expire_requests",
         "schedule": 300.0,
         "options": {"expires": 290},
+    },
+    # Same-day calls not marked reached in time get their one reminder (matching/queue.py).
+    "matching-same-day-call-reminders": {
+        "task": "matching.tasks.remind_same_day_calls",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     # Unbooked intakes older than INTAKE_RETENTION_DAYS are deleted (matching/tasks.py).
     "matching-purge-intakes": {

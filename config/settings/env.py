@@ -1,6 +1,7 @@
 """Reading settings from the environment, failing loudly and naming the variable."""
 
 import os
+import re
 import zoneinfo
 
 from django.core.exceptions import ImproperlyConfigured
@@ -97,3 +98,34 @@ def env_database(name: str, default: str | None = None) -> dict:
             f"{name} must be a PostgreSQL URL such as postgres://user@host:5432/alliance."
         )
     return config
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def env_working_hours(name: str, default: str) -> list[tuple[int, str, str]]:
+    """Weekly working hours such as "mon-fri 09:00-17:00;sat 10:00-13:00" as (weekday 0-6,
+    start, end) in the practice's zone."""
+    value = env_str(name, default)
+    pattern = re.compile(
+        r"^(\w{3})(?:-(\w{3}))?\s+([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$"
+    )
+    windows = []
+    for part in (piece.strip().lower() for piece in value.split(";")):
+        match = pattern.match(part)
+        if (
+            not match
+            or match.group(1) not in _WEEKDAYS
+            or (match.group(2) and match.group(2) not in _WEEKDAYS)
+        ):
+            raise ImproperlyConfigured(
+                f"{name} must look like 'mon-fri 09:00-17:00;sat 10:00-13:00', not {part!r}."
+            )
+        first = _WEEKDAYS.index(match.group(1))
+        last = _WEEKDAYS.index(match.group(2) or match.group(1))
+        start = f"{match.group(3)}:{match.group(4)}"
+        end = f"{match.group(5)}:{match.group(6)}"
+        if end <= start or last < first:
+            raise ImproperlyConfigured(f"{name}: {part!r} ends before it starts.")
+        windows.extend((day, start, end) for day in range(first, last + 1))
+    return windows

@@ -294,7 +294,8 @@ def test_it_tells_the_intake_address_about_a_safety_flag_without_answers(monkeyp
     (message,) = mail.outbox
     assert message.to == [settings.PRACTICE_INTAKE_EMAIL]
     assert message.subject == "An intake needs a same-day call"
-    admin_link = f"http://127.0.0.1:8000/admin/matching/intake/{reference}/change/"
+    # The call queue's entry: practice staff can act on it without the answers' permission.
+    admin_link = f"http://127.0.0.1:8000/admin/matching/samedaycall/{reference}/change/"
     assert admin_link in message.body
     assert admin_link in html(message)
     for word in ("not at all", "several days", "nearly every day", "anxiety", "@example.org"):
@@ -315,7 +316,7 @@ def test_it_builds_the_admin_link_from_the_site_url_and_the_admin_route(monkeypa
 
     (message,) = mail.outbox
     admin_link = "https://care.example.org" + reverse(
-        "admin:matching_intake_change", args=[reference]
+        "admin:matching_samedaycall_change", args=[reference]
     )
     assert admin_link in message.body
     assert admin_link in html(message)
@@ -345,6 +346,7 @@ EVERY_MESSAGE = [
     (reminder_kind(60), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
     (Kind.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),
     (Kind.INTAKE_SAFETY, None, [], "admin"),
+    (Kind.INTAKE_SAFETY_REMINDER, None, ["4 working hours"], "admin"),
 ]
 
 
@@ -359,7 +361,7 @@ def test_every_message_says_what_it_must_and_no_intake_answer(
             reference = uuid.uuid4()
             row = Notification(intake_reference=reference, kind=kind, due_at=NOW)
             expected_link = "http://127.0.0.1:8000" + reverse(
-                "admin:matching_intake_change", args=[reference]
+                "admin:matching_samedaycall_change", args=[reference]
             )
         else:
             consultation.status = status
@@ -391,5 +393,6 @@ def test_every_email_template_is_covered_above():
         Kind.INTAKE_SAFETY: "practice_intake_safety",
         reminder_kind(60): "client_reminder",
         reminder_kind(1440): "client_reminder",
+        Kind.INTAKE_SAFETY_REMINDER: "practice_intake_safety_reminder",
     }
     assert {by_kind.get(kind, kind) for kind, *_ in EVERY_MESSAGE} == templates

@@ -418,3 +418,60 @@ def test_admin_object_pages_send_non_staff_to_the_admin_login(client, clinician_
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- The same-day call queue ---------------------------------------------------------------
+
+
+@pytest.fixture
+def flagged_intake(world):
+    intake = world["rows"][0]
+    Intake.objects.filter(pk=intake.pk).update(
+        follow_up=Intake.FollowUp.PENDING, follow_up_flagged_at=NOW
+    )
+    return Intake.objects.get(pk=intake.pk)
+
+
+def test_practice_staff_work_the_call_queue_without_the_answers(
+    client, practice_staff, flagged_intake
+):
+    client.force_login(practice_staff)
+    entry = reverse("admin:matching_samedaycall_change", args=[flagged_intake.pk])
+
+    assert client.get(reverse("admin:matching_samedaycall_changelist")).status_code == 200
+    page = client.get(entry)
+    assert page.status_code == 200
+    assert "Sleep through the night." not in page.content.decode()
+    response = client.post(entry, {"follow_up": "called", "follow_up_note": "Reached."})
+    assert response.status_code == 302
+    flagged_intake.refresh_from_db()
+    assert flagged_intake.follow_up == Intake.FollowUp.CALLED
+
+
+def test_staff_outside_practice_staff_cannot_open_or_change_the_queue(
+    client, staff_user, flagged_intake
+):
+    client.force_login(staff_user)
+    entry = reverse("admin:matching_samedaycall_change", args=[flagged_intake.pk])
+    before = snapshot(flagged_intake)
+
+    assert client.get(reverse("admin:matching_samedaycall_changelist")).status_code == 403
+    assert client.get(entry).status_code == 403
+    assert client.post(entry, {"follow_up": "resolved", "follow_up_note": ""}).status_code == 403
+
+    assert snapshot(flagged_intake) == before
+
+
+@pytest.mark.parametrize("who", ["anonymous", "clinician"])
+def test_the_call_queue_sends_non_staff_to_the_admin_login(
+    client, clinician_a, flagged_intake, who
+):
+    if who == "clinician":
+        client.force_login(clinician_a.user)
+    for url in (
+        reverse("admin:matching_samedaycall_changelist"),
+        reverse("admin:matching_samedaycall_change", args=[flagged_intake.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
