@@ -3,8 +3,7 @@ answers (`to_answers`) and back into form data (`data_from_answers`), so a submi
 edited with the same forms."""
 
 import decimal
-import functools
-import zoneinfo
+import json
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
@@ -16,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from clinicians.models import Approach, Community, Concern, InsurancePlan, Language, Office
 from clinicians.states import US_STATES
+from clinicians.zones import ZONE_NAMES, city_time_label, known_zones, zone_city, zone_label
 from consultations.forms import clean_phone_number
 
 from .intake_schema import MAX_CONCERNS, MAX_GOAL_TAGS
@@ -34,16 +34,19 @@ SAFETY_QUESTION = _(
     "Over the last 2 weeks, how often have you been bothered by thoughts that you would be "
     "better off dead, or of hurting yourself?"
 )
+# The zones the contact step lists, each shown as people read it; the browser's own zone is
+# added (static/js/intake.js) when it isn't one of these.
 COMMON_TIME_ZONES = [
-    ("America/New_York", _("Eastern (New York)")),
-    ("America/Chicago", _("Central (Chicago)")),
-    ("America/Denver", _("Mountain (Denver)")),
-    ("America/Phoenix", _("Mountain, no daylight saving (Phoenix)")),
-    ("America/Los_Angeles", _("Pacific (Los Angeles)")),
-    ("America/Anchorage", _("Alaska (Anchorage)")),
-    ("Pacific/Honolulu", _("Hawaii (Honolulu)")),
-    ("America/Puerto_Rico", _("Atlantic (Puerto Rico)")),
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
 ]
+OTHER_ZONE = "other"
 STYLE_POLES = {
     # key: (question, what 1 means, what 5 means) — INTERCHANGE.md style dimensions.
     "lead": (
@@ -67,11 +70,6 @@ STYLE_POLES = {
         _("Direct challenge"),
     ),
 }
-
-
-@functools.cache
-def _known_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def _vocabulary(model) -> list[str]:
@@ -697,15 +695,20 @@ class ContactForm(IntakeStepForm):
     )
     timezone = forms.ChoiceField(
         label=_("Your time zone"),
-        choices=COMMON_TIME_ZONES,
         help_text=_("Consultation times are shown in this zone."),
-        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
+        error_messages={
+            "required": _("Choose your time zone from the list."),
+            "invalid_choice": _("Choose your time zone from the list."),
+        },
     )
     timezone_other = forms.CharField(
-        label=_("Not in the list? Type your time zone"),
+        label=_("Another time zone"),
         max_length=64,
         required=False,
-        help_text=_("Such as Europe/Madrid. This takes the place of the choice above."),
+        help_text=_(
+            "Only if you chose “Another time zone” above: a city or zone name, such as Madrid "
+            "or Europe/Madrid."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     consent = forms.BooleanField(
@@ -718,6 +721,13 @@ class ContactForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        zone_field = self.fields["timezone"]
+        zone_field.choices = self.zone_choices(self._chosen_zone())
+        # What static/js/intake.js needs to show the browser's zone, unlisted, the same way.
+        zone_field.widget.attrs["data-zone-labels"] = json.dumps(
+            {name: zone_label(name) for name in ZONE_NAMES}
+        )
+        zone_field.widget.attrs["data-city-label"] = city_time_label("{city}")
         self.fields["consent"].label = format_html(
             '{} <a href="{}">{}</a>.',
             _("I agree that the practice keeps my answers as described in the"),
@@ -728,40 +738,94 @@ class ContactForm(IntakeStepForm):
     def clean_phone(self):
         return clean_phone_number(self.cleaned_data["phone"])
 
+    @staticmethod
+    def zone_choices(chosen: str | None = None) -> list[tuple[str, str]]:
+        """The listed zones as people read them, the client's own zone when it isn't listed,
+        and "Another time zone" for typing one in."""
+        names = list(COMMON_TIME_ZONES)
+        if chosen and chosen not in names and chosen in known_zones():
+            names.append(chosen)
+        return [(name, zone_label(name)) for name in names] + [
+            (OTHER_ZONE, _("Another time zone (type it below)"))
+        ]
+
+    def _chosen_zone(self) -> str | None:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("timezone"))
+        return self.initial.get("timezone")
+
     def clean_timezone_other(self):
         typed = self.cleaned_data["timezone_other"].strip()
-        if typed and typed not in _known_time_zones():
-            matches = {z.lower(): z for z in _known_time_zones()}
-            if typed.lower() in matches:
-                return matches[typed.lower()]
+        if not typed:
+            return ""
+        found = _zone_named(typed)
+        if found is None:
             raise forms.ValidationError(
-                _("We don't know the time zone “%(zone)s”; use a name such as America/New_York.")
+                _(
+                    "We don't know the time zone “%(zone)s”; type a city such as Madrid or a "
+                    "zone name such as Europe/Madrid."
+                )
                 % {"zone": typed}
             )
-        return typed
+        return found
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen, typed = cleaned.get("timezone"), cleaned.get("timezone_other")
+        if "timezone_other" in self.errors or not chosen:
+            return cleaned
+        if chosen == OTHER_ZONE and not typed:
+            self.add_error(
+                "timezone_other",
+                _("Type your time zone, such as Madrid, or choose one from the list above."),
+            )
+        elif chosen != OTHER_ZONE and typed and typed != chosen:
+            # The visible choice and the box disagree: ask rather than let either win unseen.
+            self.add_error(
+                "timezone_other",
+                _(
+                    "You chose %(chosen)s in the list and typed %(typed)s here. To use what you "
+                    "typed, choose “Another time zone” in the list; otherwise clear this box."
+                )
+                % {"chosen": zone_label(chosen), "typed": zone_label(typed)},
+            )
+        return cleaned
 
     def to_answers(self) -> dict:
         data = self.cleaned_data
+        chosen = data["timezone"]
         return {
             "first_name": data["first_name"].strip(),
             "email": data["email"],
             "phone": data["phone"],
-            "timezone": data["timezone_other"] or data["timezone"],
+            "timezone": data["timezone_other"] if chosen == OTHER_ZONE else chosen,
             "consent": True,
         }
 
     @classmethod
     def data_from_answers(cls, answers: dict) -> dict:
         zone = answers.get("timezone", "")
-        listed = {value for value, _label in COMMON_TIME_ZONES}
         return {
             "first_name": answers.get("first_name", ""),
             "email": answers.get("email", ""),
             "phone": answers.get("phone", ""),
-            "timezone": zone if zone in listed else COMMON_TIME_ZONES[0][0],
-            "timezone_other": "" if zone in listed else zone,
+            "timezone": zone if zone in known_zones() else COMMON_TIME_ZONES[0],
+            "timezone_other": "",
             "consent": "on" if answers.get("consent") else "",
         }
+
+
+def _zone_named(typed: str) -> str | None:
+    """The zone a client typed: its exact name in any case ("europe/madrid"), or a city that
+    names one zone ("Madrid", "new york")."""
+    lowered = {name.lower(): name for name in known_zones()}
+    if typed.lower() in lowered:
+        return lowered[typed.lower()]
+    wanted = typed.strip().lower().replace("_", " ")
+    by_city = [name for name in known_zones() if "/" in name and zone_city(name).lower() == wanted]
+    # Prefer the canonical, two-part name ("Europe/Madrid") over old aliases.
+    by_city.sort(key=lambda name: (name.count("/") != 1, name))
+    return by_city[0] if by_city else None
 
 
 STEP_FORMS: list[type[IntakeStepForm]] = [
@@ -911,7 +975,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
                 (str(_("First name")), answers.get("first_name") or nothing),
                 (str(_("Email")), answers.get("email") or nothing),
                 (str(_("Phone")), answers.get("phone") or nothing),
-                (str(_("Time zone")), answers.get("timezone") or nothing),
+                (str(_("Time zone")), zone_label(answers.get("timezone")) or nothing),
             ],
         ),
     ]

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from clinicians.zones import zone_or_practice
+from clinicians.zones import zone_label, zone_or_practice
 from consultations import feedback, tokens
 
 from .intake_schema import IntakeInvalid
@@ -149,7 +149,7 @@ def _render_results(
         "show_all": show_all,
         "relaxations": relaxations,
         "few": few,
-        "zone_name": str(zone),
+        "zone_name": zone_label(zone),
         "is_next_match": token is None,
         "consultation": consultation,
         # The one this consultation was with, when the client said it wasn't the right fit.

@@ -25,20 +25,29 @@
     show();
   });
 
-  // Time zone: fill in the browser's zone the first time the contact step is shown.
+  // Time zone: the first time the contact step is shown, choose the browser's own zone in the
+  // list people see, adding it (named as the server names it) when it isn't listed. The box
+  // for typing a zone is left alone: it counts only when "Another time zone" is chosen.
   if (form.dataset.detectTimezone === "true" && window.Intl && Intl.DateTimeFormat) {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     var select = form.querySelector('select[name="timezone"]');
-    var other = form.querySelector('input[name="timezone_other"]');
     if (zone && select) {
       var listed = Array.prototype.some.call(select.options, function (o) {
         return o.value === zone;
       });
-      if (listed) {
-        select.value = zone;
-      } else if (other && !other.value) {
-        other.value = zone;
+      if (!listed) {
+        var labels = {};
+        try {
+          labels = JSON.parse(select.dataset.zoneLabels || "{}");
+        } catch (e) {
+          labels = {};
+        }
+        var city = zone.split("/").pop().replace(/_/g, " ");
+        var label = labels[zone] || (select.dataset.cityLabel || "{city}").replace("{city}", city);
+        var other = select.querySelector('option[value="other"]');
+        select.insertBefore(new Option(label, zone), other);
       }
+      select.value = zone;
     }
   }
 

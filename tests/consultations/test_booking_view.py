@@ -39,7 +39,8 @@ def test_it_shows_the_time_in_the_clients_zone_with_a_prefilled_form(client, cli
     assert response.status_code == 200
     body = response.content.decode()
     assert "Monday 2 March 2026, 6:00 AM" in body  # 09:00 New York for a client in Los Angeles
-    assert "America/Los_Angeles" in body
+    assert '6:00 AM <span class="text-muted">Pacific Time (Los Angeles)</span>' in body
+    assert "America/Los_Angeles" not in body
     assert 'value="ana@example.org"' in body
     assert 'for="id_first_name"' in body
 

@@ -166,4 +166,4 @@ def test_it_shows_the_practice_zone_when_the_clients_zone_is_unknown(client, boo
     Consultation.objects.filter(pk=booked.pk).update(client_timezone="Mars/Olympus_Mons")
     body = client.get(url("manage", booked)).content.decode()
     assert "Monday 2 March 2026, 9:00 AM" in body
-    assert "America/New_York" in body
+    assert "Eastern Time (New York)" in body

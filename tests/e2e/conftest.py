@@ -43,13 +43,8 @@ def _origin(url: str) -> tuple[str, str]:
 def _phone_page(chromium, live_server, **options):
     """A phone-sized page in a fresh context (its own cookies: one person) that records every
     request leaving the live server's origin, from any page of the context."""
-    context = chromium.new_context(
-        viewport=PHONE,
-        locale="en-US",
-        timezone_id="America/Chicago",
-        base_url=live_server.url,
-        **options,
-    )
+    options = {"viewport": PHONE, "locale": "en-US", "timezone_id": "America/Chicago", **options}
+    context = chromium.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     home = _origin(live_server.url)

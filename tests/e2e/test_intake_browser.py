@@ -3,6 +3,7 @@ import re
 import pytest
 
 from matching.models import Intake
+from tests.matching.intake_steps import fill_intake
 
 from .conftest import assert_fits_width, axe_check, choose_option, tab_to
 
@@ -131,3 +132,33 @@ def test_it_works_at_320_pixels(browser_page):
     page.goto("/intake/step/safety/")
     assert_fits_width(page)
     axe_check(page)
+
+
+@pytest.mark.parametrize(
+    ("browser_zone", "label"),
+    [("America/Los_Angeles", "Pacific Time (Los Angeles)"), ("Europe/Madrid", "Madrid time")],
+)
+def test_it_chooses_the_browsers_time_zone_in_the_visible_list(
+    client, open_page, live_server, browser_zone, label
+):
+    # The first seven steps answered in this browser's session.
+    fill_intake(client, upto="contact")
+    page = open_page(timezone_id=browser_zone)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto("/intake/step/contact/")
+
+    chosen = page.locator("#id_timezone option:checked")
+    assert (chosen.get_attribute("value"), chosen.inner_text()) == (browser_zone, label)
+    # The box for typing a zone stays empty: nothing overrides what the client sees.
+    assert page.input_value("#id_timezone_other") == ""
+    check_page(page)
+
+    type_into(page, "#id_first_name", "Ana")
+    type_into(page, "#id_email", "ana@example.org")
+    tab_to(page, "#id_consent")
+    press(page, "Space")
+    continue_to_next(page)
+    assert label in page.locator("main").inner_text()
+    assert browser_zone not in page.locator("main").inner_text()

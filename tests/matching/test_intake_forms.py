@@ -148,14 +148,58 @@ def test_it_rejects_a_bad_email():
 
 
 def test_it_rejects_an_unknown_time_zone():
-    found = errors(ContactForm, timezone_other="Mars/Olympus_Mons")
+    found = errors(ContactForm, timezone="other", timezone_other="Mars/Olympus_Mons")
     assert "Mars/Olympus_Mons" in found["timezone_other"][0]
 
 
-def test_it_prefers_a_typed_time_zone():
-    form = ContactForm(data={**VALID["contact"], "timezone_other": "europe/madrid"})
+def test_it_lists_time_zones_as_people_read_them():
+    choices = dict(ContactForm().fields["timezone"].choices)
+    assert choices["America/New_York"] == "Eastern Time (New York)"
+    assert choices["America/Los_Angeles"] == "Pacific Time (Los Angeles)"
+    assert choices["other"] == "Another time zone (type it below)"
+    assert not [label for label in choices.values() if "/" in label]
+
+
+def test_it_takes_the_browsers_zone_chosen_in_the_list_even_when_not_listed():
+    # static/js/intake.js adds the browser's zone to the list and chooses it.
+    form = ContactForm(data={**VALID["contact"], "timezone": "Europe/Madrid"})
     assert form.is_valid(), form.errors
     assert form.to_answers()["timezone"] == "Europe/Madrid"
+    assert ("Europe/Madrid", "Madrid time") in form.fields["timezone"].choices
+
+
+def test_it_refuses_a_zone_that_does_not_exist_in_the_list():
+    found = errors(ContactForm, timezone="Mars/Olympus_Mons")
+    assert found["timezone"] == ["Choose your time zone from the list."]
+
+
+def test_it_uses_a_typed_time_zone_only_with_another_time_zone_chosen():
+    for typed, zone in (("europe/madrid", "Europe/Madrid"), ("Madrid", "Europe/Madrid")):
+        form = ContactForm(data={**VALID["contact"], "timezone": "other", "timezone_other": typed})
+        assert form.is_valid(), form.errors
+        assert form.to_answers()["timezone"] == zone
+
+
+def test_it_asks_when_the_typed_zone_and_the_chosen_one_disagree():
+    # The typed box no longer wins silently over the visible choice.
+    found = errors(ContactForm, timezone="America/Chicago", timezone_other="Europe/Madrid")
+    assert found["timezone_other"] == [
+        "You chose Central Time (Chicago) in the list and typed Madrid time here. To use what "
+        "you typed, choose “Another time zone” in the list; otherwise clear this box."
+    ]
+
+
+def test_it_asks_for_a_zone_when_another_is_chosen_but_none_typed():
+    found = errors(ContactForm, timezone="other", timezone_other="")
+    assert "Type your time zone" in found["timezone_other"][0]
+
+
+def test_it_shows_a_saved_unlisted_zone_as_the_visible_choice_when_editing():
+    data = ContactForm.data_from_answers({**EXPECTED_ANSWERS, "timezone": "Europe/Madrid"})
+    assert (data["timezone"], data["timezone_other"]) == ("Europe/Madrid", "")
+    form = ContactForm(initial=data)
+    assert ("Europe/Madrid", "Madrid time") in form.fields["timezone"].choices
+    assert '<option value="Europe/Madrid" selected>Madrid time</option>' in str(form["timezone"])
 
 
 def test_it_rejects_a_phone_number_with_letters():

@@ -318,3 +318,20 @@ def test_it_takes_paying_myself_without_a_budget_and_filters_no_fee(client):
     assert Intake.objects.get().answers["payment"] == {}
     page = client.get(results["Location"]).content.decode()
     assert "Iris Costly" in page
+
+
+def test_it_shows_time_zones_as_people_read_them_on_the_contact_step_and_review(client):
+    fill_intake(client, upto="contact")
+    page = client.get(step_url("contact")).content.decode()
+    assert '<option value="America/New_York">Eastern Time (New York)</option>' in page
+    assert '<option value="other">Another time zone (type it below)</option>' in page
+    assert not re.search(r"<option[^>]*>[^<]*America/", page)
+    # What static/js/intake.js needs to choose the browser's zone in that list.
+    assert 'data-detect-timezone="true"' in page
+    assert 'data-city-label="{city} time"' in page
+    assert "Eastern Time (Detroit)" in page
+
+    fill_intake(client, overrides={"contact": {"timezone": "America/Chicago"}})
+    review = client.get(reverse("matching:review")).content.decode()
+    assert '<dd class="intake-answer">Central Time (Chicago)</dd>' in review
+    assert "America/Chicago" not in review

@@ -325,7 +325,7 @@ def test_it_shows_times_in_the_practice_zone_when_the_clients_zone_is_unknown(
     _row, token = make_intake(timezone="")
     response = client.get(reverse("matching:results", args=[token]))
     assert response.status_code == 200
-    assert "Times are shown in America/Chicago." in response.content.decode()
+    assert "Times are shown in Central Time (Chicago)." in response.content.decode()
 
 
 def test_it_asks_to_answer_again_when_a_stored_answer_was_retired(client, maya):
