@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
 
 from matching.dashboard_views import pipeline_dashboard
@@ -10,6 +12,11 @@ from . import ratelimits, views
 
 # One budget for every login form: the clinicians' page and the admin's.
 login_limit = ratelimit(key="ip", rate=ratelimits.LOGIN, method="POST", group="login")
+
+# The practice's own name in every admin page's header and title.
+admin.site.site_header = settings.PRACTICE_NAME
+admin.site.site_title = format_lazy("{} · {}", settings.PRACTICE_NAME, _("staff"))
+admin.site.index_title = _("Run the practice")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -39,5 +46,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler403 = "config.views.permission_denied"
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

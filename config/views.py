@@ -2,6 +2,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -81,6 +82,19 @@ def healthz(request):
 
 def rate_limited(request, exception=None):
     return render(request, "429.html", status=429)
+
+
+def permission_denied(request, exception=None):
+    """Which permission the page needs and who can grant it, never a bare "403 Forbidden"."""
+    from .permissions import refusal_for
+
+    match = getattr(request, "resolver_match", None)
+    in_admin = match is not None and match.namespace == "admin"
+    template = "admin/permission_denied.html" if in_admin else "403.html"
+    context = {"refusal": refusal_for(request, exception)}
+    if in_admin:
+        context.update(admin.site.each_context(request))
+    return render(request, template, context, status=403)
 
 
 def not_found(request, exception=None):

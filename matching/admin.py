@@ -51,6 +51,8 @@ INTAKE_ANSWERS_PERMISSION = "matching.view_intake_answers"
 
 @admin.register(Intake)
 class IntakeAdmin(admin.ModelAdmin):
+    # What the permission page names when someone without it opens an intake.
+    permission_needed = INTAKE_ANSWERS_PERMISSION
     list_display = ("__str__", "submitted_at", "safety_answer", "follow_up", "expires_at")
     list_filter = ("follow_up", "safety_answer")
     ordering = ("-submitted_at",)
