@@ -26,8 +26,7 @@ from .models import (
     slug_too_long_message,
 )
 from .selectors import clinician_roster_queryset, clinician_roster_row
-
-PRACTICE_STAFF_GROUP = "Practice staff"
+from .staff_groups import PRACTICE_STAFF
 
 
 @dataclass
@@ -259,8 +258,8 @@ def demo_logins_ensure(*, clinician_emails: list[str]) -> list[DemoLogin]:
             is_staff=True,
             first_name="Sam",
         )
-        # The group is created by migration (matching 0002_staff_groups).
-        staff.groups.add(Group.objects.get(name=PRACTICE_STAFF_GROUP))
+        # The group is kept by matching.staff_groups after every migrate.
+        staff.groups.add(Group.objects.get(name=PRACTICE_STAFF))
         logins.append(DemoLogin(username=username, password=password, role="staff"))
         for email in clinician_emails:
             clinician = Clinician.objects.get(email=email)

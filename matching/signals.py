@@ -16,6 +16,7 @@ from consultations.signals import client_data_erased
 
 from .selectors import ROSTER_RELATIONS, roster_changed
 from .services import intake_erase
+from .staff_groups import staff_groups_ensure
 
 
 @receiver(client_data_erased, dispatch_uid="matching.erase_intake")
@@ -64,3 +65,12 @@ for _field in ROSTER_RELATIONS:
     )
 # A flush or migration rewrites tables without model signals.
 post_migrate.connect(_roster_changed, dispatch_uid="matching.roster.migrate")
+
+
+def _staff_groups(sender, using="default", **kwargs) -> None:
+    # Once, after the last app in INSTALLED_APPS (matching), when every permission exists.
+    if sender.name == "matching":
+        staff_groups_ensure(using=using)
+
+
+post_migrate.connect(_staff_groups, dispatch_uid="matching.staff_groups")

@@ -1,75 +1,15 @@
-"""The practice's staff roles, with exactly the permissions each needs (never superuser).
-
-Lives in matching because it is the app that sees every other one (matching → consultations →
-clinicians)."""
+"""The practice's staff roles (never superuser). Their permissions are given after every migrate
+by matching.staff_groups, from the grants each app lists next to its models."""
 
 from django.db import migrations
 
-PRACTICE_STAFF = {
-    "clinicians": {
-        "clinician": ("add", "change", "view", "delete"),
-        "license": ("add", "change", "view", "delete"),
-        "consultationhours": ("add", "change", "view", "delete"),
-        "availabilityexception": ("add", "change", "view", "delete"),
-        # Vocabulary terms are retired with "offered", not deleted, so no profile loses a value.
-        "concern": ("add", "change", "view"),
-        "approach": ("add", "change", "view"),
-        "language": ("add", "change", "view"),
-        "insuranceplan": ("add", "change", "view"),
-        "community": ("add", "change", "view"),
-        "credential": ("add", "change", "view"),
-        "office": ("add", "change", "view"),
-    },
-    "consultations": {
-        "consultation": ("change", "view"),
-        "consultationevent": ("view",),
-        "bookingsettings": ("add", "change", "view"),
-        "notification": ("change", "view"),
-        "fitcheck": ("view",),
-    },
-    "matching": {
-        "matchingsettings": ("add", "change", "view"),
-    },
-}
-
-# Seeing what clients wrote is a separate, deliberate grant.
-INTAKE_REVIEWERS = {
-    "matching": {"intake": ("change", "view", "view_intake_answers")},
-    "consultations": {"consultation": ("view_client_summary",)},
-}
-
-GROUPS = {"Practice staff": PRACTICE_STAFF, "Intake reviewers": INTAKE_REVIEWERS}
-
-
-def _codename(action: str, model: str) -> str:
-    return action if "_" in action else f"{action}_{model}"
+GROUPS = ("Practice staff", "Intake reviewers")
 
 
 def create_groups(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after migrate; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
     group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
-    for group_name, grants in GROUPS.items():
-        group, _created = group_model.objects.get_or_create(name=group_name)
-        wanted = []
-        for app_label, models in grants.items():
-            for model, actions in models.items():
-                for action in actions:
-                    wanted.append(
-                        permission_model.objects.get(
-                            content_type__app_label=app_label,
-                            content_type__model=model,
-                            codename=_codename(action, model),
-                        )
-                    )
-        group.permissions.set(wanted)
+    for name in GROUPS:
+        group_model.objects.get_or_create(name=name)
 
 
 def remove_groups(apps, schema_editor):

@@ -41,3 +41,26 @@ def test_it_grants_intake_answers_only_to_intake_reviewers():
         "matching.view_intake_answers",
         "consultations.view_client_summary",
     }
+
+
+def test_it_puts_the_groups_back_after_a_migrate():
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    Group.objects.filter(name="Practice staff").delete()
+    config = apps.get_app_config("matching")
+    post_migrate.send(
+        sender=config, app_config=config, verbosity=0, interactive=False, using="default",
+        apps=apps, plan=[],
+    )  # fmt: skip
+    assert "clinicians.change_clinician" in _perms("Practice staff")
+
+
+def test_it_refuses_a_grant_of_a_permission_that_does_not_exist(monkeypatch):
+    from matching import staff_groups
+
+    monkeypatch.setitem(
+        staff_groups.GRANTS_BY_APP, "matching", {"Practice staff": {"intake": ("approve",)}}
+    )
+    with pytest.raises(LookupError):
+        staff_groups.staff_groups_ensure()

@@ -1,0 +1,14 @@
+"""What each staff group may do with consultations (see clinicians.staff_groups)."""
+
+from clinicians.staff_groups import INTAKE_REVIEWERS, PRACTICE_STAFF
+
+GRANTS = {
+    PRACTICE_STAFF: {
+        "consultation": ("change", "view"),
+        "consultationevent": ("view",),
+        "bookingsettings": ("add", "change", "view"),
+        "notification": ("change", "view"),
+        "fitcheck": ("view",),
+    },
+    INTAKE_REVIEWERS: {"consultation": ("view_client_summary",)},
+}
