@@ -12,7 +12,11 @@ from clinicians.staff_groups import INTAKE_REVIEWERS, PRACTICE_STAFF
 from consultations import staff_groups as consultations_groups
 
 GRANTS = {
-    PRACTICE_STAFF: {"matchingsettings": ("add", "change", "view")},
+    PRACTICE_STAFF: {
+        "matchingsettings": ("add", "change", "view"),
+        # The same-day call queue: status and note, never the answers.
+        "samedaycall": ("view", "change"),
+    },
     INTAKE_REVIEWERS: {"intake": ("change", "view", "view_intake_answers")},
 }
 # Practice staff unlock a locked-out login (delete its lockout record), so a clinician who

@@ -64,3 +64,9 @@ def test_it_refuses_a_grant_of_a_permission_that_does_not_exist(monkeypatch):
     )
     with pytest.raises(LookupError):
         staff_groups.staff_groups_ensure()
+
+
+def test_it_lets_practice_staff_work_the_call_queue_without_the_answers():
+    perms = _perms("Practice staff")
+    assert {"matching.view_samedaycall", "matching.change_samedaycall"} <= perms
+    assert "matching.view_intake_answers" not in perms
