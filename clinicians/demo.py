@@ -305,3 +305,18 @@ def refuse_outside_demo() -> None:
         raise CommandError(
             "Demo data is turned off here (DEMO_DATA_ALLOWED is false, as in production)."
         )
+
+
+def demo_rows_missing(rows: list[dict]) -> list[dict]:
+    """The roster rows for demo clinicians not in the practice yet. Those already there are
+    never rewritten, so what staff or a clinician changed (bio, hours, licences) stays."""
+    from django.db.models.functions import Lower
+
+    from clinicians.models import Clinician
+
+    present = set(
+        Clinician.objects.annotate(email_ci=Lower("email"))
+        .filter(email_ci__in=[row["email"].lower() for row in rows])
+        .values_list("email_ci", flat=True)
+    )
+    return [row for row in rows if row["email"].lower() not in present]

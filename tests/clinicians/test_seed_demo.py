@@ -64,3 +64,38 @@ def test_it_is_idempotent(seeded):
 
     assert "0 created, 0 updated, 40 unchanged" in out.getvalue()
     assert clinician_roster_export() == before
+
+
+def test_a_second_run_keeps_what_staff_and_clinicians_edited(seeded):
+    maya = Clinician.objects.get(email="maya.chen@alliance.example.org")
+    maya.bio = "Edited in the admin."
+    maya.save(update_fields=["bio"])
+    maya.consultation_hours.all().delete()
+    ConsultationHours.objects.create(
+        clinician=maya, weekday=2, start=dt.time(7, 30), end=dt.time(8, 30)
+    )
+    others_before = clinician_roster_export()
+    out = StringIO()
+
+    # A later day, when the demo's relative licence dates would come out different.
+    with time_machine.travel(dt.datetime(2026, 4, 20, 15, tzinfo=dt.UTC), tick=False):
+        call_command("seed_demo", stdout=out)
+
+    maya.refresh_from_db()
+    assert maya.bio == "Edited in the admin."
+    assert list(maya.consultation_hours.values_list("weekday", "start", "end")) == [
+        (2, dt.time(7, 30), dt.time(8, 30))
+    ]
+    assert clinician_roster_export() == others_before
+    assert "0 created, 0 updated, 40 unchanged" in out.getvalue()
+
+
+def test_a_second_run_adds_back_a_demo_clinician_that_is_missing(seeded):
+    Clinician.objects.get(email="daniel.okafor@alliance.example.org").delete()
+    out = StringIO()
+
+    with time_machine.travel(dt.datetime(2026, 3, 11, 15, tzinfo=dt.UTC), tick=False):
+        call_command("seed_demo", stdout=out)
+
+    assert Clinician.objects.filter(email="daniel.okafor@alliance.example.org").exists()
+    assert "1 created, 0 updated, 39 unchanged" in out.getvalue()

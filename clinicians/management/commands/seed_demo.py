@@ -1,19 +1,22 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from clinicians.demo import demo_roster, refuse_outside_demo
+from clinicians.demo import demo_roster, demo_rows_missing, refuse_outside_demo
 from clinicians.services import clinician_roster_import
 from clinicians.zones import practice_today
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo practice: about 40 clinicians with licences and consultation hours, "
-        "the same every run (existing demo clinicians are updated, none duplicated)."
+        "Load the demo practice: about 40 clinicians with licences and consultation hours. "
+        "Only missing demo clinicians are added; those already there are left as they are, "
+        "with whatever staff or the clinician changed."
     )
 
     def handle(self, *args, **options):
         refuse_outside_demo()
-        result = clinician_roster_import(rows=demo_roster(today=practice_today()), dry_run=False)
+        roster = demo_roster(today=practice_today())
+        missing = demo_rows_missing(roster)
+        result = clinician_roster_import(rows=missing, dry_run=False)
         if result.errors:
             for error in result.errors:
                 self.stderr.write(error)
@@ -21,6 +24,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo practice: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged."
+                f"{len(roster) - len(missing)} unchanged."
             )
         )
