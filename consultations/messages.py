@@ -21,7 +21,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from clinicians.zones import zone_or_practice
+from clinicians.zones import zone_label, zone_or_practice
 
 from .ics import consultation_ics
 from .models import Consultation, Notification
@@ -31,7 +31,8 @@ CStatus = Consultation.Status
 Status = Notification.Status
 
 SHORT_FORMAT = "D j M, g:i A"  # Tue 3 Dec, 4:00 PM
-LONG_FORMAT = "l j F Y, g:i A T"  # Tuesday 3 December 2024, 4:00 PM EST
+# Tuesday 3 December 2024, 4:00 PM, then the zone as people read it: Eastern Time (New York).
+LONG_FORMAT = "l j F Y, g:i A"
 
 
 class Kind(enum.StrEnum):
@@ -315,7 +316,9 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
 
 
 def _when(value: dt.datetime, zone_name: str, fmt: str) -> str:
-    return dateformat.format(value.astimezone(zone_or_practice(zone_name)), fmt)
+    zone = zone_or_practice(zone_name)
+    when = dateformat.format(value.astimezone(zone), fmt)
+    return f"{when} {zone_label(zone)}" if fmt == LONG_FORMAT else when
 
 
 def _site_domain() -> str:

@@ -410,7 +410,7 @@ def test_it_sends_reminders_at_the_right_times_across_a_dst_change(queued):
         "Reminder: your consultation on Sun 9 Mar, 4:00 PM",
         "Reminder: your consultation on Sun 9 Mar, 4:00 PM",
     ]
-    assert "4:00 PM EDT" in mail.outbox[1].body
+    assert "4:00 PM Eastern Time (New York)" in mail.outbox[1].body
 
 
 def test_it_sends_a_reminder_late_within_the_grace_window_and_skips_it_after(now, queued, settings):

@@ -89,7 +89,7 @@ def assert_private_details_absent(message):
 def assert_client_essentials(message, consultation, *, join_link=True):
     for body in (message.body, html(message)):
         assert "Zoë" in body
-        assert "Tuesday 3 December 2024, 4:00 PM EST" in body
+        assert "Tuesday 3 December 2024, 4:00 PM Eastern Time (New York)" in body
         assert "Maya Okafor" in body
         assert ("https://video.example.org/maya" in body) == join_link
         assert "Alliance Counseling Group" in body
@@ -114,7 +114,7 @@ def test_it_writes_the_client_and_clinician_when_a_request_comes_in(consultation
     assert clinician.subject == "New consultation request for Tue 3 Dec, 3:00 PM"
     for body in (clinician.body, html(clinician)):
         assert "Zoë" in body
-        assert "Tuesday 3 December 2024, 3:00 PM CST" in body
+        assert "Tuesday 3 December 2024, 3:00 PM Central Time (Chicago)" in body
         assert "http://127.0.0.1:8000/consultations/portal/" in body
         assert "zoe@example.org" not in body
     assert_private_details_absent(clinician)
@@ -274,7 +274,7 @@ def test_it_sends_the_updated_invite_on_reschedule(consultation):
 
     client = sent["zoe@example.org"]
     assert client.subject == "Your consultation is now on Wed 4 Dec, 5:00 PM"
-    assert "Wednesday 4 December 2024, 5:00 PM EST" in client.body
+    assert "Wednesday 4 December 2024, 5:00 PM Eastern Time (New York)" in client.body
     method, ics = calendar(client)
     assert method == "REQUEST"
     assert "SEQUENCE:1" in ics
@@ -323,9 +323,13 @@ def test_it_builds_the_admin_link_from_the_site_url_and_the_admin_route(monkeypa
 
 
 Status = Consultation.Status
-CLIENT_ESSENTIALS = ["Zoë", "Tuesday 3 December 2024, 4:00 PM EST", "Maya Okafor"]
+CLIENT_ESSENTIALS = [
+    "Zoë",
+    "Tuesday 3 December 2024, 4:00 PM Eastern Time (New York)",
+    "Maya Okafor",
+]
 # The clinician reads their own zone (Chicago) and only the client's first name.
-CLINICIAN_ESSENTIALS = ["Maya", "Zoë", "Tuesday 3 December 2024, 3:00 PM CST"]
+CLINICIAN_ESSENTIALS = ["Maya", "Zoë", "Tuesday 3 December 2024, 3:00 PM Central Time (Chicago)"]
 PRACTICE = ["Alliance Counseling Group", "(555) 010-2000"]
 PORTAL = "http://127.0.0.1:8000/consultations/portal/"
 
