@@ -4,6 +4,8 @@ Each is generous for a person and tight for a script: a refused request gets the
 page (config.views.rate_limited) and changes nothing. Counters live in the default cache, so
 in production every process shares them through Redis."""
 
+import ipaddress
+
 # Intake pages: a person needs a few seconds per page, even going back and forth.
 INTAKE_STEP = "60/m"
 # Sending the intake creates a record (and maybe a same-day safety call): nobody sends ten.
@@ -22,27 +24,40 @@ FIT_CHECK = "10/m"
 LOGIN = "10/m"
 
 
-def client_ip(request) -> str:
-    """The address limits and lockouts count against.
+# Requests without a usable address (a proxy hop that isn't one) all count as this one unknown
+# client: never an error, and never a way around the limits.
+UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (a counter's key, not an address to bind)
+
+
+def client_address(request) -> str | None:
+    """The client's address, or None when there is no valid one.
 
     Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it saw to
     X-Forwarded-For; the client's is the one the outermost trusted proxy added. Anything to its
     left came from the client and could be forged, so it is never used."""
     from django.conf import settings
 
-    remote = request.META.get("REMOTE_ADDR") or ""
+    candidate = request.META.get("REMOTE_ADDR") or ""
     proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    if len(hops) < proxies:
-        return remote
-    return hops[-proxies]
+    if proxies > 0:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str:
+    """The address limits count against (django-ratelimit's RATELIMIT_IP_META_KEY)."""
+    return client_address(request) or UNKNOWN_CLIENT
 
 
 def lockout_ip(request) -> str | None:
     """The same address for django-axes, which wants None when there is none."""
-    return client_ip(request) or None
+    return client_address(request)
 
 
 def login_username(request, credentials) -> str:

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 
-from config.ratelimits import client_ip, login_username
+from config import ratelimits
+from config.ratelimits import UNKNOWN_CLIENT, client_ip, lockout_ip, login_username
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,52 @@ def test_it_counts_the_address_the_trusted_proxy_saw(settings):
 def test_it_falls_back_when_the_proxy_header_is_missing(settings):
     settings.TRUSTED_PROXY_COUNT = 2
     assert client_ip(_request(forwarded="203.0.113.7")) == "10.0.0.9"
+
+
+@pytest.mark.parametrize(
+    "forwarded", ["not-an-ip", "999.1.1.1", "203.0.113.7:443", "6.6.6.6, <script>", "1.2.3"]
+)
+def test_a_hop_that_isnt_an_address_counts_as_the_unknown_client(settings, forwarded):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = _request(forwarded=forwarded)
+
+    assert client_ip(request) == UNKNOWN_CLIENT
+    assert lockout_ip(request) is None
+
+
+def test_it_keeps_valid_addresses_of_either_family(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(_request(forwarded="2001:db8::7")) == "2001:db8::7"
+    assert lockout_ip(_request(forwarded=" 203.0.113.7 ")) == "203.0.113.7"
+
+
+def test_an_empty_remote_address_counts_as_the_unknown_client(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(_request(remote="")) == UNKNOWN_CLIENT
+
+
+def test_rate_limited_posts_with_a_bad_hop_are_limited_together_not_an_error(settings, client):
+    settings.TRUSTED_PROXY_COUNT = 1
+    allowed = int(ratelimits.LOGIN.split("/")[0])
+    bad_hops = ["not-an-ip", "999.1.1.1"]
+    for number in range(allowed):
+        response = client.post(
+            "/login/",
+            {"username": f"someone{number}", "password": "nope"},
+            HTTP_X_FORWARDED_FOR=bad_hops[number % 2],
+        )
+        assert response.status_code == 200
+
+    response = client.post(
+        "/login/", {"username": "another", "password": "nope"}, HTTP_X_FORWARDED_FOR="999.1.1.1"
+    )
+
+    assert response.status_code == 429
+    # A real address is another client, with a budget of its own.
+    response = client.post(
+        "/login/", {"username": "another", "password": "nope"}, HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    assert response.status_code == 200
 
 
 def test_it_bounds_the_username_a_failed_login_counts_against():
