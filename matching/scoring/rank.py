@@ -1,0 +1,240 @@
+"""The ranking: the hard filters, then the four components, composed into one score.
+
+Pure: plain data in (answers, clinician profiles, feedback, weights, `now`), plain data out.
+The loop runs over every candidate, so it only decides pass or fail and adds up points; the
+reasons the rules noted are put into words when read (`Match.reasons`), and so are the
+exclusions (`Ranking.excluded`)."""
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ..intake_schema import IntakeAnswers
+from . import filters
+from .bond import bond
+from .context import ClientContext
+from .exposure import fair_order
+from .goals import goals
+from .practical import practical
+from .profile import NEUTRAL, ClinicianProfile, Weights
+from .relaxations import Relaxation, relaxations
+from .tasks import tasks
+from .words import Reader, Reason
+
+
+@dataclass(frozen=True)
+class Components:
+    goals: float
+    tasks: float
+    bond: float
+    practical: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "goals": self.goals,
+            "tasks": self.tasks,
+            "bond": self.bond,
+            "practical": self.practical,
+        }
+
+
+class Match:
+    """One ranked clinician. The reasons are worded on first use: the results page reads them
+    for the few matches it shows, not for every clinician that passes."""
+
+    __slots__ = (
+        "_explain",
+        "_profile",
+        "_reasons",
+        "clinician_id",
+        "components",
+        "email",
+        "score",
+    )
+
+    def __init__(
+        self,
+        clinician_id: int,
+        email: str,
+        score: float,
+        components: Components,
+        *,
+        explain: "Callable[[ClinicianProfile], tuple[Reason, ...]] | None" = None,
+        profile: ClinicianProfile | None = None,
+    ):
+        self.clinician_id = clinician_id
+        self.email = email
+        self.score = score
+        self.components = components
+        self._reasons: tuple[Reason, ...] | None = None
+        self._explain = explain
+        self._profile = profile
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        if self._reasons is None:
+            self._reasons = self._explain(self._profile) if self._explain else ()
+            self._explain = self._profile = None
+        return self._reasons
+
+    def _key(self):
+        return (self.clinician_id, self.email, self.score, self.components, self.reasons)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Match(clinician_id={self.clinician_id!r}, email={self.email!r}, "
+            f"score={self.score!r}, components={self.components!r}, "
+            f"reasons={self.reasons!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    clinician_id: int
+    email: str
+    reasons: tuple[str, ...]
+    failed: frozenset[str] = field(default_factory=frozenset)
+
+
+class Ranking:
+    """Matches best first, exclusions and relaxations. The exclusions (with their reasons) are
+    listed on first use: only the `match` command reads them, the results page never does."""
+
+    def __init__(
+        self,
+        matches: list[Match],
+        relaxations: list[Relaxation] | None = None,
+        *,
+        list_excluded: "Callable[[], list[Exclusion]] | None" = None,
+    ):
+        self.matches = matches
+        self.relaxations = relaxations if relaxations is not None else []
+        self._excluded: list[Exclusion] | None = None
+        self._list_excluded = list_excluded
+
+    @property
+    def excluded(self) -> list[Exclusion]:
+        if self._excluded is None:
+            self._excluded = self._list_excluded() if self._list_excluded else []
+            self._list_excluded = None
+        return self._excluded
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Ranking):
+            return NotImplemented
+        return (self.matches, self.excluded, self.relaxations) == (
+            other.matches,
+            other.excluded,
+            other.relaxations,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Ranking(matches={self.matches!r}, excluded={self.excluded!r}, "
+            f"relaxations={self.relaxations!r})"
+        )
+
+
+def rank(
+    answers: IntakeAnswers,
+    profiles: Iterable[ClinicianProfile],
+    *,
+    practice_felt_heard: float,
+    weights: Weights,
+    now: dt.datetime,
+    excluded_ids: Iterable[int] = (),
+) -> Ranking:
+    """Every clinician who passes the hard filters, best first, each scored on goals,
+    tasks and bond (weighted as staff set them) with practical fit as a tie-breaker."""
+    c = ClientContext(answers, excluded_ids)
+    # The quick pass-or-fail check (`filters.first_failure`, with open slots): the costly slot
+    # search was done before, so here it is the cheapest check and comes first.
+    checks = (filters.open_slot, *c.quick)
+    w_goals, w_tasks, w_bond = weights.goals, weights.tasks, weights.bond
+    w_sum = w_goals + w_tasks + w_bond
+    alliance_share = (100.0 - weights.practical_points) / 100.0
+    practical_share = weights.practical_points / 100.0
+    p0, k, cap = practice_felt_heard, weights.prior_strength, weights.feedback_cap
+    reader = Reader()
+
+    def explain(p: ClinicianProfile) -> tuple[Reason, ...]:
+        """The same rules, asked to say why: for the matches whose reasons are read."""
+        notes = [
+            *goals(c, p, explain=True)[1],
+            *tasks(c, p, explain=True)[1],
+            *bond(c, p, p0=p0, k=k, cap=cap, explain=True)[1],
+            *practical(c, p, now=now, explain=True)[1],
+        ]
+        return reader.reasons(notes)
+
+    def score(p: ClinicianProfile) -> Match:
+        goals_points = goals(c, p)[0]
+        tasks_points = tasks(c, p)[0]
+        bond_points = bond(c, p, p0=p0, k=k, cap=cap)[0]
+        practical_points = practical(c, p, now=now)[0]
+        if w_sum > 0:
+            alliance = (
+                w_goals * goals_points + w_tasks * tasks_points + w_bond * bond_points
+            ) / w_sum
+        else:
+            alliance = NEUTRAL
+        total = round(alliance * alliance_share + practical_points * practical_share, 1)
+        components = Components(
+            round(goals_points, 1),
+            round(tasks_points, 1),
+            round(bond_points, 1),
+            round(practical_points, 1),
+        )
+        return Match(
+            p.id,
+            p.email,
+            total,
+            components,
+            explain=explain,
+            profile=p,
+        )
+
+    scored: list[Match] = []
+    failed: list[ClinicianProfile] = []
+    for p in profiles:
+        for check in checks:
+            if check(c, p) is not None:
+                failed.append(p)
+                break
+        else:
+            scored.append(score(p))
+
+    matches = fair_order(scored, seed=answers.fingerprint, band=weights.tie_band)
+    relaxed = []
+    if len(matches) < weights.relaxation_threshold:
+        relaxed = relaxations(c, failed)
+
+    def list_excluded() -> list[Exclusion]:
+        worded: dict[str, str] = {}  # each failure's words, once per ranking
+        out = []
+        for p in failed:
+            found = filters.failures(c, p)
+            for f in found:
+                if f.key not in worded:
+                    worded[f.key] = f.reason(c)
+            out.append(
+                Exclusion(
+                    p.id,
+                    p.email,
+                    tuple(worded[f.key] for f in found),
+                    frozenset(f.key for f in found),
+                )
+            )
+        out.sort(key=lambda e: (e.email, e.clinician_id))
+        return out
+
+    return Ranking(matches=matches, relaxations=relaxed, list_excluded=list_excluded)

@@ -1,0 +1,51 @@
+"""Reasons, worded only when read.
+
+A rule that scores a clinician notes why as it decides: a note is a `Wording` (how one kind of
+reason reads) and the value it reads with (a concern, an approach, a time code, or None).
+Ranking thousands of clinicians only collects notes; the results page words the few it shows."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    positive: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Wording:
+    """One kind of reason: whether it speaks for the match, and its words for a value."""
+
+    __slots__ = ("positive", "words")
+
+    def __init__(self, positive: bool, words: Callable[[str | None], str]):
+        self.positive = positive
+        self.words = words
+
+
+# (how it reads, the value it reads with)
+Note = tuple[Wording, str | None]
+
+
+class Reader:
+    """Words notes into reasons for one ranking, each distinct note once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Note, Reason] = {}
+
+    def reasons(self, notes: Iterable[Note]) -> tuple[Reason, ...]:
+        """What speaks for the match first, then what is worth knowing, each in rule order."""
+        seen = self._seen
+        pos: list[Reason] = []
+        neg: list[Reason] = []
+        for note in notes:
+            reason = seen.get(note)
+            if reason is None:
+                wording, value = note
+                reason = seen[note] = Reason(str(wording.words(value)), wording.positive)
+            (pos if reason.positive else neg).append(reason)
+        return tuple(pos + neg)
