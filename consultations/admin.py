@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import BookingSettings, Consultation, ConsultationEvent
+from .access_log import answers_seen
+from .models import AnswerAccess, BookingSettings, Consultation, ConsultationEvent
 
 SUMMARY_PERMISSION = "consultations.view_client_summary"
 
@@ -71,6 +72,20 @@ class ConsultationAdmin(admin.ModelAdmin):
             # Moving a booking must go through the reschedule service (constraint, events).
             readonly += ["clinician", "starts_at", "ends_at"]
         return readonly
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = (
+                response.context_data.get("original") if hasattr(response, "context_data") else None
+            )
+            if obj is not None and obj.client_summary and request.user.has_perm(SUMMARY_PERMISSION):
+                answers_seen(
+                    request,
+                    intake_references=[obj.client_reference],
+                    where=AnswerAccess.Where.ADMIN_SUMMARY,
+                )
+        return response
 
     @admin.display(description=_("intake summary"))
     def intake_summary(self, obj):

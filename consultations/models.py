@@ -279,3 +279,39 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AnswerAccess(models.Model):
+    """One look at a client's answers: who, when, which intake, where in the app and from which
+    address. Written by the app only; nobody edits or deletes a row from the admin. Rows are
+    purged with their intake once the retention period has passed."""
+
+    class Where(models.TextChoices):
+        ADMIN_INTAKE = "admin_intake", _("the intake in the admin")
+        ADMIN_SUMMARY = "admin_summary", _("a consultation's intake summary in the admin")
+        PORTAL_SUMMARY = "portal_summary", _("the intake summary in the clinician portal")
+        EXPORT = "export", _("an export")
+
+    # The intake whose answers were seen, opaque to this app (matching owns intakes).
+    intake_reference = models.UUIDField(_("intake"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept when the login itself is deleted later.
+    username = models.CharField(_("who"), max_length=150)
+    where = models.CharField(_("where"), max_length=20, choices=Where.choices)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), db_index=True)
+
+    class Meta:
+        ordering = ("-at", "-pk")
+        verbose_name = _("view of a client's answers")
+        verbose_name_plural = _("access log of clients' answers")
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.get_where_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -17,8 +17,9 @@ from clinicians.zones import zone_or_practice
 from config import ratelimits
 
 from . import ics, selectors, services, tokens
+from .access_log import answers_seen
 from .forms import DeclineForm, ExceptionFormSet, HoursFormSet, parse_start
-from .models import Consultation, ConsultationEvent
+from .models import AnswerAccess, Consultation, ConsultationEvent
 
 Status = Consultation.Status
 OPTIONS_SHOWN = 8
@@ -51,6 +52,14 @@ def _own(clinician: Clinician, public_id) -> Consultation:
 @clinician_required
 def portal(request, clinician):
     lists = selectors.clinician_portal_lists(clinician_id=clinician.pk, now=timezone.now())
+    # The page shows the intake summary of each request and upcoming consultation.
+    answers_seen(
+        request,
+        intake_references=[
+            c.client_reference for c in [*lists.requests, *lists.upcoming] if c.client_summary
+        ],
+        where=AnswerAccess.Where.PORTAL_SUMMARY,
+    )
     return render(
         request,
         "consultations/portal.html",

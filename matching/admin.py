@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import queue_admin  # noqa: F401 - registers the same-day call queue
+from consultations.access_log import answers_access_for_intake, answers_seen
+from consultations.models import AnswerAccess
+
+from . import access_log_admin, queue_admin  # noqa: F401 - register their admins
 from .forms import answers_summary
 from .models import Intake, MatchingSettings
 from .queue import same_day_call_update
@@ -64,8 +68,15 @@ class IntakeAdmin(admin.ModelAdmin):
         "submitted_at",
         "expires_at",
         "readable_answers",
+        "seen_by",
     )
-    readonly_fields = ("safety_answer", "submitted_at", "expires_at", "readable_answers")
+    readonly_fields = (
+        "safety_answer",
+        "submitted_at",
+        "expires_at",
+        "readable_answers",
+        "seen_by",
+    )
     show_full_result_count = False
 
     def _may_see_answers(self, request) -> bool:
@@ -87,6 +98,19 @@ class IntakeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Whenever the page with the answers is shown (a form sent back with an error too).
+        if response.status_code == 200 and getattr(response, "context_data", None):
+            original = response.context_data.get("original")
+            if original is not None:
+                answers_seen(
+                    request,
+                    intake_references=[original.pk],
+                    where=AnswerAccess.Where.ADMIN_INTAKE,
+                )
+        return response
+
     def save_model(self, request, obj, form, change):
         # The same record of who changed the follow-up when, as the call queue keeps.
         if obj.follow_up and {"follow_up", "follow_up_note"} & set(form.changed_data):
@@ -99,6 +123,32 @@ class IntakeAdmin(admin.ModelAdmin):
             )
         else:
             super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("who has seen these answers"))
+    def seen_by(self, obj: Intake) -> str:
+        rows = answers_access_for_intake(intake_reference=obj.pk)
+        if not rows:
+            return _("Nobody yet.")
+        items = format_html_join(
+            "",
+            "<li>{} · {} · {}</li>",
+            (
+                (
+                    timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
+                    row.username,
+                    row.get_where_display(),
+                )
+                for row in rows
+            ),
+        )
+        everything = reverse("admin:consultations_answeraccess_changelist")
+        return format_html(
+            '<ul>{}</ul><p><a href="{}?intake_reference={}">{}</a></p>',
+            items,
+            everything,
+            obj.pk,
+            _("The whole log for this intake"),
+        )
 
     @admin.display(description=_("answers"))
     def readable_answers(self, obj: Intake) -> str:

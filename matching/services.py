@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from consultations import notifications
+from consultations import access_log, notifications
 from consultations.models import Consultation, Notification
 from consultations.services import ERASED_NAME, consultation_erase_client
 
@@ -141,6 +141,15 @@ def intake_purge(*, now: dt.datetime) -> int:
     )
     _total, per_model = purgeable.delete()
     return per_model.get(Intake._meta.label, 0)
+
+
+def answers_access_purge(*, now: dt.datetime) -> int:
+    """Delete access-log rows older than the retention period about intakes no longer held;
+    an intake the practice keeps (it led to a booking) keeps its log."""
+    cutoff = now - dt.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+    return access_log.answers_access_purge(
+        before=cutoff, keep_references=Intake.objects.values("pk")
+    )
 
 
 def sessions_clear_expired() -> None:

@@ -2,12 +2,16 @@ from celery import shared_task
 from django.utils import timezone
 
 from .queue import same_day_call_reminders_send
-from .services import intake_purge, sessions_clear_expired
+from .services import answers_access_purge, intake_purge, sessions_clear_expired
 
 
 @shared_task
 def purge_intakes() -> int:
-    return intake_purge(now=timezone.now())
+    now = timezone.now()
+    purged = intake_purge(now=now)
+    # After the intakes, so the log of one purged today goes with it.
+    answers_access_purge(now=now)
+    return purged
 
 
 @shared_task

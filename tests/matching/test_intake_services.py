@@ -315,3 +315,46 @@ def test_it_leaves_nothing_personal_of_an_unbooked_client_after_the_purge(settin
         "ana@example.org",
         "+1 212 555 0100",
     )
+
+
+def test_it_purges_the_access_log_of_purged_intakes_with_them(settings):
+    from consultations.access_log import answers_access_record
+    from consultations.models import AnswerAccess
+    from matching.services import answers_access_purge
+
+    settings.INTAKE_RETENTION_DAYS = 30
+    old = NOW - dt.timedelta(days=31)
+    unbooked, _ = intake_submit(answers=EXPECTED_ANSWERS, now=old)
+    booked, _ = intake_submit(answers=EXPECTED_ANSWERS, now=old)
+    _consultation(booked, Consultation.Status.CONFIRMED)
+    for intake in (unbooked, booked):
+        answers_access_record(
+            intake_references=[intake.pk],
+            user_id=None,
+            username="staff",
+            where=AnswerAccess.Where.ADMIN_INTAKE,
+            address="not-an-address",
+            now=old,
+        )
+    recent = answers_access_record(
+        intake_references=[unbooked.pk],
+        user_id=None,
+        username="staff",
+        where=AnswerAccess.Where.EXPORT,
+        address="2001:db8::1",
+        now=NOW,
+    )
+
+    intake_purge(now=NOW)
+    answers_access_purge(now=NOW)
+
+    left = AnswerAccess.objects.values_list("intake_reference", "where", "address")
+    # The booked intake keeps its log; the purged one keeps only what is inside the period.
+    assert sorted(left, key=str) == sorted(
+        [
+            (booked.pk, AnswerAccess.Where.ADMIN_INTAKE, None),
+            (unbooked.pk, AnswerAccess.Where.EXPORT, "2001:db8::1"),
+        ],
+        key=str,
+    )
+    assert recent == 1

@@ -14,7 +14,13 @@ from django.core import signing
 from django.urls import reverse
 
 from consultations import tokens
-from consultations.models import Consultation, ConsultationEvent, FitCheck, Notification
+from consultations.models import (
+    AnswerAccess,
+    Consultation,
+    ConsultationEvent,
+    FitCheck,
+    Notification,
+)
 from matching.models import Intake
 from tests.clinicians.factories import ClinicianFactory
 from tests.consultations.factories import ConsultationFactory
@@ -475,3 +481,98 @@ def test_the_call_queue_sends_non_staff_to_the_admin_login(
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- The access log of clients' answers -----------------------------------------------------
+
+
+def _log(intake_id) -> list[tuple]:
+    return list(
+        AnswerAccess.objects.filter(intake_reference=intake_id)
+        .order_by("pk")
+        .values_list("username", "where", "address")
+    )
+
+
+def test_every_view_of_answers_is_logged_with_who_where_and_from_where(
+    client, intake_reviewer, clinician_a, world
+):
+    intake_a, consultation_a = world["rows"][0], world["consultation_a"]
+    Consultation.objects.filter(pk=consultation_a.pk).update(
+        status=Consultation.Status.REQUESTED,
+        starts_at=MONDAY_9,
+        ends_at=MONDAY_9 + dt.timedelta(minutes=15),
+    )
+    client.force_login(intake_reviewer)
+    client.get(reverse("admin:matching_intake_change", args=[intake_a.pk]), REMOTE_ADDR="10.1.2.3")
+    client.get(reverse("admin:consultations_consultation_change", args=[consultation_a.pk]))
+    client.force_login(clinician_a.user)
+    client.get(reverse("consultations:portal"))
+
+    assert _log(intake_a.pk) == [
+        ("staff", AnswerAccess.Where.ADMIN_INTAKE, "10.1.2.3"),
+        ("staff", AnswerAccess.Where.ADMIN_SUMMARY, "127.0.0.1"),
+        ("maya", AnswerAccess.Where.PORTAL_SUMMARY, "127.0.0.1"),
+    ]
+
+
+def test_a_refused_look_at_answers_is_not_logged_as_a_view(client, practice_staff, world):
+    client.force_login(practice_staff)
+    intake = world["rows"][0]
+
+    assert client.get(reverse("admin:matching_intake_change", args=[intake.pk])).status_code == 403
+    client.get(
+        reverse("admin:consultations_consultation_change", args=[world["consultation_b"].pk])
+    )
+
+    assert AnswerAccess.objects.count() == 0
+
+
+def test_intake_reviewers_read_the_log_per_intake_and_nobody_changes_it(
+    client, intake_reviewer, django_user_model, world
+):
+    intake_a, intake_b = world["rows"][0], world["rows"][1]
+    client.force_login(intake_reviewer)
+    client.get(reverse("admin:matching_intake_change", args=[intake_a.pk]))
+    page = client.get(reverse("admin:matching_intake_change", args=[intake_a.pk]))
+    assert "who has seen these answers" in page.content.decode().lower()
+    client.get(reverse("admin:matching_intake_change", args=[intake_b.pk]))
+    log = reverse("admin:consultations_answeraccess_changelist")
+
+    response = client.get(log, {"intake_reference": str(intake_a.pk)})
+
+    assert response.status_code == 200
+    assert {row.intake_reference for row in response.context["cl"].result_list} == {intake_a.pk}
+    row = AnswerAccess.objects.first()
+    superuser = django_user_model.objects.create_superuser("root", "root@example.org", "pw-123456")
+    for who in (intake_reviewer, superuser):
+        client.force_login(who)
+        change = reverse("admin:consultations_answeraccess_change", args=[row.pk])
+        delete = reverse("admin:consultations_answeraccess_delete", args=[row.pk])
+        assert client.post(change, {"username": "someone else"}).status_code == 403
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+        assert client.get(reverse("admin:consultations_answeraccess_add")).status_code == 403
+        actions = client.post(
+            log, {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+        )
+        assert actions.status_code in (200, 302, 403)
+    row.refresh_from_db()
+    assert row.username == "staff"
+    assert AnswerAccess.objects.count() == 3
+
+
+def test_only_intake_reviewers_read_the_access_log(client, practice_staff, world):
+    client.force_login(practice_staff)
+    intake = world["rows"][0]
+    AnswerAccess.objects.create(
+        intake_reference=intake.pk, username="maya", where="portal_summary", at=NOW
+    )
+    log = reverse("admin:consultations_answeraccess_changelist")
+
+    assert client.get(log).status_code == 403
+    assert client.get(log, {"intake_reference": str(intake.pk)}).status_code == 403
+    row = AnswerAccess.objects.get()
+    change = reverse("admin:consultations_answeraccess_change", args=[row.pk])
+    assert client.get(change).status_code == 403
+    client.logout()
+    assert client.get(log).status_code == 302
