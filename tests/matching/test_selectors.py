@@ -320,3 +320,15 @@ def test_it_searches_slots_only_for_clinicians_one_relaxable_preference_away(mon
     slots = {p.id: p.first_open_slot for p in profiles}
     assert slots[fits.pk] and slots[spanish_only.pk]
     assert slots[paused.pk] is None and slots[not_a_fit.pk] is None
+
+
+def test_it_shows_a_clinician_the_intake_without_safety_or_contact_details():
+    from matching.selectors import intake_clinician_summary
+
+    data = intake(safety="several days", concerns_text="Work worries", phone="+1 212 555 0100")
+    rows = dict(intake_clinician_summary(answers=data))
+    assert rows["In their words"] == "Work worries"
+    assert rows["Age"] == "An adult"
+    shown = " ".join(rows.values())
+    for private in ("several days", data["email"], "+1 212 555 0100", data["first_name"]):
+        assert private not in shown
