@@ -4,13 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Q
 from django.utils import timezone as djtz
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
 from clinicians.zones import practice_today, practice_zone
 from config.snapshots import Snapshot
+from config.sql import among, id_array
 
 from . import slots
 from .models import BookingSettings, Consultation, Heartbeat
@@ -96,14 +96,14 @@ def _fresh_calendar(ids: list[int], include_paused: bool = False):
         Q(is_active=True) if include_paused else Q(is_active=True, accepting_new_clients=True)
     )
     zones = dict(
-        Clinician.objects.filter(_among(Clinician, "id", ids), bookable)
+        Clinician.objects.filter(among(Clinician, "id", ids), bookable)
         .order_by()
         .values_list("pk", "timezone")
     )
     hours: dict[int, list[slots.Hours]] = defaultdict(list)
     if zones:
         for cid, weekday, start, end in (
-            ConsultationHours.objects.filter(_among(ConsultationHours, "clinician_id", list(zones)))
+            ConsultationHours.objects.filter(among(ConsultationHours, "clinician_id", list(zones)))
             .order_by()
             .values_list("clinician_id", "weekday", "start", "end")
         ):
@@ -119,14 +119,14 @@ def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id):
     first_date, last_date, busy_from, busy_until = _window(now, rules)
     for cid, date, kind, start, end in (
         AvailabilityException.objects.filter(
-            _among(AvailabilityException, "clinician_id", ids), date__range=(first_date, last_date)
+            among(AvailabilityException, "clinician_id", ids), date__range=(first_date, last_date)
         )
         .order_by()
         .values_list("clinician_id", "date", "kind", "start", "end")
     ):
         exceptions[cid].append(slots.DateException(date, kind, start, end))
     booked = Consultation.objects.filter(
-        _among(Consultation, "clinician_id", ids),
+        among(Consultation, "clinician_id", ids),
         status__in=ACTIVE,
         ends_at__gt=busy_from,
         starts_at__lt=busy_until,
@@ -136,21 +136,6 @@ def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id):
     for cid, starts_at, ends_at in booked.values_list("clinician_id", "starts_at", "ends_at"):
         busy[cid].append(slots.Busy(starts_at, ends_at))
     return exceptions, busy
-
-
-def _among(model, column: str, ids: list[int]):
-    """`model.column` among `ids`, as one array parameter (an IN list of hundreds of parameters
-    is slow to plan)."""
-    q = connection.ops.quote_name
-    sql = f"{q(model._meta.db_table)}.{q(column)} = ANY(%s::bigint[])"
-    # Identifiers from the models only; the ids are a parameter.
-    return RawSQL(sql, (_id_array(ids),), output_field=BooleanField())  # noqa: S611
-
-
-def _id_array(ids: list[int]) -> str:
-    # One '{1,2,3}' literal: PostgreSQL reads it as one value, where a list parameter becomes
-    # ARRAY[1,2,3], a constant per id to parse and plan.
-    return "{" + ",".join(str(int(cid)) for cid in ids) + "}"
 
 
 def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_paused=False):
@@ -179,7 +164,7 @@ def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_pause
          WHERE clinician_id = ANY(%s::bigint[]) AND status = ANY(%s::varchar[])
                AND ends_at > %s AND starts_at < %s {ignore}
     """  # noqa: S608
-    array = _id_array(ids)
+    array = id_array(ids)
     params = [array, array, first_date, last_date, array, ACTIVE, busy_from, busy_until]
     if ignore_consultation_id is not None:
         params.append(ignore_consultation_id)
@@ -220,7 +205,7 @@ class Calendar:
             zones: dict[int, str | None] = dict.fromkeys(missing)
             found: dict[int, list[slots.Hours]] = defaultdict(list)
             rows = (
-                Clinician.objects.filter(_among(Clinician, "id", missing))
+                Clinician.objects.filter(among(Clinician, "id", missing))
                 .order_by()
                 .values_list(
                     "pk",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BooleanField, CharField, Value
+from django.db.models import CharField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from clinicians.models import (
 )
 from clinicians.zones import practice_today, zone_or_practice
 from config.snapshots import Snapshot
+from config.sql import among
 from consultations import feedback
 from consultations import selectors as consultation_selectors
 
@@ -157,7 +158,7 @@ class Roster:
             found: dict[int, list[tuple[int, dt.time, dt.time]]] = defaultdict(list)
             rows = ConsultationHours.objects.order_by()
             if len(missing) <= self.LOAD_ALL_ABOVE:
-                rows = rows.filter(_clinician_among(missing))
+                rows = rows.filter(among(ConsultationHours, "clinician_id", missing))
             for cid, weekday, start, end in rows.values_list(
                 "clinician_id", "weekday", "start", "end"
             ):
@@ -250,11 +251,6 @@ def _vocabulary_rows() -> tuple[dict[str, list[str]], dict[str, dict[int, str]]]
     return names, by_id
 
 
-def _clinician_among(ids: list[int]):
-    # One array parameter: an IN list of a thousand parameters is slow to compile.
-    return RawSQL("clinician_id = ANY(%s::integer[])", (list(ids),), output_field=BooleanField())
-
-
 def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, list[int]]]:
     """(profile set, clinician id, vocabulary ids) for these clinicians' many-to-many links (or
     everyone's, inactive ones simply not looked up), in one query."""
@@ -268,7 +264,7 @@ def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, list[int]]
         )
         rows = through.objects.annotate(kind=Value(field)).order_by()
         if ids is not None:
-            rows = rows.filter(_clinician_among(ids))
+            rows = rows.filter(among(through, "clinician_id", ids))
         rows = rows.values("kind", "clinician_id").annotate(ids=ArrayAgg(target))
         queries.append(rows.values_list("kind", "clinician_id", "ids"))
     return queries[0].union(*queries[1:], all=True)
