@@ -100,7 +100,7 @@ def roster(n: int, today: dt.date) -> list[dict]:
 
 
 def intake_answers(i: int, rng: random.Random) -> dict:
-    """Answers in the INTERCHANGE intake format, varied like real clients' (cf.
+    """Answers in the intake format of docs/interchange.md, varied like real clients' (cf.
     tests/matching/intake_steps.py)."""
     from clinicians import demo
 

@@ -1,4 +1,4 @@
-"""The roster interchange format of INTERCHANGE.md: parse, validate and serialise.
+"""The roster format of docs/interchange.md: parse, validate and serialise.
 
 Rows come in as JSON objects or CSV dictionaries (strings everywhere, lists separated by `;`).
 Both go through the same validation, which collects every error and names the row and field.
@@ -35,7 +35,7 @@ from .states import STATE_CODES
 MAX_FOCUS_CONCERNS = 3
 EMAIL_MAX_LENGTH = 254
 
-# Column order of exports: the fields of INTERCHANGE.md, then the ones this project adds.
+# Column order of exports: the required and common fields first, then the ones this project adds.
 FIELDS = (
     "email",
     "first_name",

@@ -1,4 +1,4 @@
-"""The intake, one Django form per step. Each step turns its cleaned data into INTERCHANGE.md
+"""The intake, one Django form per step. Each step turns its cleaned data into docs/interchange.md
 answers (`to_answers`) and back into form data (`data_from_answers`), so a submitted intake can be
 edited with the same forms."""
 
@@ -48,7 +48,7 @@ COMMON_TIME_ZONES = [
 ]
 OTHER_ZONE = "other"
 STYLE_POLES = {
-    # key: (question, what 1 means, what 5 means) — INTERCHANGE.md style dimensions.
+    # key: (question, what 1 means, what 5 means) — the style scales of docs/interchange.md.
     "lead": (
         _("Who leads the sessions?"),
         _("I lead, the therapist follows"),
@@ -840,7 +840,7 @@ STEP_FORMS: list[type[IntakeStepForm]] = [
 ]
 STEPS = {form.slug: form for form in STEP_FORMS}
 
-# The INTERCHANGE.md keys first, in its order, then the extra keys only the browser collects.
+# The keys of docs/interchange.md first, then the extra keys only the browser collects.
 ANSWER_KEYS = (
     "for_whom", "age_band", "concerns", "goals", "style", "approaches_wanted",
     "approaches_avoided", "preferences", "state", "format", "offices", "times", "payment",

@@ -1,4 +1,4 @@
-"""An intake's answers (INTERCHANGE.md intake format) parsed into frozen, validated data.
+"""An intake's answers (docs/interchange.md) parsed into frozen, validated data.
 
 Pure: the practice's vocabularies are passed in (see `selectors.matching_vocabularies`)."""
 

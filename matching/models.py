@@ -10,7 +10,7 @@ from .vocab import SAFETY, SAFETY_NOT_AT_ALL
 
 
 class Intake(models.Model):
-    """A client's submitted answers, in the INTERCHANGE.md intake format, opened by a token."""
+    """A client's submitted answers (the intake of docs/interchange.md), opened by a token."""
 
     class FollowUp(models.TextChoices):
         NONE = "", _("not needed")

@@ -3,7 +3,7 @@ import pytest
 
 @pytest.fixture
 def maya_row():
-    """One clinician in the interchange format, as INTERCHANGE.md shows it."""
+    """One clinician in the interchange format, as docs/interchange.md describes it."""
     return {
         "email": "maya.chen@example.org",
         "first_name": "Maya",

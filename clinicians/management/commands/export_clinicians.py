@@ -8,7 +8,7 @@ from clinicians.selectors import clinician_roster_export
 
 class Command(BaseCommand):
     help = (
-        "Write every clinician in the roster format of INTERCHANGE.md, to standard output or "
+        "Write every clinician in the roster format of docs/interchange.md, to standard output or "
         "a file; importing the result changes nothing."
     )
 

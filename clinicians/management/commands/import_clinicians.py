@@ -8,7 +8,7 @@ from clinicians.services import clinician_roster_import
 
 class Command(BaseCommand):
     help = (
-        "Create or update clinicians from a roster file (.json or .csv, see INTERCHANGE.md), "
+        "Create or update clinicians from a roster file (.json or .csv, see docs/interchange.md), "
         "matched by email. All or nothing: with any error, nothing is written. Rows are "
         "numbered from 1, the first clinician (a CSV header is not counted)."
     )

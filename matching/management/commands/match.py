@@ -9,7 +9,7 @@ from matching.selectors import intake_match_list
 
 class Command(BaseCommand):
     help = (
-        "Rank the practice's clinicians for an intake (INTERCHANGE.md format), exactly as the "
+        "Rank the practice's clinicians for an intake (docs/interchange.md), exactly as the "
         "results page does, without saving anything."
     )
 
