@@ -60,16 +60,15 @@ def intake_submit(
         raw_token, hashed = new_token()
     else:
         hashed = token_hash(raw_token)
-    safety = answers.get("safety", SAFETY_NOT_AT_ALL)
     intake = Intake(
         id=reference or uuid.uuid4(),
         token_hash=hashed,
         answers=answers,
-        safety_answer=safety,
+        safety_answer=answers.get("safety", SAFETY_NOT_AT_ALL),
         submitted_at=now,
         expires_at=token_expiry(now),
     )
-    if safety != SAFETY_NOT_AT_ALL:
+    if intake.safety_flagged:
         _flag_for_follow_up(intake, now=now)
     try:
         with transaction.atomic():
@@ -89,7 +88,7 @@ def intake_update(*, intake: Intake, answers: dict) -> Intake:
     # A follow-up under way stays staff's to close while the answer is the one they followed
     # up; a new worrying answer, even after they closed it, needs a new look.
     closed = intake.follow_up not in (Intake.FollowUp.NONE, Intake.FollowUp.PENDING)
-    if intake.safety_answer != SAFETY_NOT_AT_ALL and (
+    if intake.safety_flagged and (
         not intake.follow_up or (closed and intake.safety_answer != before)
     ):
         _flag_for_follow_up(intake, now=timezone.now())
