@@ -70,9 +70,17 @@ def healthz(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     beat, last_sweep = _beat_state() if checks["database"] else ("unknown", None)
     healthy = all(checks.values()) and beat != "stale"
+    if not checks["database"]:
+        status = "unavailable: database"
+    elif not healthy:
+        # Pages and forms still work (emails wait in the outbox), but someone should look.
+        trouble = [name for name, ok in checks.items() if not ok]
+        status = "degraded: " + ", ".join(trouble + (["beat"] if beat == "stale" else []))
+    else:
+        status = "ok"
     return JsonResponse(
         {
-            "status": "ok" if healthy else "unavailable",
+            "status": status,
             "checks": checks,
             "beat": {"state": beat, "last_sweep": last_sweep},
         },

@@ -55,5 +55,6 @@ def _seed_data_after_flush(request):
 
     importlib.import_module("clinicians.migrations.0002_seed_vocabularies").seed(apps, None)
     importlib.import_module("matching.migrations.0002_staff_groups").create_groups(apps, None)
-    importlib.import_module("matching.migrations.0003_staff_unlock_logins").grant(apps, None)
-    importlib.import_module("matching.migrations.0005_staff_call_queue").grant(apps, None)
+    from matching.staff_groups import staff_groups_ensure
+
+    staff_groups_ensure()

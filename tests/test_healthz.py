@@ -41,6 +41,17 @@ def test_it_answers_503_when_the_broker_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": True, "broker": False}
+    # Pages and forms keep working without the broker: degraded, not down.
+    assert response.json()["status"] == "degraded: broker"
+
+
+def test_it_says_the_site_is_unavailable_without_its_database(client, monkeypatch):
+    from config import views
+
+    monkeypatch.setattr(views, "_database_ok", lambda: False)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable: database"
 
 
 def test_every_page_footer_gives_the_crisis_lines(client):

@@ -173,6 +173,8 @@ RATELIMIT_IP_META_KEY = "config.ratelimits.client_ip"
 # Rate limits on what anyone can post (intake, booking, client links); see config/ratelimits.py.
 RATELIMIT_VIEW = "config.views.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# While the cache can't count (Redis down), requests go through rather than all being refused.
+RATELIMIT_FAIL_OPEN = True
 
 # The practice, shown in every page's footer and in every email.
 PRACTICE_NAME = env_str("PRACTICE_NAME", "Alliance Counseling Group")
@@ -209,9 +211,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if REDIS_URL := env_str("REDIS_URL", ""):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # An empty cache while Redis is down, so pages keep working (config/cache.py).
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": env_str("CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "alliance",
+            # An unreachable Redis costs a request a second at most, not the system's TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     # Django's own Redis cache increments atomically; the check only knows django-redis.
@@ -225,7 +230,7 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -65,7 +66,8 @@ def start_worker_process(mail_dir: Path, log: Path, *, delay: float) -> subproce
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+            f"postgres://{db['USER']}@{quote(db['HOST'] or '127.0.0.1', safe='')}"
+            f":{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "NOTIFICATION_CLAIM_LEASE_SECONDS": "1",
