@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from clinicians.models import AvailabilityException, ConsultationHours
 from consultations import tokens
 from consultations.models import Consultation, FitCheck
-from matching.booking_views import client_summary
 from matching.models import Intake
+from matching.selectors import intake_clinician_summary
 from matching.views import DRAFT
 from tests.consultations.factories import ConsultationFactory
 from tests.matching.intake_steps import STEP_POSTS, fill_intake
@@ -250,7 +250,7 @@ def test_what_an_intake_stores_shows_escaped_everywhere(
         starts_at=MONDAY_9,
         client_first_name=intake.answers["first_name"],
         client_reference=intake.pk,
-        client_summary=client_summary(intake.answers),
+        client_summary=intake_clinician_summary(answers=intake.answers),
     )
     portal = Client()
     portal.force_login(clinician_a.user)
