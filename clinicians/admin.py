@@ -1,11 +1,16 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import roster_admin
 from .interchange import MAX_FOCUS_CONCERNS
 from .models import (
     FORMATS,
@@ -323,6 +328,27 @@ class ClinicianAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         self._warn_expired_licences(request, form.instance)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(partial(roster_admin.import_view, self)),
+                name="clinicians_clinician_import",
+            ),
+            path(
+                "export/<str:fmt>/",
+                wrap(self._export),
+                name="clinicians_clinician_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _export(self, request, fmt):
+        if fmt not in ("json", "csv"):
+            raise Http404
+        return roster_admin.export_view(self, request, fmt)
 
 
 class VocabularyAdmin(admin.ModelAdmin):

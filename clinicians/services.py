@@ -30,12 +30,24 @@ from .staff_groups import PRACTICE_STAFF
 
 
 @dataclass
+class RowOutcome:
+    """What the import did, or would do, with one row."""
+
+    number: int
+    email: str
+    name: str
+    outcome: str  # "created", "updated" or "unchanged"
+    changed: list[str] = field(default_factory=list)  # the fields an update changes
+
+
+@dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
     errors: list[str] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -163,8 +175,10 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
                 clinician = existing.get(row.data["email"].lower())
                 if clinician is not None:
                     current = clinician_roster_row(clinician)
-                    if all(current[key] == value for key, value in row.data.items()):
+                    changed = [key for key, value in row.data.items() if current[key] != value]
+                    if not changed:
                         result.unchanged += 1
+                        result.rows.append(_outcome(row, "unchanged"))
                         continue
                     focus_error = _focus_outside_concerns(row, current)
                     if focus_error:
@@ -191,15 +205,28 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
                     continue
                 if clinician is None:
                     result.created += 1
+                    result.rows.append(_outcome(row, "created"))
                 else:
                     result.updated += 1
+                    result.rows.append(_outcome(row, "updated", changed))
             if result.errors or dry_run:
                 raise _Rollback
     except _Rollback:
         pass
     if result.errors:
         result.created = result.updated = result.unchanged = 0
+        result.rows = []
     return result
+
+
+def _outcome(row: CleanRow, outcome: str, changed: list[str] | None = None) -> RowOutcome:
+    return RowOutcome(
+        number=row.number,
+        email=row.data["email"],
+        name=f"{row.data.get('first_name', '')} {row.data.get('last_name', '')}".strip(),
+        outcome=outcome,
+        changed=changed or [],
+    )
 
 
 def clinician_set_accepting(*, clinician_ids: Iterable[int], accepting: bool) -> int:

@@ -7,12 +7,14 @@ public id and answer 404 for another clinician's. Intake answers and summaries i
 the intake permission."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.urls import reverse
 
+from clinicians.models import Clinician
 from consultations import tokens
 from consultations.models import (
     AnswerAccess,
@@ -576,3 +578,70 @@ def test_only_intake_reviewers_read_the_access_log(client, practice_staff, world
     assert client.get(change).status_code == 403
     client.logout()
     assert client.get(log).status_code == 302
+
+
+# --- Roster import and export in the admin -------------------------------------------------
+
+
+def _roster_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = {"email": "new@example.org", "first_name": "New", "last_name": "Person"}
+    return {"roster": SimpleUploadedFile("roster.json", json.dumps([row]).encode())}
+
+
+def test_practice_staff_import_and_export_the_roster(client, practice_staff, world):
+    client.force_login(practice_staff)
+    importer = reverse("admin:clinicians_clinician_import")
+
+    preview = client.post(importer, _roster_upload())
+    assert preview.status_code == 200
+    done = client.post(importer, {"payload": preview.context["payload"], "confirm": "1"})
+
+    assert done.status_code == 302
+    assert Clinician.objects.filter(email="new@example.org").exists()
+    export = reverse("admin:clinicians_clinician_export", args=["csv"])
+    assert client.get(export).status_code == 200
+
+
+def test_staff_without_the_clinician_permissions_neither_import_nor_export(
+    client, staff_user, world
+):
+    from tests.conftest import grant
+
+    grant(staff_user, "clinicians.view_clinician")  # may look, may not write
+    client.force_login(staff_user)
+    importer = reverse("admin:clinicians_clinician_import")
+
+    assert client.get(importer).status_code == 403
+    assert client.post(importer, _roster_upload()).status_code == 403
+    assert (
+        client.get(reverse("admin:clinicians_clinician_export", args=["json"])).status_code == 200
+    )
+    staff_user.user_permissions.clear()
+    staff_user = type(staff_user).objects.get(pk=staff_user.pk)
+    client.force_login(staff_user)
+    assert (
+        client.get(reverse("admin:clinicians_clinician_export", args=["json"])).status_code == 403
+    )
+    assert not Clinician.objects.filter(email="new@example.org").exists()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "clinician"])
+def test_roster_import_and_export_send_non_staff_to_the_admin_login(
+    client, clinician_a, world, who
+):
+    if who == "clinician":
+        client.force_login(clinician_a.user)
+    for url in (
+        reverse("admin:clinicians_clinician_import"),
+        reverse("admin:clinicians_clinician_export", args=["csv"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+    assert (
+        client.post(reverse("admin:clinicians_clinician_import"), _roster_upload()).status_code
+        == 302
+    )
+    assert not Clinician.objects.filter(email="new@example.org").exists()
