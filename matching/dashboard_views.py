@@ -2,13 +2,16 @@
 lives in the app that may import both."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from consultations import selectors as consultation_selectors
 
+from .queue import same_day_calls_open_count, same_day_calls_overdue_count
 from .selectors import intakes_submitted_between
 
 DAYS = 30
@@ -22,4 +25,43 @@ def pipeline_dashboard(request):
         now=now,
         days=DAYS,
     )
-    return render(request, "admin/consultations/dashboard.html", {"figures": figures})
+    since = now - dt.timedelta(days=DAYS)
+    context = {
+        "figures": figures,
+        "calls": {
+            "open": same_day_calls_open_count(),
+            "overdue": same_day_calls_overdue_count(now=now),
+        },
+        "links": _links(since=since, week_start=figures["week_start"]),
+    }
+    return render(request, "admin/consultations/dashboard.html", context)
+
+
+def _when(value: dt.datetime) -> str:
+    # With its offset, so the admin's filter reads the same moment in any zone.
+    return value.isoformat(timespec="seconds")
+
+
+def _links(*, since: dt.datetime, week_start: dt.datetime) -> dict[str, str]:
+    """The filtered list behind each number on the dashboard."""
+    consultations = reverse("admin:consultations_consultation_changelist")
+    queue = reverse("admin:matching_samedaycall_changelist")
+    booked_since = {"created_at__gte": _when(since)}
+    return {
+        "awaiting": f"{consultations}?{urlencode({'status__exact': 'requested'})}",
+        "confirmed_this_week": consultations
+        + "?"
+        + urlencode(
+            {"confirmed_at__gte": _when(week_start), "status__in": "confirmed,completed,no_show"}
+        ),
+        "calls_open": f"{queue}?show=open",
+        "calls_overdue": f"{queue}?show=overdue",
+        "intakes": reverse("admin:matching_intake_changelist")
+        + "?"
+        + urlencode({"submitted_at__gte": _when(since)}),
+        "booked": f"{consultations}?{urlencode(booked_since)}",
+        "confirmed": f"{consultations}?"
+        + urlencode({**booked_since, "confirmed_at__isnull": "False"}),
+        "completed": f"{consultations}?"
+        + urlencode({**booked_since, "status__exact": "completed"}),
+    }
