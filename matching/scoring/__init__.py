@@ -7,14 +7,14 @@ evidence and each rule. Where each rule lives:
 - `goals`, `tasks`, `bond`, `practical`: the four components, one function each, returning
   points and the reasons noted on the way (`preferences`: the therapist characteristics that
   are a must-have filter or a nice-to-have in the bond);
-- `exposure`: fair exposure among equal fits;
+- `exposure`: the fit a client is shown and fair exposure among equal fits;
 - `relaxations`: which single answer, changed, would bring more matches;
 - `rank`: composes them; `context`: the client's answers worked out once; `words`: reasons
   worded when read; `profile`: the clinician's data and the weights."""
 
 from .bond import felt_heard_mean
 from .context import BAND_FOR, REMOTE_FORMATS, ClientContext
-from .exposure import fair_exposure_key
+from .exposure import fair_exposure_key, fit_words, shown_fit
 from .filters import hard_filter_failures, near_miss
 from .profile import ClinicianProfile, Weights, profile_from_fields, with_availability
 from .rank import Components, Exclusion, Match, Ranking, rank
@@ -35,9 +35,11 @@ __all__ = [
     "Weights",
     "fair_exposure_key",
     "felt_heard_mean",
+    "fit_words",
     "hard_filter_failures",
     "near_miss",
     "profile_from_fields",
     "rank",
+    "shown_fit",
     "with_availability",
 ]

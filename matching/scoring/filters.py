@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .preferences import UNMET, meets
 from .profile import ClinicianProfile
+from .words import Note, Wording
 
 if TYPE_CHECKING:
     from .context import ClientContext
@@ -232,3 +233,25 @@ def near_miss(failed: list[str]) -> bool:
     if len(failed) == 1 and failed[0] in RELAXABLE:
         return True
     return bool(failed) and set(failed) <= FORMAT_FIXABLE
+
+
+_OFFERS_REMOTE = {
+    ("video",): lambda: _("Offers video sessions, licensed in %(state)s"),
+    ("phone",): lambda: _("Offers phone sessions, licensed in %(state)s"),
+    ("phone", "video"): lambda: _("Offers video and phone sessions, licensed in %(state)s"),
+}
+REMOTE_MET = {
+    formats: Wording(True, lambda state, words=words: words() % {"state": state})
+    for formats, words in _OFFERS_REMOTE.items()
+}
+IN_PERSON_MET = Wording(
+    True, lambda office: _("Sees clients in person at %(office)s") % {"office": office}
+)
+
+
+def where_met(c: "ClientContext", p: ClinicianProfile) -> Note:
+    """The where filters a match passes, as a reason: said when nothing else speaks for them."""
+    if c.remote_set is not None:
+        offered = tuple(sorted(c.remote_set & p.formats))
+        return REMOTE_MET[offered], c.state
+    return IN_PERSON_MET, min(c.offices & p.offices)

@@ -13,7 +13,7 @@ from ..intake_schema import IntakeAnswers
 from . import filters
 from .bond import bond
 from .context import ClientContext
-from .exposure import fair_order
+from .exposure import fair_order, fit_words, shown_fit
 from .goals import goals
 from .practical import practical
 from .profile import NEUTRAL, ClinicianProfile, Weights
@@ -39,8 +39,9 @@ class Components:
 
 
 class Match:
-    """One ranked clinician. The reasons are worded on first use: the results page reads them
-    for the few matches it shows, not for every clinician that passes."""
+    """One ranked clinician: `score` to a tenth of a point, `fit` as the client is shown it (a
+    whole number). The reasons are worded on first use: the results page reads them for the
+    few matches it shows, not for every clinician that passes."""
 
     __slots__ = (
         "_explain",
@@ -49,6 +50,7 @@ class Match:
         "clinician_id",
         "components",
         "email",
+        "fit",
         "score",
     )
 
@@ -59,16 +61,22 @@ class Match:
         score: float,
         components: Components,
         *,
+        fit: int | None = None,
         explain: "Callable[[ClinicianProfile], tuple[Reason, ...]] | None" = None,
         profile: ClinicianProfile | None = None,
     ):
         self.clinician_id = clinician_id
         self.email = email
         self.score = score
+        self.fit = shown_fit(score, 1.0) if fit is None else fit
         self.components = components
         self._reasons: tuple[Reason, ...] | None = None
         self._explain = explain
         self._profile = profile
+
+    @property
+    def fit_words(self) -> str:
+        return fit_words(self.fit)
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -78,7 +86,7 @@ class Match:
         return self._reasons
 
     def _key(self):
-        return (self.clinician_id, self.email, self.score, self.components, self.reasons)
+        return (self.clinician_id, self.email, self.score, self.fit, self.components, self.reasons)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Match):
@@ -90,7 +98,7 @@ class Match:
     def __repr__(self) -> str:
         return (
             f"Match(clinician_id={self.clinician_id!r}, email={self.email!r}, "
-            f"score={self.score!r}, components={self.components!r}, "
+            f"score={self.score!r}, fit={self.fit!r}, components={self.components!r}, "
             f"reasons={self.reasons!r})"
         )
 
@@ -153,7 +161,7 @@ def rank(
     now: dt.datetime,
     excluded_ids: Iterable[int] = (),
 ) -> Ranking:
-    """Every clinician who passes the hard filters, best first, each scored on goals,
+    """Every clinician who passes the hard filters, best shown fit first, each scored on goals,
     tasks and bond (weighted as staff set them) with practical fit as a tie-breaker."""
     c = ClientContext(answers, excluded_ids)
     # The quick pass-or-fail check (`filters.first_failure`, with open slots): the costly slot
@@ -164,6 +172,7 @@ def rank(
     alliance_share = (100.0 - weights.practical_points) / 100.0
     practical_share = weights.practical_points / 100.0
     p0, k, cap = practice_felt_heard, weights.prior_strength, weights.feedback_cap
+    tie_band = weights.tie_band
     reader = Reader()
 
     def explain(p: ClinicianProfile) -> tuple[Reason, ...]:
@@ -174,6 +183,9 @@ def rank(
             *bond(c, p, p0=p0, k=k, cap=cap, explain=True)[1],
             *practical(c, p, now=now, explain=True)[1],
         ]
+        # Every match says at least one thing for itself: where they can meet, if nothing else.
+        if not any(wording.positive for wording, _value in notes):
+            notes.insert(0, filters.where_met(c, p))
         return reader.reasons(notes)
 
     def score(p: ClinicianProfile) -> Match:
@@ -199,6 +211,7 @@ def rank(
             p.email,
             total,
             components,
+            fit=shown_fit(total, tie_band),
             explain=explain,
             profile=p,
         )
@@ -213,7 +226,7 @@ def rank(
         else:
             scored.append(score(p))
 
-    matches = fair_order(scored, seed=answers.fingerprint, band=weights.tie_band)
+    matches = fair_order(scored, seed=answers.fingerprint, rotate=tie_band > 0)
     relaxed = []
     if len(matches) < weights.relaxation_threshold:
         relaxed = relaxations(c, failed)

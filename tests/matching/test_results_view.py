@@ -341,3 +341,44 @@ def test_it_asks_to_answer_again_when_a_stored_answer_was_retired(client, maya):
     assert "Some of your answers need a look" in page
     assert f'href="{reverse("matching:start")}"' in page
     assert "Answer the questions again" in page
+
+
+def _cards(page: str) -> list[dict]:
+    """Each card's name, shown fit and reasons, in the order the page shows them."""
+    cards = []
+    for block in page.split('<li class="card')[1:]:
+        name = re.search(r'id="match-\d+">([^<]+)', block).group(1).strip()
+        fit = re.search(r"<strong>Fit (\S+) out of 100</strong> · ([^<]+)</p>", block)
+        lists = re.findall(r'<ul class="small">(.*?)</ul>', block, re.S)
+        reasons = [r for items in lists for r in re.findall(r"<li>(.*?)</li>", items)]
+        cards.append({"name": name, "fit": fit.group(1), "words": fit.group(2), "reasons": reasons})
+    return cards
+
+
+def test_it_shows_whole_fits_in_the_order_it_ranks_them_each_with_a_reason(client):
+    """Clinicians apart only in how soon they can meet score within a point of each other:
+    taking turns among equal fits must never put a lower shown fit above a higher one."""
+    MatchingSettings.objects.create(practical_points=20, results_shown=10)
+    for day in range(7):  # one clinician a weekday, so their first times are a day apart
+        ClinicianFactory(
+            first_name=f"Day{day}", last_name="Clinician", hours=[(day, "09:00", "17:00")]
+        )
+    for n in range(6):  # different intakes take turns differently
+        _row, token = make_intake(
+            concerns=[],
+            style={"lead": 3, "focus": 3, "time": 3, "challenge": 3},
+            email=f"client{n}@example.org",
+        )
+        page = client.get(reverse("matching:results", args=[token])).content.decode()
+        cards = _cards(page)
+        assert len(cards) == 7
+        fits = [card["fit"] for card in cards]
+        assert all(fit.isdigit() for fit in fits), fits  # never a decimal
+        numbers = [int(fit) for fit in fits]
+        assert numbers == sorted(numbers, reverse=True)
+        assert len(set(numbers)) >= 3
+        for card in cards:
+            assert card["words"] in ("Strong fit", "Good fit", "Possible fit")
+            assert card["reasons"], card["name"]
+        # Nothing else speaks for the ones who can't meet soon: where they can meet does.
+        assert "Offers video sessions, licensed in NY" in page

@@ -1,12 +1,14 @@
 """The ranking (matching/scoring/rank.py): composing the rules, reasons and exclusions read
 when needed."""
 
+import dataclasses
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.scoring import Weights
+from matching.scoring import Weights, shown_fit
 
-from ..scoring_data import answers, intakes, only, profile, profiles, run
+from ..scoring_data import WEIGHTS, answers, intakes, only, profile, profiles, run
 
 
 def test_it_uses_the_weights():
@@ -65,3 +67,39 @@ def test_rankings_compare_by_what_they_contain():
     a = answers()
     assert run(a, [profile(1), profile(2)]) == run(a, [profile(2), profile(1)])
     assert run(a, [profile(1)]) != run(a, [profile(1, accepting=False)])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    a=intakes(),
+    ps=st.lists(profiles(), max_size=10, unique_by=lambda p: p.id),
+    band=st.sampled_from([0.0, 0.5, 1.0, 2.0, 5.0]),
+)
+def test_it_shows_whole_fits_best_first_each_with_a_reason(a, ps, band):
+    ranking = run(a, ps, weights=dataclasses.replace(WEIGHTS, tie_band=band))
+    fits = [m.fit for m in ranking.matches]
+    # What the client sees is in order: taking turns never puts a lower shown fit above.
+    assert fits == sorted(fits, reverse=True)
+    for m in ranking.matches:
+        assert isinstance(m.fit, int) and 0 <= m.fit <= 100
+        assert m.fit == shown_fit(m.score, band)
+        assert abs(m.fit - m.score) <= max(1.0, round(band)) / 2
+        assert any(r.positive for r in m.reasons)
+        assert m.fit_words
+
+
+def test_it_says_where_they_can_meet_when_nothing_else_speaks_for_a_match():
+    def reasons(a, p):
+        return [str(r) for r in only(a, p).reasons]
+
+    nothing_asked = {"concerns": [], "style": None, "times": []}
+    both = profile(formats=frozenset({"video", "phone"}))
+    assert reasons(answers(**nothing_asked), both) == ["Offers video sessions, licensed in NY"]
+    assert reasons(answers(**nothing_asked, format="either"), both) == [
+        "Offers video and phone sessions, licensed in NY"
+    ]
+    in_person = answers(**nothing_asked, format="in person", offices=["Northside", "Downtown"])
+    p = profile(formats=frozenset({"in person"}), offices=frozenset({"Northside"}))
+    assert reasons(in_person, p) == ["Sees clients in person at Northside"]
+    # A match with something else to say for itself keeps only that.
+    assert reasons(answers(), profile()) == ["Treats trauma and PTSD", "Treats anxiety"]
