@@ -8,7 +8,7 @@ FIELDS = ("felt_heard", "agreed_goals", "approach_makes_sense", "wants_to_contin
 
 
 class FitCheckForm(forms.ModelForm):
-    """DOMAIN.md's four items, written for this product, each 1 (not at all) to 5 (completely)."""
+    """The four items of docs/domain.md, "The fit check", each 1 (not at all) to 5 (completely)."""
 
     class Meta:
         model = FitCheck
