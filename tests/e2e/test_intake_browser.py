@@ -7,10 +7,9 @@ from tests.matching.intake_steps import fill_intake
 
 from .conftest import assert_fits_width, axe_check, choose_option, tab_to
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Transactional: the live server's thread sees the data. What a flush removes (vocabularies,
+# staff groups) the suite's conftest puts back before each test.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def press(page, key: str) -> None:
