@@ -64,18 +64,33 @@ def _beat_state() -> tuple[str, str | None]:
     return state, last.isoformat()
 
 
+def _email_failing() -> bool:
+    """True while any email has been failing for an hour (it is still being retried)."""
+    from consultations.selectors import email_failing
+
+    try:
+        return email_failing()
+    except Exception:
+        logger.exception("Health check: could not count failing emails")
+        return False
+
+
 @require_GET
 @never_cache
 def healthz(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     beat, last_sweep = _beat_state() if checks["database"] else ("unknown", None)
     healthy = all(checks.values()) and beat != "stale"
+    # Emails failing for an hour leave the site working (200), but someone should look.
+    email_failing = checks["database"] and _email_failing()
     if not checks["database"]:
         status = "unavailable: database"
-    elif not healthy:
+    elif not healthy or email_failing:
         # Pages and forms still work (emails wait in the outbox), but someone should look.
         trouble = [name for name, ok in checks.items() if not ok]
-        status = "degraded: " + ", ".join(trouble + (["beat"] if beat == "stale" else []))
+        trouble += ["beat"] if beat == "stale" else []
+        trouble += ["email"] if email_failing else []
+        status = "degraded: " + ", ".join(trouble)
     else:
         status = "ok"
     return JsonResponse(

@@ -117,14 +117,47 @@ class BookingSettingsAdmin(admin.ModelAdmin):
 
 
 # Notifications (owned with consultations/notifications.py): read-only, with a "retry" action.
+from django.utils import timezone  # noqa: E402
+
 from . import notifications as notification_services  # noqa: E402
 from .models import Notification  # noqa: E402
+from .selectors import notifications_failed_q, notifications_failing_q  # noqa: E402
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """The rows the admin index and the dashboard count, one click away."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("failed", _("Failed in the last 7 days")),
+            ("failing", _("Failing for over an hour, still retried")),
+        )
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "failed":
+            return queryset.filter(notifications_failed_q(now=now))
+        if self.value() == "failing":
+            return queryset.filter(notifications_failing_q(now=now))
+        return queryset
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("due_at", "kind", "status", "attempts", "sent_at", "consultation", "error")
-    list_filter = ("status", "kind")
+    list_display = (
+        "due_at",
+        "kind",
+        "status",
+        "attempts",
+        "failing_since",
+        "sent_at",
+        "consultation",
+        "error",
+    )
+    list_filter = (NeedsAttentionFilter, "status", "kind")
     date_hierarchy = "due_at"
     list_select_related = ("consultation__clinician",)
     search_fields = ("=consultation__id", "=intake_reference")
@@ -137,6 +170,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "due_at",
         "attempts",
         "last_error",
+        "failing_since",
         "claimed_at",
         "sent_at",
         "created_at",

@@ -300,16 +300,24 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
             return Verdict(Status.CANCELLED, message.needs_reason)
         if message.until_start and now >= consultation.starts_at:
             return Verdict(Status.SKIPPED, message.until_start)
-        if Kind.of(notification.kind) is Kind.REMINDER:
-            grace = dt.timedelta(minutes=settings.NOTIFICATION_GRACE_MINUTES)
-            if now > notification.due_at + grace:
-                return Verdict(Status.SKIPPED, "Too late to remind: past the grace window.")
+        if Kind.of(notification.kind) is Kind.REMINDER and now > reminder_deadline(notification):
+            return Verdict(Status.SKIPPED, "Too late to remind: past the grace window.")
         # Loaded with the row (select_related): no query of its own.
         if Kind.of(notification.kind) is Kind.FIT_CHECK and hasattr(consultation, "fit_check"):
             return Verdict(Status.CANCELLED, "The client has already answered.")
     if not recipient_address(notification):
         return Verdict(Status.CANCELLED, "No address (the client's data was deleted).")
     return None
+
+
+def reminder_deadline(notification: Notification) -> dt.datetime:
+    """The last moment a reminder is worth sending: within the grace window after the moment it
+    was planned for, and never once the consultation has started. Retries after mail-server
+    trouble move the row's `due_at`, not this."""
+    starts_at = notification.consultation.starts_at
+    planned = starts_at - dt.timedelta(minutes=reminder_minutes(notification.kind))
+    grace = dt.timedelta(minutes=settings.NOTIFICATION_GRACE_MINUTES)
+    return min(planned + grace, starts_at)
 
 
 # The email

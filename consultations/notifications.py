@@ -6,20 +6,30 @@ conditional UPDATE (pending and due → sending), so two workers, a retried task
 at once can't both send it. A beat task sweeps due rows every minute: that is also the safety
 net for a lost task or a broker that was down when the client booked.
 
+A row is claimed only when its turn comes, one at a time, so a worker that dies holds at most
+the message it was sending. Once that claim's lease (NOTIFICATION_CLAIM_LEASE_SECONDS, 45 s)
+has run out, the next sweep puts the row back and sends it: within lease + one beat interval
+(under two minutes) of the death.
+
 Delivery is exactly once except for one window we can't close: if a worker dies after the mail
-server accepted a message but before the row is marked sent, the row stays 'sending' and, once
-its claim lease (NOTIFICATION_CLAIM_LEASE_SECONDS) has run out, the sweep sends it again. A
-sweep claims a whole batch at once, and a slow batch can outlive the lease; so just before each
-message goes out its claim is renewed with a conditional UPDATE, and a row another sweep has
-taken back in the meantime is skipped. That leaves the window as one message's send (bounded
-by EMAIL_TIMEOUT, far shorter than the lease) plus the UPDATE after it. Every message carries
-the same Message-ID on every attempt, so mail clients can fold such a duplicate.
+server accepted a message but before the row is marked sent, or if one send takes longer than
+the lease (each step of it is bounded by EMAIL_TIMEOUT, and the settings require the lease to
+be at least twice that), the row is sent again. Every message carries the same Message-ID on
+every attempt, so mail clients can fold such a duplicate.
+
+A mail server's temporary trouble (4xx replies, timeouts, refused or dropped connections) is
+retried with capped exponential backoff for NOTIFICATION_RETRY_HOURS after the first failure;
+a reminder stops once it would come too late. A refusal of the message itself (5xx) fails it
+at once. Failed rows, and rows that have been failing for an hour, are counted for staff
+(`selectors.notification_trouble`).
 """
 
 import datetime as dt
 import enum
 import logging
 import random
+import re
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,9 +38,17 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .messages import Kind, build_message, reminder_kind, stale_verdict, stored_as
+from .messages import (
+    Kind,
+    build_message,
+    reminder_deadline,
+    reminder_kind,
+    stale_verdict,
+    stored_as,
+)
 from .models import Consultation, Notification
 
 logger = logging.getLogger(__name__)
@@ -251,45 +269,54 @@ def notification_send(*, notification_id: int) -> bool:
     return _deliver(notification, now=now, connection=None) == Status.SENT
 
 
-def notifications_sweep(*, now: dt.datetime | None = None, batch_size: int = 100) -> int:
-    """Send every notification due at `now`, claiming them in batches. Returns how many went.
+def notifications_sweep(*, now: dt.datetime | None = None, chunk: int = 100) -> int:
+    """Send every notification due at `now`, oldest first. Returns how many went.
 
-    Safe to run concurrently: each batch is picked with SKIP LOCKED and claimed in the same
-    transaction, so two sweeps never hold the same row."""
+    Rows are read `chunk` at a time (with what the message needs) but claimed one at a time,
+    each with a conditional UPDATE just before it is sent: a sender that dies holds only the
+    message it was sending, and two sweeps at once never both send a row (the second's claim
+    finds it taken and moves on)."""
     now = now or timezone.now()
     notifications_reclaim_stale()
     sent = 0
-    while True:
-        batch = _claim_batch(now, batch_size)
-        if not batch:
-            return sent
-        # One mail-server connection per batch rather than per message.
-        connection = get_connection()
-        try:
-            for notification in batch:
-                sent += _deliver(notification, now=now, connection=connection) == Status.SENT
-        finally:
-            _close_quietly(connection)
+    # One mail-server connection for the whole sweep rather than one per message.
+    connection = get_connection()
+    try:
+        while candidates := _due(now, chunk):
+            for notification in candidates:
+                if _claim(notification, now):
+                    sent += _deliver(notification, now=now, connection=connection) == Status.SENT
+    finally:
+        _close_quietly(connection)
+    return sent
 
 
 def notifications_reclaim_stale() -> int:
     """Put back rows whose sender died mid-send (claimed longer ago than the lease).
 
-    This is the at-least-once window described at the top of this module."""
-    cutoff = timezone.now() - dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+    This is the at-least-once window described at the top of this module. A row that has been
+    failing for longer than the retry window is failed instead."""
+    now = timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
     stale = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
-    gave_up = stale.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
+    gave_up = stale.filter(failing_since__lte=now - retry_window()).update(
         status=Status.FAILED,
-        last_error="The sender stopped while sending, too many times.",
+        last_error="The sender stopped while sending; gave up at the end of the retry window.",
+        claimed_at=None,
     )
-    reclaimed = stale.update(status=Status.PENDING, claimed_at=None)
+    reclaimed = stale.update(
+        status=Status.PENDING,
+        claimed_at=None,
+        failing_since=Coalesce("failing_since", "claimed_at"),
+        last_error="The sender stopped while sending.",
+    )
     if reclaimed or gave_up:
         logger.warning("Reclaimed %s notifications from stopped senders", reclaimed + gave_up)
     return reclaimed
 
 
 def notifications_retry(*, notification_ids) -> int:
-    """Staff's "retry": failed rows go back to pending, due now, with a fresh set of attempts."""
+    """Staff's "retry": failed rows go back to pending, due now, with a fresh retry window."""
     now = timezone.now()
     # An intake may have one unsent safety email at a time: a failed one whose intake already
     # has another on its way (or a second failed one in the same retry) stays failed.
@@ -310,27 +337,28 @@ def notifications_retry(*, notification_ids) -> int:
         intakes.add((intake, kind))
         ids.append(pk)
     count = Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
-        status=Status.PENDING, due_at=now, attempts=0, claimed_at=None
+        status=Status.PENDING, due_at=now, attempts=0, claimed_at=None, failing_since=None
     )
     _enqueue_on_commit(ids)
     return count
 
 
-def _claim_batch(now: dt.datetime, size: int) -> list[Notification]:
+def _due(now: dt.datetime, size: int) -> list[Notification]:
+    rows = Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
+    return list(_with_related(rows).order_by("due_at", "pk")[:size])
+
+
+def _claim(notification: Notification, now: dt.datetime) -> bool:
+    """Claim a row read a moment ago, if it is still pending and due. True when it is ours."""
     claimed_at = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.PENDING, due_at__lte=now)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:size]
-        )
-        if not ids:
-            return []
-        Notification.objects.filter(pk__in=ids).update(
-            status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
-        )
-    return list(_with_related(Notification.objects.filter(pk__in=ids)).order_by("due_at", "pk"))
+    claimed = Notification.objects.filter(
+        pk=notification.pk, status=Status.PENDING, due_at__lte=now
+    ).update(status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return False
+    notification.status, notification.claimed_at = Status.SENDING, claimed_at
+    notification.attempts += 1
+    return True
 
 
 def _with_related(rows):
@@ -346,7 +374,7 @@ def _close_quietly(connection) -> None:
 
 
 def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str:
-    """Send a row this process has claimed and record the outcome. Returns the new status."""
+    """Send a row this process has just claimed and record the outcome. Returns the new status."""
     mine = Notification.objects.filter(
         pk=notification.pk, status=Status.SENDING, claimed_at=notification.claimed_at
     )
@@ -356,22 +384,9 @@ def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str
         return verdict.status
     try:
         message = build_message(notification, connection=connection)
-    except Exception as exc:
-        return _record_failure(notification, mine, exc, now)
-    # Renew the claim right before sending: if this batch outlived the lease and another sweep
-    # took the row back meanwhile, that sweep sends it and this one doesn't.
-    renewed = timezone.now()
-    if mine.update(claimed_at=renewed) != 1:
-        logger.info("Notification %s was taken over by another sender", notification.pk)
-        return Status.SENDING
-    notification.claimed_at = renewed
-    mine = Notification.objects.filter(
-        pk=notification.pk, status=Status.SENDING, claimed_at=renewed
-    )
-    try:
         message.send()
     except Exception as exc:
-        # Mail server errors, refused connections, timeouts: try again later.
+        # Whatever went wrong, the next message gets a fresh connection.
         if connection is not None:
             _close_quietly(connection)
         return _record_failure(notification, mine, exc, now)
@@ -383,38 +398,91 @@ def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str
 
 
 def _record_failure(notification: Notification, mine, exc: Exception, now: dt.datetime) -> str:
-    # Only the error's type and the server's reply code: the text can hold the recipient's
-    # address (SMTPRecipientsRefused) or other parts of the message.
-    code = getattr(exc, "smtp_code", "")
-    error = f"{type(exc).__name__}: {code}" if code else type(exc).__name__
-    attempts = notification.attempts
-    if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-        mine.update(status=Status.FAILED, last_error=error, claimed_at=None)
+    error = describe_send_error(exc)
+    failing_since = notification.failing_since or now
+    outcome = {"last_error": error, "claimed_at": None, "failing_since": failing_since}
+    if is_permanent_refusal(exc):
+        mine.update(status=Status.FAILED, **outcome)
         logger.error(
-            "Notification %s failed after %s attempts (%s)",
+            "Notification %s refused by the mail server (%s); not retried",
             notification.pk,
-            attempts,
-            type(exc).__name__,
+            error,
         )
         return Status.FAILED
-    mine.update(
-        status=Status.PENDING,
-        due_at=now + retry_delay(attempts),
-        last_error=error,
-        claimed_at=None,
+    give_up_at = failing_since + retry_window()
+    next_try = now + retry_delay(notification.attempts)
+    too_late = Kind.of(notification.kind) is Kind.REMINDER and (
+        next_try > reminder_deadline(notification)
     )
+    if now >= give_up_at or too_late:
+        hours = (now - failing_since).total_seconds() / 3600
+        why = "the reminder would come too late" if too_late else "the retry window ended"
+        outcome["last_error"] = (
+            f"{error}; gave up after {notification.attempts} attempts over {hours:.1f} hours "
+            f"({why})"
+        )
+        mine.update(status=Status.FAILED, **outcome)
+        logger.error(
+            "Notification %s failed for %.1f hours (%s); gave up: %s",
+            notification.pk,
+            hours,
+            error,
+            why,
+        )
+        return Status.FAILED
+    # The last try falls at the end of the window, not past it.
+    due_at = min(next_try, give_up_at)
+    mine.update(status=Status.PENDING, due_at=due_at, **outcome)
     logger.warning(
         "Notification %s attempt %s failed (%s); will retry",
         notification.pk,
-        attempts,
-        type(exc).__name__,
+        notification.attempts,
+        error,
     )
     return Status.PENDING
 
 
+def retry_window() -> dt.timedelta:
+    return dt.timedelta(hours=settings.NOTIFICATION_RETRY_HOURS)
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
-    """Exponential backoff with jitter: base·2^(n−1), each wait drawn from its upper half so
-    that messages failing together don't all come back at the same moment."""
-    ceiling = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    ceiling = min(ceiling, 6 * 3600)
-    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+    """Exponential backoff with jitter: base·2^(n−1) up to a cap, each wait drawn from its upper
+    half so that messages failing together don't all come back at the same moment."""
+    ceiling = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** min(max(attempts - 1, 0), 32)
+    ceiling = min(ceiling, settings.NOTIFICATION_RETRY_MAX_SECONDS)
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (not secret)
+
+
+def is_permanent_refusal(exc: Exception) -> bool:
+    """A 5xx reply to this message (its sender, recipient or content): sending it again would
+    get the same answer. Everything else is retried: 4xx replies, timeouts, refused or dropped
+    connections, and replies about the connection rather than the message (greeting, HELO,
+    login), which a fixed mail server or setting cures for every message at once."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _reply in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+# An enhanced status code (RFC 3463) at the start of a reply: "5.1.1", "4.7.1".
+_ENHANCED_CODE = re.compile(r"\s*([245]\.\d{1,3}\.\d{1,3})(?!\S)")
+
+
+def describe_send_error(exc: Exception) -> str:
+    """The error's type and the server's reply codes, never the reply's text: it can hold the
+    recipient's address (SMTPRecipientsRefused) or other parts of the message."""
+    code, reply = getattr(exc, "smtp_code", None), getattr(exc, "smtp_error", b"")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, reply = next(iter(exc.recipients.values()))
+    if not code:
+        # smtplib turns a timeout while reading a reply into a dropped connection: say so.
+        timed_out = isinstance(exc.__context__, TimeoutError) and not isinstance(exc, TimeoutError)
+        return f"{type(exc).__name__} (TimeoutError)" if timed_out else type(exc).__name__
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    enhanced = _ENHANCED_CODE.match(str(reply))
+    detail = f"{code} {enhanced.group(1)}" if enhanced else str(code)
+    return f"{type(exc).__name__}: {detail}"

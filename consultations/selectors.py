@@ -13,7 +13,7 @@ from config.snapshots import Snapshot
 from config.sql import among, id_array
 
 from . import slots
-from .models import BookingSettings, Consultation, Heartbeat
+from .models import BookingSettings, Consultation, Heartbeat, Notification
 
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
 
@@ -388,3 +388,42 @@ def dashboard_figures(
 def heartbeat_at(*, name: str):
     """When the periodic job `name` last finished, or None if it never has."""
     return Heartbeat.objects.filter(name=name).values_list("at", flat=True).first()
+
+
+# --- Email delivery trouble (the admin index, the dashboard and /healthz) -----------------
+
+# A message still failing after this long is trouble staff and operators should hear about.
+EMAIL_FAILING_ALERT_AFTER = dt.timedelta(hours=1)
+# Failed messages are counted for staff for this long (they stay listed in the admin).
+EMAIL_FAILED_COUNTED_FOR = dt.timedelta(days=7)
+
+
+def notifications_failing_q(*, now: dt.datetime) -> Q:
+    """Messages still being retried that have been failing for an hour or more."""
+    return Q(
+        status__in=(Notification.Status.PENDING, Notification.Status.SENDING),
+        failing_since__lte=now - EMAIL_FAILING_ALERT_AFTER,
+    )
+
+
+def notifications_failed_q(*, now: dt.datetime) -> Q:
+    """Messages that failed for good (refused, or retried until the window ended) this week."""
+    since = now - EMAIL_FAILED_COUNTED_FOR
+    return Q(status=Notification.Status.FAILED) & (
+        Q(failing_since__gte=since) | Q(failing_since__isnull=True, due_at__gte=since)
+    )
+
+
+def notification_trouble(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many messages failed this week and how many have been failing for an hour."""
+    now = now or djtz.now()
+    return Notification.objects.aggregate(
+        failed=Count("pk", filter=notifications_failed_q(now=now)),
+        failing=Count("pk", filter=notifications_failing_q(now=now)),
+    )
+
+
+def email_failing(*, now: dt.datetime | None = None) -> bool:
+    """True while any message has been failing for an hour: /healthz says "degraded: email"."""
+    now = now or djtz.now()
+    return Notification.objects.filter(notifications_failing_q(now=now)).exists()

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 import xstatic.pkg.bootstrap
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import (
@@ -292,9 +293,19 @@ CONSULTATION_REMINDERS_MINUTES = env_int_list(
 )
 FIT_CHECK_DELAY_MINUTES = env_int("FIT_CHECK_DELAY_MINUTES", 15, minimum=0)
 NOTIFICATION_GRACE_MINUTES = env_int("NOTIFICATION_GRACE_MINUTES", 360, minimum=0)
-NOTIFICATION_CLAIM_LEASE_SECONDS = env_int("NOTIFICATION_CLAIM_LEASE_SECONDS", 600, minimum=1)
-NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
+# A claimed row whose sender went quiet this long is put back: with the minute's sweep, a dead
+# worker's message goes out within lease + 60 s. One send must fit in it comfortably.
+NOTIFICATION_CLAIM_LEASE_SECONDS = env_int("NOTIFICATION_CLAIM_LEASE_SECONDS", 45, minimum=1)
+if NOTIFICATION_CLAIM_LEASE_SECONDS < 2 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_CLAIM_LEASE_SECONDS ({NOTIFICATION_CLAIM_LEASE_SECONDS}) must be at least "
+        f"twice EMAIL_TIMEOUT ({EMAIL_TIMEOUT}), or a slow send could go out twice."
+    )
+# Temporary mail trouble is retried this long after the first failure, with backoff from
+# NOTIFICATION_RETRY_BASE_SECONDS doubling up to NOTIFICATION_RETRY_MAX_SECONDS.
+NOTIFICATION_RETRY_HOURS = env_int("NOTIFICATION_RETRY_HOURS", 48, minimum=1)
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60, minimum=1)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 1800, minimum=1)
 
 LOGGING = {
     "version": 1,

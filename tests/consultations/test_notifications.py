@@ -529,27 +529,41 @@ class RefusingBackend(LocmemBackend):
 
 
 @pytest.mark.parametrize(
-    ("error", "recorded"),
+    ("error", "status", "recorded"),
     [
         (
             smtplib.SMTPRecipientsRefused(
                 {"ana.private@example.org": (550, b"5.1.1 <ana.private@example.org>: unknown")}
             ),
-            "SMTPRecipientsRefused",
+            Status.FAILED,
+            "SMTPRecipientsRefused: 550 5.1.1",
         ),
         (
             smtplib.SMTPDataError(554, b"5.7.1 Message to ana.private@example.org rejected"),
-            "SMTPDataError: 554",
+            Status.FAILED,
+            "SMTPDataError: 554 5.7.1",
         ),
         (
             smtplib.SMTPSenderRefused(553, b"sender refused for ana.private", "Ana"),
+            Status.FAILED,
             "SMTPSenderRefused: 553",
         ),
-        (TimeoutError("timed out talking to mx for ana.private@example.org"), "TimeoutError"),
+        (
+            smtplib.SMTPRecipientsRefused(
+                {"ana.private@example.org": (450, b"4.2.1 <ana.private@example.org>: try later")}
+            ),
+            Status.PENDING,
+            "SMTPRecipientsRefused: 450 4.2.1",
+        ),
+        (
+            TimeoutError("timed out talking to mx for ana.private@example.org"),
+            Status.PENDING,
+            "TimeoutError",
+        ),
     ],
 )
 def test_it_keeps_only_the_error_type_and_code_never_the_servers_text(
-    now, queued, settings, error, recorded
+    now, queued, settings, error, status, recorded
 ):
     settings.EMAIL_BACKEND = "tests.consultations.test_notifications.RefusingBackend"
     RefusingBackend.error = error
@@ -560,7 +574,35 @@ def test_it_keeps_only_the_error_type_and_code_never_the_servers_text(
     n.notification_send(notification_id=row.pk)
 
     row.refresh_from_db()
-    assert (row.status, row.last_error) == (Status.PENDING, recorded)
+    # 5xx: a refusal of this message, not retried; 4xx and timeouts: tried again later.
+    assert (row.status, row.last_error) == (status, recorded)
+    assert "ana" not in row.last_error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"),
+        smtplib.SMTPConnectError(554, b"5.7.1 no service for you"),
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        ConnectionRefusedError(111, "Connection refused"),
+    ],
+)
+def test_it_retries_trouble_with_the_connection_even_when_the_code_is_5xx(
+    now, queued, settings, error
+):
+    # A wrong password or a server refusing everyone is fixed once for every message.
+    settings.EMAIL_BACKEND = "tests.consultations.test_notifications.RefusingBackend"
+    RefusingBackend.error = error
+    consultation = book()
+    n.consultation_notify(consultation=consultation, event="requested")
+    row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
+
+    n.notification_send(notification_id=row.pk)
+
+    row.refresh_from_db()
+    assert row.status == Status.PENDING
+    assert row.last_error.startswith(type(error).__name__)
 
 
 def test_it_backs_off_exponentially():
@@ -571,11 +613,18 @@ def test_it_backs_off_exponentially():
         assert ceiling / 2 <= delay <= ceiling
 
 
+def test_it_caps_the_backoff(settings):
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 1800
+
+    for attempt in (6, 7, 20, 500):
+        assert 900 <= n.retry_delay(attempt).total_seconds() <= 1800
+
+
 def test_it_marks_a_row_failed_after_the_last_attempt_and_staff_can_retry(
     now, queued, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "tests.consultations.test_notifications.FlakyBackend"
-    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.NOTIFICATION_RETRY_HOURS = 24
     FlakyBackend.failures = 2
     consultation = book()
     n.consultation_notify(consultation=consultation, event="requested")
@@ -583,7 +632,8 @@ def test_it_marks_a_row_failed_after_the_last_attempt_and_staff_can_retry(
     Notification.objects.exclude(pk=row.pk).update(status=Status.CANCELLED)
 
     n.notifications_sweep(now=NOW)
-    n.notifications_sweep(now=NOW + dt.timedelta(hours=1))
+    # Still failing when the retry window ends: failed for good.
+    n.notifications_sweep(now=NOW + dt.timedelta(hours=24))
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.FAILED, 2)
     assert mail.outbox == []
@@ -593,7 +643,7 @@ def test_it_marks_a_row_failed_after_the_last_attempt_and_staff_can_retry(
     assert row.pk in queued
     n.notification_send(notification_id=row.pk)
     row.refresh_from_db()
-    assert (row.status, row.attempts) == (Status.SENT, 1)
+    assert (row.status, row.attempts, row.failing_since) == (Status.SENT, 1, None)
     assert len(mail.outbox) == 1
 
 
@@ -601,8 +651,9 @@ def test_it_reclaims_a_row_whose_sender_stopped_mid_send(now, queued, settings):
     consultation = book()
     n.consultation_notify(consultation=consultation, event="requested")
     row = Notification.objects.get(consultation=consultation, kind=Kind.CLIENT_REQUEST_RECEIVED)
+    lease = dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
     Notification.objects.filter(pk=row.pk).update(
-        status=Status.SENDING, claimed_at=NOW - dt.timedelta(minutes=5), attempts=1
+        status=Status.SENDING, claimed_at=NOW - lease + dt.timedelta(seconds=5), attempts=1
     )
 
     # Within the lease the row is left to its sender.
@@ -610,7 +661,7 @@ def test_it_reclaims_a_row_whose_sender_stopped_mid_send(now, queued, settings):
     row.refresh_from_db()
     assert row.status == Status.SENDING
 
-    with time_machine.travel(NOW + dt.timedelta(minutes=6), tick=False):
+    with time_machine.travel(NOW + dt.timedelta(seconds=6), tick=False):
         n.notifications_sweep(now=timezone.now())
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.SENT, 2)
@@ -630,17 +681,17 @@ def test_it_does_not_write_to_a_client_whose_data_was_erased(now, queued):
     assert client_row.status == Status.CANCELLED
 
 
-class LeaseOutlivingBackend(LocmemBackend):
-    """A mail server so slow that a batch outlives its claim lease: each message moves the clock
-    on by most of a lease, and once the first claims have lapsed a second sweep runs (as the
-    beat would start one) before this message goes out."""
+class SlowSweepBackend(LocmemBackend):
+    """A mail server so slow that one sweep runs into the next: each message moves the clock on
+    by most of a lease, and once more than a lease has passed since the sweep began a second
+    sweep runs (as the beat would start one) before this message goes out."""
 
     traveller = None
     lease = dt.timedelta(0)
     second_sweep_sent = None
 
     def send_messages(self, messages):
-        cls = LeaseOutlivingBackend
+        cls = SlowSweepBackend
         if cls.second_sweep_sent is None and timezone.now() > NOW + cls.lease:
             cls.second_sweep_sent = 0
             cls.second_sweep_sent = n.notifications_sweep(now=timezone.now())
@@ -649,31 +700,67 @@ class LeaseOutlivingBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
-def test_it_sends_each_row_once_when_a_batch_outlives_its_lease(settings):
-    settings.EMAIL_BACKEND = "tests.consultations.test_notifications.LeaseOutlivingBackend"
-    settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 600
+def test_it_sends_each_row_once_when_a_slow_sweep_runs_into_the_next(settings):
+    settings.EMAIL_BACKEND = "tests.consultations.test_notifications.SlowSweepBackend"
+    lease = dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
     with time_machine.travel(NOW, tick=False) as traveller:
-        LeaseOutlivingBackend.traveller = traveller
-        LeaseOutlivingBackend.lease = dt.timedelta(seconds=600)
-        LeaseOutlivingBackend.second_sweep_sent = None
+        SlowSweepBackend.traveller = traveller
+        SlowSweepBackend.lease = lease
+        SlowSweepBackend.second_sweep_sent = None
         rows = Notification.objects.bulk_create(
             Notification(consultation=book(), kind=Kind.CLIENT_REQUEST_RECEIVED, due_at=NOW)
             for _ in range(5)
         )
 
-        # Sweep A claims all five at once; by its third message 1.2 leases have passed, and
-        # sweep B takes back the two A has not started and sends them. A must not send them.
+        # Sweep A reads all five and claims one at a time; by its third message 1.2 leases have
+        # passed, and sweep B sends the two A has not claimed yet. A must not send them.
         first_sweep_sent = n.notifications_sweep(now=NOW)
 
-    assert (first_sweep_sent, LeaseOutlivingBackend.second_sweep_sent) == (3, 2)
+    assert (first_sweep_sent, SlowSweepBackend.second_sweep_sent) == (3, 2)
     ids = [m.message()["Message-ID"] for m in mail.outbox]
     assert sorted(ids) == sorted({f"<notification.{row.pk}@127.0.0.1>" for row in rows})
     sent = Notification.objects.filter(pk__in=[row.pk for row in rows])
     assert all(row.status == Status.SENT for row in sent)
-    assert sorted(row.attempts for row in sent) == [1, 1, 1, 2, 2]
+    # Nothing waited under a claim long enough to be taken back: each went on its first claim.
+    assert sorted(row.attempts for row in sent) == [1, 1, 1, 1, 1]
 
 
-# Reclaim (2), claim (select, update, read), the empty last claim, and the savepoints around them.
+def test_it_claims_only_the_row_it_is_sending(now, queued):
+    rows = Notification.objects.bulk_create(
+        Notification(consultation=book(), kind=Kind.CLIENT_REQUEST_RECEIVED, due_at=NOW)
+        for _ in range(4)
+    )
+    seen = []
+    deliver = n._deliver
+
+    def look(notification, **kwargs):
+        seen.append(list(Notification.objects.values_list("status", flat=True)))
+        return deliver(notification, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(n, "_deliver", look)
+        n.notifications_sweep(now=NOW)
+
+    # While each row is being sent, every other row not yet sent is still pending: a sender
+    # that died there would hold back only the one.
+    assert [statuses.count(Status.SENDING) for statuses in seen] == [1, 1, 1, 1]
+    assert [statuses.count(Status.PENDING) for statuses in seen] == [3, 2, 1, 0]
+    assert (
+        Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENT).count()
+        == 4
+    )
+
+
+def test_the_default_lease_brings_back_a_dead_senders_message_within_two_minutes():
+    from config.settings import base
+
+    sweep_every = base.CELERY_BEAT_SCHEDULE["notifications-sweep"]["schedule"]
+    assert base.NOTIFICATION_CLAIM_LEASE_SECONDS + sweep_every <= 2 * 60
+    assert base.NOTIFICATION_CLAIM_LEASE_SECONDS >= 2 * base.EMAIL_TIMEOUT
+
+
+# Reclaim (2), reading the due rows (with what the messages need), the empty last read, and
+# the savepoints around them.
 FIXED_SWEEP_QUERIES = 10
 
 
@@ -688,7 +775,7 @@ def test_it_sweeps_fit_checks_in_a_constant_number_of_queries_per_row(
             consultation = book(status=Consultation.Status.COMPLETED, hours_ahead=-2)
         Notification.objects.create(consultation=consultation, kind=Kind.FIT_CHECK, due_at=NOW)
 
-    # Per row only the claim's renewal and the outcome: never a query for the fit check.
+    # Per row only its claim and the outcome: never a query for the fit check.
     with django_assert_max_num_queries(FIXED_SWEEP_QUERIES + 2 * rows):
         n.notifications_sweep(now=NOW)
 

@@ -236,7 +236,7 @@ def test_it_sends_each_message_once_with_two_sweeps_at_once(settings):
     def sweep():
         try:
             start.wait()
-            counts.append(n.notifications_sweep(now=now, batch_size=3))
+            counts.append(n.notifications_sweep(now=now))
         finally:
             connection.close()
 
