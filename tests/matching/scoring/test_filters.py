@@ -92,6 +92,9 @@ def test_it_checks_open_slots_only_for_otherwise_suitable_clinicians():
     ("payment", "p_changes"),
     [
         ({}, {"self_pay_fee": None}),
+        # "I'll pay myself" without a budget: no fee filter, whatever the fee.
+        ({}, {"self_pay_fee": 400, "insurance": frozenset()}),
+        ({"self_pay_budget": None}, {"self_pay_fee": 400, "insurance": frozenset()}),
         ({"insurance": "Aetna"}, {"insurance": frozenset({"Aetna"}), "self_pay_fee": 300}),
         ({"self_pay_budget": 150}, {"self_pay_fee": 150}),
         ({"self_pay_budget": 100}, {"self_pay_fee": 150, "sliding_scale_min": 90}),
