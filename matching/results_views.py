@@ -26,16 +26,16 @@ from .tokens import intake_from_consultation_token, intake_from_token
 SLOTS_SHOWN = 3
 # How a consultation time reads on a button ("Tue 3 Mar, 9:00 AM"), in the client's zone.
 SLOT_FORMAT = "D j M, g:i A"
-# The intake step where each relaxable answer can be changed (matching/forms.py slugs).
+# The intake step and field where each relaxable answer can be changed (matching/forms.py).
 RELAXATION_STEPS = {
-    "gender": "therapist",
-    "language": "therapist",
-    "community": "therapist",
-    "lgbtq_affirming": "therapist",
-    "faith_informed": "therapist",
-    "format": "practical",
-    "office": "practical",
-    "payment": "practical",
+    "gender": ("therapist", "gender_importance"),
+    "language": ("therapist", "language_importance"),
+    "community": ("therapist", "community_importance"),
+    "lgbtq_affirming": ("therapist", "lgbtq_affirming_importance"),
+    "faith_informed": ("therapist", "faith_informed_importance"),
+    "format": ("practical", "format"),
+    "office": ("practical", "offices"),
+    "payment": ("practical", "insurance"),
 }
 
 
@@ -187,11 +187,13 @@ def _book_url(token: str | None, consultation_token: str | None, slug: str) -> s
 
 def _edit_url(token: str | None, consultation_token: str | None, preference: str) -> str | None:
     """The intake step holding this answer, opened to change it and come back here."""
-    step = RELAXATION_STEPS.get(preference, "practical")
+    step, field = RELAXATION_STEPS.get(preference, ("practical", ""))
+    # The step's page opens at the question (the fragment survives the edit link's redirect).
+    at = f"#div_id_{field}" if field else ""
     if token:
-        return reverse("matching:edit", args=[token, step])
+        return reverse("matching:edit", args=[token, step]) + at
     if consultation_token:
-        return reverse("matching:next_edit", args=[consultation_token, step])
+        return reverse("matching:next_edit", args=[consultation_token, step]) + at
     return None
 
 

@@ -180,8 +180,10 @@ def test_it_offers_to_change_each_suggested_answer_on_the_next_match_page(client
     suggested = page[page.index('id="relax-heading"') : page.index("tel:")]
     assert suggested.count("<li>") == 2
     assert suggested.count("Change this answer") == 2
-    assert reverse("matching:next_edit", args=[token, "therapist"]) in suggested
-    assert reverse("matching:next_edit", args=[token, "practical"]) in suggested
+    therapist = reverse("matching:next_edit", args=[token, "therapist"])
+    practical = reverse("matching:next_edit", args=[token, "practical"])
+    assert f'href="{therapist}#div_id_gender_importance"' in suggested
+    assert f'href="{practical}#div_id_insurance"' in suggested
 
 
 def test_it_changes_an_answer_from_the_next_match_page_and_comes_back(client, maya):
