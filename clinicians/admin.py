@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet, BaseModelFormSet
 from django.http import Http404
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -43,6 +45,9 @@ class ClinicianAdminForm(forms.ModelForm):
     class Meta:
         model = Clinician
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
+        # Plain checkboxes, each with its own label, instead of the two-list picker whose
+        # search boxes and icons screen readers can't name.
+        widgets = dict.fromkeys(PROFILE_M2M_FIELDS, forms.CheckboxSelectMultiple)
 
     def clean(self):
         cleaned = super().clean()
@@ -68,21 +73,46 @@ class ClinicianAdminForm(forms.ModelForm):
         return cleaned
 
 
-class LicenseInline(admin.TabularInline):
-    model = License
+def _label_row_inputs(form, row) -> None:
+    """A table's column headings don't label its inputs for assistive technology, so every
+    input of a row (the delete box too) carries its own name: "Licence number, row 2"."""
+    for name, field in form.fields.items():
+        label = _("Delete") if name == "DELETE" else field.label or name
+        field.widget.attrs["aria-label"] = f"{capfirst(label)}, {row}"
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = _("new row") if index is None else _("row %(n)s") % {"n": index + 1}
+        _label_row_inputs(form, row)
+
+
+class LabelledChangelistFormSet(BaseModelFormSet):
+    """The same for a list whose rows are edited in place: "Order, anxiety"."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        _label_row_inputs(form, str(form.instance) if form.instance.pk else _("new row"))
+
+
+class LabelledTabularInline(admin.TabularInline):
+    formset = LabelledInlineFormSet
     extra = 0
+
+
+class LicenseInline(LabelledTabularInline):
+    model = License
     fields = ("state", "number", "expires_on")
 
 
-class ConsultationHoursInline(admin.TabularInline):
+class ConsultationHoursInline(LabelledTabularInline):
     model = ConsultationHours
-    extra = 0
     fields = ("weekday", "start", "end")
 
 
-class AvailabilityExceptionInline(admin.TabularInline):
+class AvailabilityExceptionInline(LabelledTabularInline):
     model = AvailabilityException
-    extra = 0
     fields = ("date", "kind", "start", "end", "note")
 
 
@@ -145,7 +175,6 @@ class ClinicianAdmin(admin.ModelAdmin):
     search_fields = ("first_name", "last_name", "email")
     actions = ("pause_accepting", "resume_accepting")
     inlines = (LicenseInline, ConsultationHoursInline, AvailabilityExceptionInline)
-    filter_horizontal = PROFILE_M2M_FIELDS
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     prepopulated_fields = {"slug": ("first_name", "last_name")}
@@ -354,6 +383,10 @@ class ClinicianAdmin(admin.ModelAdmin):
 class VocabularyAdmin(admin.ModelAdmin):
     list_display = ("name", "sort_order", "is_active")
     list_editable = ("sort_order", "is_active")
+
+    def get_changelist_formset(self, request, **kwargs):
+        return super().get_changelist_formset(request, formset=LabelledChangelistFormSet, **kwargs)
+
     list_filter = ("is_active",)
     search_fields = ("name",)
     ordering = ("sort_order", "name")
