@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_guards import EncryptedFieldsAdmin
+
 from .access_log import answers_seen
 from .models import AnswerAccess, BookingSettings, Consultation, ConsultationEvent
 
@@ -28,7 +30,7 @@ class ConsultationEventInline(admin.TabularInline):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(EncryptedFieldsAdmin):
     list_display = ("starts_at", "clinician", "client_first_name", "format", "status", "created_at")
     list_filter = ("status", "clinician", ("starts_at", admin.DateFieldListFilter), "format")
     date_hierarchy = "starts_at"

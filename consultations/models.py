@@ -9,6 +9,7 @@ from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from clinicians.models import Clinician
+from config.encryption import EncryptedJSONField, EncryptedTextField
 
 
 class TsTzRange(Func):
@@ -79,14 +80,15 @@ class Consultation(models.Model):
 
     client_first_name = models.CharField(_("client's first name"), max_length=80)
     client_email = models.EmailField(_("client's email"))
-    client_phone = models.CharField(_("client's phone"), max_length=40, blank=True)
+    # The client's phone, summary and any free text about them are stored encrypted.
+    client_phone = EncryptedTextField(_("client's phone"), max_length=40, blank=True)
     client_timezone = models.CharField(_("client's time zone"), max_length=64)
     # The intake this booking came from, opaque to this app (matching owns intakes).
     client_reference = models.UUIDField(null=True, blank=True, db_index=True)
     # What the clinician may see of the client's intake once booked; removed with the client's data.
-    client_summary = models.JSONField(default=list, blank=True)
+    client_summary = EncryptedJSONField(default=list, blank=True)
 
-    decline_message = models.TextField(_("message to the client"), blank=True)
+    decline_message = EncryptedTextField(_("message to the client"), blank=True)
     # Calendar invite revision, raised on every reschedule or cancellation.
     sequence = models.PositiveIntegerField(default=0)
     # Raising it invalidates every manage link sent before.

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_guards import EncryptedFieldsAdmin
 from consultations.access_log import answers_access_for_intake, answers_seen
 from consultations.models import AnswerAccess
 
@@ -54,11 +55,12 @@ INTAKE_ANSWERS_PERMISSION = "matching.view_intake_answers"
 
 
 @admin.register(Intake)
-class IntakeAdmin(admin.ModelAdmin):
+class IntakeAdmin(EncryptedFieldsAdmin):
     # What the permission page names when someone without it opens an intake.
     permission_needed = INTAKE_ANSWERS_PERMISSION
-    list_display = ("__str__", "submitted_at", "safety_answer", "follow_up", "expires_at")
-    list_filter = ("follow_up", "safety_answer")
+    # The answers are encrypted: nothing lists, filters or sorts by them (config/admin_guards.py).
+    list_display = ("__str__", "submitted_at", "safety", "follow_up", "expires_at")
+    list_filter = ("follow_up",)
     ordering = ("-submitted_at",)
     date_hierarchy = "submitted_at"
     fields = (
@@ -149,6 +151,10 @@ class IntakeAdmin(admin.ModelAdmin):
             obj.pk,
             _("The whole log for this intake"),
         )
+
+    @admin.display(description=_("safety answer"))
+    def safety(self, obj: Intake) -> str:
+        return obj.get_safety_answer_display()
 
     @admin.display(description=_("answers"))
     def readable_answers(self, obj: Intake) -> str:

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.encryption import EncryptedJSONField, EncryptedTextField
+
 from .vocab import SAFETY, SAFETY_NOT_AT_ALL
 
 
@@ -25,14 +27,15 @@ class Intake(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # SHA-256 of the secret in the client's results link; the secret itself is never stored.
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    answers = models.JSONField(default=dict)
-    safety_answer = models.CharField(
+    # What the client told us is stored encrypted (config/encryption.py).
+    answers = EncryptedJSONField(default=dict)
+    safety_answer = EncryptedTextField(
         _("safety answer"), max_length=24, choices=SAFETY, default=SAFETY_NOT_AT_ALL
     )
     follow_up = models.CharField(
         _("safety follow-up"), max_length=12, choices=FollowUp.choices, blank=True, default=""
     )
-    follow_up_note = models.TextField(
+    follow_up_note = EncryptedTextField(
         _("note"), blank=True, help_text=_("What was done: who called, what was agreed.")
     )
     follow_up_flagged_at = models.DateTimeField(_("flagged"), null=True, blank=True)

@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_guards import EncryptedFieldsAdmin
+
 from .models import Intake, SameDayCall
 from .queue import same_day_call_update
 
@@ -62,7 +64,7 @@ class SameDayCallForm(forms.ModelForm):
 
 
 @admin.register(SameDayCall)
-class SameDayCallAdmin(admin.ModelAdmin):
+class SameDayCallAdmin(EncryptedFieldsAdmin):
     form = SameDayCallForm
     list_display = (
         "first_name_shown",

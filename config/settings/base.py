@@ -12,6 +12,7 @@ from .env import (
     env_bool,
     env_choice,
     env_database,
+    env_fernet_keys,
     env_int,
     env_int_list,
     env_list,
@@ -138,6 +139,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 ADMIN_URL = env_str("ADMIN_URL", "admin/")
+
+# What clients tell us is stored encrypted with these keys, newest first (config/encryption.py).
+# Production requires them; development keeps its own under var/, tests make their own.
+FIELD_ENCRYPTION_KEYS = env_fernet_keys("FIELD_ENCRYPTION_KEYS", [])
 
 # Content Security Policy: nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {

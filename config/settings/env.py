@@ -3,6 +3,7 @@
 import os
 import re
 import zoneinfo
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -129,3 +130,42 @@ def env_working_hours(name: str, default: str) -> list[tuple[int, str, str]]:
             raise ImproperlyConfigured(f"{name}: {part!r} ends before it starts.")
         windows.extend((day, start, end) for day in range(first, last + 1))
     return windows
+
+
+def env_fernet_keys(name: str, default: list[str]) -> list[str]:
+    """Fernet keys separated by commas or spaces, newest first (see config/encryption.py)."""
+    from cryptography.fernet import Fernet
+
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    keys = [key for key in value.replace(",", " ").split() if key]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 random bytes, url-safe "
+                "base64-encoded; see the README's Security section)."
+            ) from None
+    return keys
+
+
+def local_fernet_key(path: Path) -> str:
+    """Development only: the key in this file, made (readable by its owner alone) if missing."""
+    from cryptography.fernet import Fernet
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(Fernet.generate_key().decode() + "\n")
+    key = path.read_text().strip()
+    try:
+        Fernet(key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{path} does not hold a Fernet key; delete it only if nothing was encrypted with it, "
+            "or set FIELD_ENCRYPTION_KEYS."
+        ) from None
+    return key

@@ -18,6 +18,13 @@ if not REDIS_URL:  # noqa: F405
         "REDIS_URL is required in production: the Celery broker, and the shared cache that "
         "rate limits count in across processes."
     )
+if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is required in production: the key that encrypts clients' answers "
+        "in the database (see the README's Security section for making, storing and rotating it)."
+    )
 DEMO_DATA_ALLOWED = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,8 +2,12 @@
 
 import os
 
+from cryptography.fernet import Fernet
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# A key of the run's own, in the environment so the servers and workers tests start share it.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 
 from .base import *  # noqa: E402, F403
 
