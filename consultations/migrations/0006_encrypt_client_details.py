@@ -10,7 +10,7 @@ FIELDS = ["client_phone", "client_summary", "decline_message"]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("consultations", "0004_notifications_safety_per_flag"),
+        ("consultations", "0005_answer_access"),
     ]
 
     operations = [
