@@ -15,7 +15,7 @@ from tests.clinicians.factories import ClinicianFactory
 # The migrations that encrypt, and the state just before them (whatever else each app adds).
 ENCRYPTING = [
     ("matching", "0006_encrypt_intake_answers"),
-    ("consultations", "0006_encrypt_client_details"),
+    ("consultations", "0007_encrypt_client_details"),
 ]
 NOW = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 ROWS = 1100  # more than one batch of 500

@@ -10,7 +10,7 @@ FIELDS = ["client_phone", "client_summary", "decline_message"]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("consultations", "0005_answer_access"),
+        ("consultations", "0006_notification_failing_since"),
     ]
 
     operations = [
