@@ -20,12 +20,12 @@ DAYS = 30
 @staff_member_required
 def pipeline_dashboard(request):
     now = timezone.now()
+    since = now - dt.timedelta(days=DAYS)
     figures = consultation_selectors.dashboard_figures(
-        intakes_submitted=intakes_submitted_between(now - dt.timedelta(days=DAYS), now),
+        intakes_submitted=intakes_submitted_between(since=since, until=now),
         now=now,
         days=DAYS,
     )
-    since = now - dt.timedelta(days=DAYS)
     context = {
         "figures": figures,
         "calls": {

@@ -559,6 +559,6 @@ def intake_clinician_summary(*, answers: dict) -> list[list[str]]:
     return rows
 
 
-def intakes_submitted_between(since: dt.datetime, until: dt.datetime) -> int:
+def intakes_submitted_between(*, since: dt.datetime, until: dt.datetime) -> int:
     """Intakes submitted in [since, until), for the staff pipeline dashboard."""
     return Intake.objects.filter(submitted_at__gte=since, submitted_at__lt=until).count()
