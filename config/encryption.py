@@ -16,7 +16,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import models, router, transaction
+from django.db.models import Value
+from django.db.models.functions import Cast
 
 
 class UnreadableValue(Exception):
@@ -71,6 +73,18 @@ def rotate(token: str) -> str:
         raise UnreadableValue(
             "A stored value opens with none of the keys in FIELD_ENCRYPTION_KEYS."
         ) from None
+
+
+class EncryptedSessionSerializer:
+    """Sessions hold unsent intake drafts and the link to a client's results: in the database
+    they are encrypted like the answers themselves (SESSION_SERIALIZER). A session written under
+    a key since removed reads as empty, as a tampered one does."""
+
+    def dumps(self, obj) -> bytes:
+        return encrypt(json.dumps(obj, separators=(",", ":"))).encode()
+
+    def loads(self, data: bytes):
+        return json.loads(decrypt(data.decode()))
 
 
 class EncryptedTextField(models.TextField):
@@ -137,8 +151,52 @@ class EncryptedJSONField(EncryptedTextField):
 
 def encrypted_field_names(model) -> list[str]:
     return [
-        field.name for field in model._meta.get_fields() if isinstance(field, EncryptedTextField)
+        field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedTextField)
     ]
+
+
+def encrypted_models() -> list[tuple[type[models.Model], list[str]]]:
+    """Every table with encrypted columns (proxies share their model's table)."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        if names := encrypted_field_names(model):
+            found.append((model, names))
+    return found
+
+
+def reencrypt_batches(model, field_names: list[str], *, batch_size: int):
+    """Re-encrypt with the newest key every value in these columns that isn't under it yet.
+
+    One transaction per batch of rows (locked while they change, so a write from the app in the
+    meantime waits rather than being overwritten); yields (rows checked, rows re-encrypted) after
+    each. Values already under the newest key are left alone, so a run that stops anywhere
+    resumes by running again, and a second run changes nothing."""
+    raw = {f"raw_{name}": Cast(name, models.TextField()) for name in field_names}
+    last_pk = None
+    while True:
+        with transaction.atomic(using=router.db_for_write(model)):
+            rows = model._base_manager.order_by("pk").select_for_update()
+            if last_pk is not None:
+                rows = rows.filter(pk__gt=last_pk)
+            batch = list(rows.annotate(**raw).values_list("pk", *raw)[:batch_size])
+            if not batch:
+                return
+            changed = 0
+            for pk, *values in batch:
+                updates = {
+                    name: Value(rotate(value), output_field=models.TextField())
+                    for name, value in zip(field_names, values, strict=True)
+                    if value is not None and not is_current(value)
+                }
+                if updates:
+                    model._base_manager.filter(pk=pk).update(**updates)
+                    changed += 1
+            last_pk = batch[-1][0]
+        yield len(batch), changed
 
 
 def migrate_columns(app_label: str, model_name: str, field_names: list[str], *, forward: bool):

@@ -133,6 +133,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Sessions carry intake drafts: stored encrypted with FIELD_ENCRYPTION_KEYS (config/encryption.py).
+SESSION_SERIALIZER = "config.encryption.EncryptedSessionSerializer"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
