@@ -28,9 +28,9 @@ SLOTS_SHOWN = 3
 SLOT_FORMAT = "D j M, g:i A"
 # The intake step and field where each relaxable answer can be changed (matching/forms.py).
 RELAXATION_STEPS = {
-    "gender": ("therapist", "gender_importance"),
-    "language": ("therapist", "language_importance"),
-    "community": ("therapist", "community_importance"),
+    "gender": ("therapist", "gender"),
+    "language": ("therapist", "language"),
+    "community": ("therapist", "community"),
     "lgbtq_affirming": ("therapist", "lgbtq_affirming_importance"),
     "faith_informed": ("therapist", "faith_informed_importance"),
     "format": ("practical", "format"),

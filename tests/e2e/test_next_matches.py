@@ -74,7 +74,7 @@ def test_it_keeps_a_cancelled_clinician_and_lets_the_client_change_an_answer(
     assert "Change this answer" in suggestions.first.inner_text()
     client.activate('section[aria-labelledby=relax-heading] a[href*="/edit/therapist/"]')
     # The therapist step, opened at the question behind the suggestion.
-    assert client.page.url.endswith("/intake/step/therapist/#div_id_gender_importance")
+    assert client.page.url.endswith("/intake/step/therapist/#div_id_gender")
     client.choose("gender_importance", "nice")
     client.activate('button[name="nav"][value="next"]')
     assert client.page.url.endswith("/intake/review/")

@@ -182,7 +182,7 @@ def test_it_offers_to_change_each_suggested_answer_on_the_next_match_page(client
     assert suggested.count("Change this answer") == 2
     therapist = reverse("matching:next_edit", args=[token, "therapist"])
     practical = reverse("matching:next_edit", args=[token, "practical"])
-    assert f'href="{therapist}#div_id_gender_importance"' in suggested
+    assert f'href="{therapist}#div_id_gender"' in suggested
     assert f'href="{practical}#div_id_insurance"' in suggested
 
 
