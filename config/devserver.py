@@ -85,21 +85,27 @@ class EmbeddedPostgres:
             # no data yet.
             shutil.rmtree(self.data_dir)
         self._remove_stale_lock()
-        try:
-            server = self._server()
-        except subprocess.TimeoutExpired:
-            # pg_ctl gives the first start 10 seconds; on a busy machine, look again.
-            server = self._server()
-        except Exception as exc:
-            log = self.data_dir / "log"
-            detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise SystemExit(
-                f"PostgreSQL could not start in {self.data_dir}: {exc}\n{detail}".rstrip()
-            ) from None
+        # pg_ctl gives a start 10 seconds; on a busy machine, look once more.
+        for attempts_left in (1, 0):
+            try:
+                server = self._server()
+                break
+            except subprocess.TimeoutExpired as exc:
+                if not attempts_left:
+                    self._fail(exc)
+            except Exception as exc:  # noqa: BLE001  said plainly, with the server's log
+                self._fail(exc)
         self.system_user = server.system_user
         socket_dir = server.get_postmaster_info().socket_dir
         self._ensure_database(socket_dir)
         return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+
+    def _fail(self, exc: Exception):
+        log = self.data_dir / "log"
+        detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise SystemExit(
+            f"PostgreSQL could not start in {self.data_dir}: {exc}\n{detail}".rstrip()
+        ) from None
 
     def _remove_stale_lock(self) -> None:
         """A server killed without a chance to clean up leaves postmaster.pid behind; if its
