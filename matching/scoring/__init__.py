@@ -5,8 +5,8 @@ evidence and each rule. Where each rule lives:
 
 - `filters`: the hard filters, one function each (and `near_miss`);
 - `goals`, `tasks`, `bond`, `practical`: the four components, one function each, returning
-  points and the reasons noted on the way (`preferences`: the therapist characteristics that
-  are a must-have filter or a nice-to-have in the bond);
+  points and, when asked, the reasons noted on the way (`preferences`: the therapist
+  characteristics that are a must-have filter or a nice-to-have in the bond);
 - `exposure`: the fit a client is shown and fair exposure among equal fits;
 - `relaxations`: which single answer, changed, would bring more matches;
 - `rank`: composes them; `context`: the client's answers worked out once; `words`: reasons

@@ -1,9 +1,9 @@
 """The ranking: the hard filters, then the four components, composed into one score.
 
 Pure: plain data in (answers, clinician profiles, feedback, weights, `now`), plain data out.
-The loop runs over every candidate, so it only decides pass or fail and adds up points; the
-reasons the rules noted are put into words when read (`Match.reasons`), and so are the
-exclusions (`Ranking.excluded`)."""
+The loop runs over every candidate, so it only decides pass or fail and adds up points; a
+match's reasons are asked of the same rules when read (`Match.reasons`), and the exclusions
+are listed when read (`Ranking.excluded`)."""
 
 import datetime as dt
 from collections.abc import Callable, Iterable

@@ -1,8 +1,9 @@
 """Reasons, worded only when read.
 
-A rule that scores a clinician notes why as it decides: a note is a `Wording` (how one kind of
-reason reads) and the value it reads with (a concern, an approach, a time code, or None).
-Ranking thousands of clinicians only collects notes; the results page words the few it shows."""
+A component asked to explain itself notes why as it decides: a note is a `Wording` (how one
+kind of reason reads) and the value it reads with (a concern, an approach, a time code, or
+None). Ranking thousands of clinicians only adds up points; the matches whose reasons are read
+(the few the results page shows) are asked again, and their notes worded here."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
