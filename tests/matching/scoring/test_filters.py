@@ -148,3 +148,18 @@ def test_the_quick_check_agrees_with_the_listed_failures(a, p, excluded):
     ids = frozenset({p.id}) if excluded else frozenset()
     context = ClientContext(a)
     assert context.passes(p, ids) == (not hard_filter_failures(context, p, ids))
+
+
+def test_each_filter_returns_its_failure_with_words_for_this_client():
+    from matching.scoring import filters
+
+    c = ClientContext(answers(payment={"insurance": "Aetna"}))
+    unlicensed = profile(licensed_states=frozenset({"NJ"}))
+    failure = filters.licence(c, unlicensed)
+    assert (failure.key, failure.reason(c)) == ("licence", "Not licensed in NY")
+    assert filters.licence(c, profile()) is None
+    assert filters.payment(c, profile()).reason(c) == "Does not take Aetna"
+    assert filters.payment(c, profile(insurance=frozenset({"Aetna"}))) is None
+    # The quick check asks the same filters as the list, in another order.
+    assert set(c.quick) == set(c.filters)
+    assert [f.key for f in filters.failures(c, unlicensed)] == ["licence", "payment"]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from matching.scoring import Weights, shown_fit
 
-from ..scoring_data import WEIGHTS, answers, intakes, only, profile, profiles, run
+from ..scoring_data import NOW, WEIGHTS, answers, intakes, only, profile, profiles, run
 
 
 def test_it_uses_the_weights():
@@ -103,3 +103,27 @@ def test_it_says_where_they_can_meet_when_nothing_else_speaks_for_a_match():
     assert reasons(in_person, p) == ["Sees clients in person at Northside"]
     # A match with something else to say for itself keeps only that.
     assert reasons(answers(), profile()) == ["Treats trauma and PTSD", "Treats anxiety"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=intakes(), p=profiles())
+def test_explaining_a_component_never_changes_its_points(a, p):
+    from matching.scoring import ClientContext
+    from matching.scoring.bond import bond
+    from matching.scoring.goals import goals
+    from matching.scoring.practical import practical
+    from matching.scoring.tasks import tasks
+
+    if p.first_open_slot is None:
+        p = dataclasses.replace(p, first_open_slot=NOW)
+    c = ClientContext(a)
+    for component, kw in (
+        (goals, {}),
+        (tasks, {}),
+        (bond, {"p0": 0.75, "k": 10.0, "cap": 15.0}),
+        (practical, {"now": NOW}),
+    ):
+        points, none = component(c, p, **kw)
+        explained, why = component(c, p, explain=True, **kw)
+        assert none is None and isinstance(why, list)
+        assert explained == points
