@@ -164,9 +164,8 @@ def rank(
     """Every clinician who passes the hard filters, best shown fit first, each scored on goals,
     tasks and bond (weighted as staff set them) with practical fit as a tie-breaker."""
     c = ClientContext(answers, excluded_ids)
-    # The quick pass-or-fail check (`filters.first_failure`, with open slots): the costly slot
-    # search was done before, so here it is the cheapest check and comes first.
-    checks = (filters.open_slot, *c.quick)
+    # The quick pass-or-fail check: `filters.first_failure`, then open slots.
+    checks = (*c.quick, filters.open_slot)
     w_goals, w_tasks, w_bond = weights.goals, weights.tasks, weights.bond
     w_sum = w_goals + w_tasks + w_bond
     alliance_share = (100.0 - weights.practical_points) / 100.0
