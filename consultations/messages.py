@@ -33,6 +33,7 @@ Status = Notification.Status
 SHORT_FORMAT = "D j M, g:i A"  # Tue 3 Dec, 4:00 PM
 # Tuesday 3 December 2024, 4:00 PM, then the zone as people read it: Eastern Time (New York).
 LONG_FORMAT = "l j F Y, g:i A"
+DATE_FORMAT = "l j F Y"  # Tuesday 3 December 2024
 
 
 class Kind(enum.StrEnum):
@@ -55,6 +56,8 @@ class Kind(enum.StrEnum):
     INTAKE_SAFETY = "intake_safety"
     # A same-day call not marked reached within its working hours: one reminder per flag.
     INTAKE_SAFETY_REMINDER = "intake_safety_reminder"
+    # The private link to the client's matches, as soon as the intake is sent.
+    INTAKE_RESULTS = "intake_results"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
@@ -88,6 +91,8 @@ class Recipient(enum.Enum):
     CLINICIAN = "clinician"
     # The practice's intake address (PRACTICE_INTAKE_EMAIL).
     PRACTICE = "practice"
+    # The person who sent an intake, at the address kept in the row's payload until sent.
+    INTAKE_CLIENT = "intake_client"
 
 
 class Invite(enum.Enum):
@@ -154,6 +159,18 @@ def _call_queue_link(notification: Notification) -> dict:
     return {
         "admin_url": settings.SITE_URL + path,
         "hours": settings.SAME_DAY_CALL_REMINDER_HOURS,
+    }
+
+
+def _results_link(notification: Notification) -> dict:
+    payload = notification.payload
+    expires_at = dt.datetime.fromisoformat(payload["expires_at"])
+    return {
+        "first_name": payload.get("first_name", ""),
+        # The path carries the link's secret; matching builds it, so this app needn't know it.
+        "results_url": settings.SITE_URL + payload["path"],
+        "expires": _when(expires_at, payload.get("timezone", ""), DATE_FORMAT),
+        "days": settings.INTAKE_TOKEN_DAYS,
     }
 
 
@@ -257,6 +274,13 @@ MESSAGES: dict[Kind, Message] = {
         _("Reminder: a same-day call is still waiting"),
         more_context=_call_queue_link,
     ),
+    Kind.INTAKE_RESULTS: Message(
+        Recipient.INTAKE_CLIENT,
+        "client_intake_results",
+        # Neutral: a subject line can be read over someone's shoulder.
+        _("Your private link"),
+        more_context=_results_link,
+    ),
 }
 
 
@@ -274,6 +298,8 @@ def recipient_address(notification: Notification) -> str:
     recipient = message_for(notification).recipient
     if recipient is Recipient.PRACTICE:
         return settings.PRACTICE_INTAKE_EMAIL
+    if recipient is Recipient.INTAKE_CLIENT:
+        return notification.payload.get("to", "")
     consultation = notification.consultation
     if recipient is Recipient.CLINICIAN:
         return consultation.clinician.email
@@ -305,6 +331,10 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
         # Loaded with the row (select_related): no query of its own.
         if Kind.of(notification.kind) is Kind.FIT_CHECK and hasattr(consultation, "fit_check"):
             return Verdict(Status.CANCELLED, "The client has already answered.")
+    elif "expires_at" in notification.payload and now >= dt.datetime.fromisoformat(
+        notification.payload["expires_at"]
+    ):
+        return Verdict(Status.SKIPPED, "The link in it has expired.")
     if not recipient_address(notification):
         return Verdict(Status.CANCELLED, "No address (the client's data was deleted).")
     return None
@@ -335,7 +365,7 @@ def _site_domain() -> str:
 
 def _recipient_context(recipient: Recipient, consultation: Consultation | None) -> tuple:
     """(the recipient's zone, what every message to them says) for this consultation."""
-    if recipient is Recipient.PRACTICE:
+    if recipient in (Recipient.PRACTICE, Recipient.INTAKE_CLIENT):
         return None, {}
     if recipient is Recipient.CLINICIAN:
         clinician = consultation.clinician

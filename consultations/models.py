@@ -234,6 +234,9 @@ class Notification(models.Model):
     intake_reference = models.UUIDField(null=True, blank=True)
     # e.g. "client_confirmed", "clinician_new_request", "reminder_1440", "fit_check".
     kind = models.CharField(max_length=40)
+    # What a message about an intake needs and no other row holds (the address, the results
+    # link): kept only until the message has gone out, or failed for staff to retry.
+    payload = models.JSONField(default=dict, blank=True)
     # The consultation's sequence when the row was made: a reschedule makes new rows.
     revision = models.PositiveIntegerField(default=0)
     status = models.CharField(
@@ -265,6 +268,12 @@ class Notification(models.Model):
                 fields=("intake_reference", "kind"),
                 condition=Q(intake_reference__isnull=False, status__in=("pending", "sending")),
                 name="notification_unsent_once_per_intake_kind",
+            ),
+            # The results link is emailed once per intake, ever.
+            models.UniqueConstraint(
+                fields=("intake_reference",),
+                condition=Q(kind="intake_results"),
+                name="notification_intake_results_once",
             ),
             models.CheckConstraint(
                 condition=Q(consultation__isnull=False) | Q(intake_reference__isnull=False),

@@ -37,7 +37,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -194,9 +194,64 @@ def intake_safety_reminder_notify(*, intake_reference) -> None:
     _intake_notify(intake_reference, Kind.INTAKE_SAFETY_REMINDER)
 
 
-def _intake_notify(intake_reference, kind) -> None:
+def intake_results_notify(
+    *,
+    intake_reference,
+    email: str,
+    first_name: str,
+    results_path: str,
+    expires_at: dt.datetime,
+    timezone_name: str,
+) -> None:
+    """Record the email with the client's private results link. Call inside the transaction
+    that saves the intake: the link goes out once, and only if the intake exists.
+
+    The link's secret is stored only as a hash with the intake, so the row keeps the path (and
+    the address) in its payload until the email has gone out, then forgets them."""
+    _intake_notify(
+        intake_reference,
+        Kind.INTAKE_RESULTS,
+        payload={
+            "to": email,
+            "first_name": first_name,
+            "path": results_path,
+            "expires_at": expires_at.isoformat(),
+            "timezone": timezone_name,
+        },
+    )
+
+
+def notifications_forget(*, consultations=None, intake_references=None) -> None:
+    """A client's data is going: their rows keep no delivery error (it can quote an address),
+    no address or link (payload), and nothing more goes out about their intakes. One UPDATE
+    for both (querysets are used as subqueries)."""
+    which = Q(pk__in=[])
+    if consultations is not None:
+        which |= Q(consultation__in=consultations)
+    if intake_references is not None:
+        which |= Q(intake_reference__in=intake_references)
+    Notification.objects.filter(which).update(
+        last_error="",
+        payload={},
+        status=Case(
+            When(
+                status=Status.PENDING, intake_reference__isnull=False, then=Value(Status.CANCELLED)
+            ),
+            default=F("status"),
+        ),
+    )
+
+
+def _intake_notify(intake_reference, kind, payload=None) -> None:
     Notification.objects.bulk_create(
-        [Notification(intake_reference=intake_reference, kind=kind, due_at=timezone.now())],
+        [
+            Notification(
+                intake_reference=intake_reference,
+                kind=kind,
+                due_at=timezone.now(),
+                payload=payload or {},
+            )
+        ],
         # The partial unique constraint (one unsent row per intake and kind) decides, race-free.
         ignore_conflicts=True,
     )
@@ -380,7 +435,7 @@ def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str
     )
     verdict = stale_verdict(notification, now)
     if verdict is not None:
-        mine.update(status=verdict.status, last_error=verdict.reason)
+        mine.update(status=verdict.status, last_error=verdict.reason, payload={})
         return verdict.status
     try:
         message = build_message(notification, connection=connection)
@@ -390,7 +445,8 @@ def _deliver(notification: Notification, *, now: dt.datetime, connection) -> str
         if connection is not None:
             _close_quietly(connection)
         return _record_failure(notification, mine, exc, now)
-    if mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="") != 1:
+    # Sent: the row forgets the address and link it held for the message (payload).
+    if mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", payload={}) != 1:
         # Only if this one send outlived the lease and the row was reclaimed: the documented
         # window.
         logger.warning("Notification %s was sent after its claim lapsed", notification.pk)

@@ -533,6 +533,8 @@ def _erase(which: Q, client_reference) -> int:
             last_error=""
         )
         if client_reference is not None:
+            # Nor anything about their intake (the results link, if still unsent).
+            notifications.notifications_forget(intake_references=[client_reference])
             client_data_erased.send(
                 sender=Consultation, client_reference=client_reference, consultation_ids=ids
             )

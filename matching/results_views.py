@@ -157,6 +157,9 @@ def _render_results(
         "left_out": len(excluded),
         "can_book": bool(token or consultation_token),
         "page_url": request.path,
+        # Opened by the intake's own link: that link went to the client's email at once.
+        "link_emailed_to": answers.get("email") if token else "",
+        "link_expires": date_format(intake.expires_at.astimezone(zone), "l j F Y"),
     }
     return render(request, "matching/results.html", context)
 

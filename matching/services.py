@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from consultations import access_log, notifications
@@ -75,7 +76,24 @@ def intake_submit(
             intake.save(force_insert=True)
     except IntegrityError:
         raise IntakeAlreadySubmitted from None
+    _email_results_link(intake, raw_token)
     return intake, raw_token
+
+
+def _email_results_link(intake: Intake, raw_token: str) -> None:
+    """Queue the one email with the results link, in the intake's own transaction: a client who
+    closes the tab (or took the safety path) can still find their matches."""
+    answers = intake.answers
+    if not answers.get("email"):
+        return
+    notifications.intake_results_notify(
+        intake_reference=intake.id,
+        email=answers["email"],
+        first_name=answers.get("first_name", ""),
+        results_path=reverse("matching:results", args=[raw_token]),
+        expires_at=intake.expires_at,
+        timezone_name=answers.get("timezone", ""),
+    )
 
 
 @transaction.atomic
@@ -127,9 +145,9 @@ def intake_purge(*, now: dt.datetime) -> int:
     )
     # Three statements, no per-row work: the consultations first, so a failure between them
     # leaves nothing of a purged intake behind (the next run finishes the job).
-    # A delivery error can quote the client's address.
-    Notification.objects.filter(consultation__in=unbooked).exclude(last_error="").update(
-        last_error=""
+    # A delivery error can quote the client's address; an unsent results email holds it.
+    notifications.notifications_forget(
+        consultations=unbooked, intake_references=purgeable.values("pk")
     )
     unbooked.update(
         client_first_name=ERASED_NAME,

@@ -332,6 +332,19 @@ CLIENT_ESSENTIALS = [
 CLINICIAN_ESSENTIALS = ["Maya", "Zoë", "Tuesday 3 December 2024, 3:00 PM Central Time (Chicago)"]
 PRACTICE = ["Alliance Counseling Group", "(555) 010-2000"]
 PORTAL = "http://127.0.0.1:8000/consultations/portal/"
+RESULTS = "http://127.0.0.1:8000/intake/r/the-secret-of-the-link/"
+
+
+def results_payload(**changes):
+    return {
+        "to": "zoe@example.org",
+        "first_name": "Zoë",
+        "path": "/intake/r/the-secret-of-the-link/",
+        "expires_at": (NOW + dt.timedelta(days=30)).isoformat(),
+        "timezone": "America/New_York",
+        **changes,
+    }
+
 
 # Every kind of message: (kind, the consultation's status then, what it must say, its link).
 EVERY_MESSAGE = [
@@ -351,6 +364,8 @@ EVERY_MESSAGE = [
     (Kind.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),
     (Kind.INTAKE_SAFETY, None, [], "admin"),
     (Kind.INTAKE_SAFETY_REMINDER, None, ["4 working hours"], "admin"),
+    # The client's own results link, the day their intake was sent.
+    (Kind.INTAKE_RESULTS, "intake", ["Zoë", "30 days, until Tuesday 31 December 2024"], RESULTS),
 ]
 
 
@@ -361,7 +376,15 @@ def test_every_message_says_what_it_must_and_no_intake_answer(
     consultation, kind, status, essentials, link
 ):
     with time_machine.travel(NOW, tick=False):
-        if status is None:
+        if status == "intake":
+            row = Notification(
+                intake_reference=uuid.uuid4(),
+                kind=kind,
+                due_at=NOW,
+                payload=results_payload(),
+            )
+            expected_link = link
+        elif status is None:
             reference = uuid.uuid4()
             row = Notification(intake_reference=reference, kind=kind, due_at=NOW)
             expected_link = "http://127.0.0.1:8000" + reverse(
@@ -398,5 +421,53 @@ def test_every_email_template_is_covered_above():
         reminder_kind(60): "client_reminder",
         reminder_kind(1440): "client_reminder",
         Kind.INTAKE_SAFETY_REMINDER: "practice_intake_safety_reminder",
+        Kind.INTAKE_RESULTS: "client_intake_results",
     }
     assert {by_kind.get(kind, kind) for kind, *_ in EVERY_MESSAGE} == templates
+
+
+def test_it_emails_the_results_link_once_with_a_neutral_subject_and_no_answer(monkeypatch):
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    reference = uuid.uuid4()
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(2):
+            n.intake_results_notify(
+                intake_reference=reference,
+                email="zoe@example.org",
+                first_name="Zoë",
+                results_path="/intake/r/the-secret-of-the-link/",
+                expires_at=NOW + dt.timedelta(days=30),
+                timezone_name="America/New_York",
+            )
+        n.notifications_sweep(now=timezone.now())
+        n.notifications_sweep(now=timezone.now())
+
+    (message,) = mail.outbox
+    assert message.to == ["zoe@example.org"]
+    assert message.subject == "Your private link"
+    assert message.attachments == []
+    for body in (message.body, html(message)):
+        assert RESULTS in body
+        assert "until Tuesday 31 December 2024" in body
+        assert "988" in body
+    assert_private_details_absent(message)
+    # Sent: the row forgets the address and the link.
+    row = Notification.objects.get(intake_reference=reference)
+    assert (row.status, row.payload) == (Notification.Status.SENT, {})
+
+
+def test_it_skips_a_results_email_whose_link_has_expired(monkeypatch):
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    reference = uuid.uuid4()
+    Notification.objects.create(
+        intake_reference=reference,
+        kind=Kind.INTAKE_RESULTS,
+        due_at=NOW,
+        payload=results_payload(expires_at=NOW.isoformat()),
+    )
+
+    n.notifications_sweep(now=NOW)
+
+    row = Notification.objects.get(intake_reference=reference)
+    assert mail.outbox == []
+    assert (row.status, row.payload) == (Notification.Status.SKIPPED, {})

@@ -187,10 +187,14 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     assert re.search(r"/intake/r/[\w-]{40,}/$", client.page.url)
     intake = Intake.objects.get()
     assert intake.answers["goals"] == GOALS
-    if safety != "not at all":
-        # The practice is told to call, without the answers.
-        expected.append({Kind.INTAKE_SAFETY})
-        wait_for_emails(1)
+    # The client gets the link to their matches; on the safety path the practice is told to
+    # call, without the answers.
+    expected.append(
+        {Kind.INTAKE_RESULTS}
+        if safety == "not at all"
+        else {Kind.INTAKE_RESULTS, Kind.INTAKE_SAFETY}
+    )
+    wait_for_emails(sum(map(len, expected)))
 
     # Ranked matches with their reasons; Maya fits best.
     cards = client.page.locator("main ol > li")

@@ -272,8 +272,10 @@ def test_it_emails_the_practice_about_a_flag_without_any_answer(
         client.post(reverse("matching:review"))
 
     intake = Intake.objects.get()
-    notification = Notification.objects.get(intake_reference=intake.id)
-    assert len(callbacks) == 1  # the send is queued only once the intake is committed
+    notification = Notification.objects.get(intake_reference=intake.id, kind="intake_safety")
+    # Each send (this one, and the client's results link) is queued only once the intake is
+    # committed.
+    assert len(callbacks) == 2
     assert notification_send(notification_id=notification.pk)
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
