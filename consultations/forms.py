@@ -20,7 +20,13 @@ def parse_start(value: str | None) -> dt.datetime | None:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        # A time at the very ends of the calendar (year 1 or 9999 with an offset): outside
+        # any booking window, so it stands as the earliest or latest instant there is.
+        edge = dt.datetime.min if parsed.year == dt.MINYEAR else dt.datetime.max
+        return edge.replace(tzinfo=dt.UTC)
 
 
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-.\s]+$")

@@ -250,6 +250,12 @@ def calendar_changed() -> None:
     calendar_snapshot.invalidate()
 
 
+def in_booking_window(start: dt.datetime, *, now: dt.datetime) -> bool:
+    """Whether `start` lies between the minimum notice and the horizon by the practice's rules:
+    a start outside can never be open (and is checked before any arithmetic on it)."""
+    return slot_rules().in_window(start, now)
+
+
 def clinician_open_slots(
     *,
     clinician_id: int,

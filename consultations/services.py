@@ -20,7 +20,7 @@ from .models import (
     Notification,
 )
 from .notifications import Event
-from .selectors import clinician_open_slots, slots_after
+from .selectors import clinician_open_slots, slot_rules, slots_after
 from .signals import client_data_erased
 
 Status = Consultation.Status
@@ -147,8 +147,8 @@ def consultation_book(
         raise ValidationError({"format": _("Choose phone or video.")})
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be aware")
-    starts_at = starts_at.astimezone(dt.UTC)
     booking = BookingSettings.load()
+    starts_at = _in_window_or_refuse(clinician_id, starts_at, now, booking=booking)
     ends_at = starts_at + dt.timedelta(minutes=booking.slot_minutes)
 
     def already_booked():
@@ -227,6 +227,26 @@ def consultation_book(
             just_taken=True,
         ) from None
     return consultation
+
+
+def _in_window_or_refuse(
+    clinician_id: int,
+    start: dt.datetime,
+    now: dt.datetime,
+    *,
+    booking: BookingSettings | None = None,
+    **slot_options,
+) -> dt.datetime:
+    """`start` in UTC, or SlotUnavailable (with the first open times) when it lies outside the
+    booking window: checked first, so no arithmetic runs on a time at the calendar's ends."""
+    try:
+        start = start.astimezone(dt.UTC)
+        inside = slot_rules(booking).in_window(start, now)
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise SlotUnavailable(_next_options(clinician_id, now, now, **slot_options))
+    return start
 
 
 def _held_by_another(
@@ -397,12 +417,18 @@ def consultation_reschedule(
     now = now or djtz.now()
     if new_start.tzinfo is None:
         raise ValueError("new_start must be aware")
-    new_start = new_start.astimezone(dt.UTC)
     with transaction.atomic():
         consultation = _locked(consultation_id)
         if not consultation.is_active:
             raise TransitionNotAllowed(consultation.status)
         _refuse_if_started(consultation, now)
+        new_start = _in_window_or_refuse(
+            consultation.clinician_id,
+            new_start,
+            now,
+            ignore_consultation_id=consultation.pk,
+            include_paused=True,
+        )
         _lock_clinician(consultation.clinician_id)
         open_until = clinician_open_slots(
             clinician_id=consultation.clinician_id,

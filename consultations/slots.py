@@ -28,6 +28,18 @@ class SlotRules:
     # 0 means no cap.
     daily_cap: int = 4
 
+    def window(self, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """[earliest, latest): when a consultation may start, seen at `now` (the minimum
+        notice, then the horizon). Nothing outside it is ever open."""
+        return (
+            now + dt.timedelta(hours=self.minimum_notice_hours),
+            now + dt.timedelta(days=self.horizon_days),
+        )
+
+    def in_window(self, start: dt.datetime, now: dt.datetime) -> bool:
+        earliest, latest = self.window(now)
+        return earliest <= start < latest
+
 
 @dataclass(frozen=True)
 class Hours:
@@ -168,8 +180,7 @@ class SlotSearch:
         if now.tzinfo is None:
             raise ValueError("now must be aware")
         self.rules = rules
-        self.earliest = now + dt.timedelta(hours=rules.minimum_notice_hours)
-        latest = now + dt.timedelta(days=rules.horizon_days)
+        self.earliest, latest = rules.window(now)
         if until is not None:
             latest = min(latest, until + dt.timedelta(microseconds=1))
         self.latest = latest

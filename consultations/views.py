@@ -295,6 +295,10 @@ def manage_reschedule(request, consultation, token):
             status = 400
         elif new_start == consultation.starts_at:
             return redirect("consultations:manage", token=token)
+        elif not selectors.in_booking_window(new_start, now=now):
+            # Past, too soon, beyond the horizon, or at the calendar's very ends.
+            error = _("That time isn't open: it may be taken, too soon, or too far ahead.")
+            status = 400
         else:
             try:
                 services.consultation_reschedule(

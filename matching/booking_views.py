@@ -62,6 +62,13 @@ def next_book(request, consultation_token, slug):
     return _book(request, intake=intake, slug=slug, links=links)
 
 
+def _outside_window(value: str | None, now) -> bool:
+    """A start time that reads as one but lies outside the booking window (past, too soon,
+    beyond the horizon, or at the calendar's very ends): never open, so a 400."""
+    start = parse_start(value)
+    return start is not None and not selectors.in_booking_window(start, now=now)
+
+
 def _book(request, *, intake: Intake, slug: str, links: dict):
     clinician = _open_clinician(slug, intake)
     answers = intake.answers or {}
@@ -77,7 +84,13 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
             status=status,
         )
 
+    not_open = _("That time isn't open: it may be taken, too soon, or too far ahead.")
     if request.method == "POST":
+        if _outside_window(request.POST.get("start"), now):
+            options = selectors.clinician_open_slots(
+                clinician_id=clinician.pk, now=now, limit=OPTIONS_SHOWN
+            )
+            return refuse(not_open, options, 400)
         form = BookingForm(request.POST)
         if not form.is_valid():
             start = parse_start(request.POST.get("start"))
@@ -123,12 +136,10 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
 
     start = parse_start(request.GET.get("start"))
     options = selectors.clinician_open_slots(clinician_id=clinician.pk, now=now)
+    if _outside_window(request.GET.get("start"), now):
+        return refuse(not_open, options[:OPTIONS_SHOWN], 400)
     if start is None or start not in options:
-        message = (
-            _("Choose a time to book.")
-            if start is None
-            else _("That time isn't open: it may be taken, too soon, or too far ahead.")
-        )
+        message = _("Choose a time to book.") if start is None else not_open
         nearest = selectors.slots_after(options, start or now, OPTIONS_SHOWN)
         return refuse(message, nearest, 200)
     format_answer = answers.get("format")

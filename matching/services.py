@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import access_log, notifications
-from consultations.models import Consultation, Notification
+from consultations.models import Consultation
 from consultations.services import ERASED_NAME, consultation_erase_client
 
 from .models import Intake

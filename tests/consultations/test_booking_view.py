@@ -109,7 +109,8 @@ def test_it_never_fails_on_a_bad_or_past_time(client, clinician, intake, start):
     _intake, raw = intake
     path = reverse("matching:book", args=[raw, clinician.slug]) + "?" + urlencode({"start": start})
     response = client.get(path)
-    assert response.status_code == 200
+    # Not a time: choose one (200). A past time is outside the booking window (400).
+    assert response.status_code == (400 if start.endswith("+00:00") else 200)
     assert "Open times" in response.content.decode()
     post = client.post(book_url(raw, clinician), form_data(MONDAY_9, start=start))
     assert post.status_code in (400, 409)
@@ -256,4 +257,33 @@ def test_it_explains_mistakes_in_an_error_summary_like_the_intake(client, clinic
         assert f'href="{anchor}">{text}' in summary
     assert 'id="id_format_0"' in body
     assert "js/error-summary.js" in body
+    assert not Consultation.objects.exists()
+
+
+# Times at the ends of the calendar, or anywhere outside the window between the minimum notice
+# and the horizon: the usual "that time isn't open" page, with a 400, and nothing booked.
+OUTSIDE = [
+    "0001-01-01T00:00:00+23:59",
+    "0001-01-01T00:00:00-23:59",
+    "9999-12-31T23:59:59.999999+00:00",
+    "9999-12-31T23:59:59.999999-23:59",
+    (MONDAY_9 + dt.timedelta(days=30)).isoformat(),  # beyond the 21-day horizon
+    "2026-03-01T18:00:00+00:00",  # inside the 12-hour notice
+]
+
+
+@pytest.mark.parametrize("start", OUTSIDE)
+def test_a_start_outside_the_booking_window_is_a_400_on_the_booking_page(
+    client, clinician, intake, start
+):
+    _intake, raw = intake
+    path = reverse("matching:book", args=[raw, clinician.slug])
+
+    shown = client.get(path + "?" + urlencode({"start": start}))
+    posted = client.post(path, form_data(MONDAY_9, start=start))
+
+    for response in (shown, posted):
+        assert response.status_code == 400
+        assert "That time isn&#x27;t open" in response.content.decode()
+        assert "matching/book_unavailable.html" in [t.name for t in response.templates]
     assert not Consultation.objects.exists()

@@ -167,3 +167,22 @@ def test_it_shows_the_practice_zone_when_the_clients_zone_is_unknown(client, boo
     body = client.get(url("manage", booked)).content.decode()
     assert "Monday 2 March 2026, 9:00 AM" in body
     assert "Eastern Time (New York)" in body
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "9999-12-31T23:59:59.999999+00:00",
+        "0001-01-01T00:00:00+23:59",
+        "2030-01-01T14:00:00+00:00",
+    ],
+)
+def test_a_new_time_outside_the_booking_window_is_a_400(client, booked, start):
+    before = booked.starts_at
+
+    response = client.post(url("manage_reschedule", booked), {"start": start})
+
+    assert response.status_code == 400
+    assert "That time isn&#x27;t open" in response.content.decode()
+    booked.refresh_from_db()
+    assert (booked.starts_at, booked.sequence) == (before, 0)

@@ -416,3 +416,25 @@ def test_every_change_a_client_makes_reaches_the_clinician(
     assert not to_clinician.exclude(status=Notification.Status.PENDING).filter(
         kind="clinician_cancelled"
     )
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        dt.datetime.max.replace(tzinfo=dt.UTC),
+        dt.datetime.min.replace(tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(-dt.timedelta(hours=23, minutes=59))),
+    ],
+)
+def test_it_refuses_a_time_at_the_ends_of_the_calendar_without_overflowing(clinician, start):
+    consultation = book(clinician)
+
+    with pytest.raises(SlotUnavailable) as refused:
+        book(clinician, starts_at=start)
+    assert refused.value.next_options
+    with pytest.raises(SlotUnavailable):
+        services.consultation_reschedule(consultation_id=consultation.pk, new_start=start, now=NOW)
+
+    consultation.refresh_from_db()
+    assert consultation.starts_at == MONDAY_9
+    assert Consultation.objects.count() == 1
