@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0004_notifications_safety_per_flag'),
+        ('consultations', '0005_answer_access'),
     ]
 
     operations = [
