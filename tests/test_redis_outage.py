@@ -171,10 +171,9 @@ def test_clients_lose_nothing_while_redis_is_down(client, private_redis, caplog,
     assert health.json()["checks"]["broker"] is False
     assert "broker" in health.json()["status"]
     assert mail.outbox == []
-    # What the booking and the move left in the outbox to send now (the move cancelled the
-    # request's own messages).
+    # What the intake (the results link), the booking and the move left in the outbox to send
+    # now (the move cancelled the request's own messages).
     due = Notification.objects.filter(
-        consultation=consultation,
         status=Notification.Status.PENDING,
         due_at__lte=timezone.now(),
     )
@@ -196,4 +195,5 @@ def test_clients_lose_nothing_while_redis_is_down(client, private_redis, caplog,
     assert len(mail.outbox) == len(due_ids)
     assert all(count == 1 for count in sent.values())
     assert {"ana@example.org", clinician.email} <= {to for to, _subject in sent}
+    assert ("ana@example.org", "Your private link") in sent
     assert client.get("/healthz").json()["checks"]["broker"] is True
