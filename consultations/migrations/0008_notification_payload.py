@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0005_answer_access'),
+        ('consultations', '0007_encrypt_client_details'),
     ]
 
     operations = [
