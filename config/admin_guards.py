@@ -63,10 +63,9 @@ def _paths(model_admin) -> list[tuple[str, str]]:
     return found
 
 
-@checks.register(checks.Tags.admin)
-def check_admin_reads_no_encrypted_field(app_configs=None, **kwargs):
+def encrypted_field_errors(site) -> list[checks.Error]:
     errors = []
-    for model, model_admin in admin.site._registry.items():
+    for model, model_admin in site._registry.items():
         for option, path in _paths(model_admin):
             if reaches_encrypted_field(model, path):
                 errors.append(
@@ -90,3 +89,8 @@ def check_admin_reads_no_encrypted_field(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.admin)
+def check_admin_reads_no_encrypted_field(app_configs=None, **kwargs):
+    return encrypted_field_errors(admin.site)

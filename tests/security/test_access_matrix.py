@@ -4,7 +4,7 @@ matching/urls.py, consultations/urls.py, clinicians/urls.py), for each kind of v
 Client routes are opened by a secret link alone; a bad, tampered, expired, revoked or
 wrong-purpose link is a friendly 404 and changes nothing. Portal routes take a consultation's
 public id and answer 404 for another clinician's. Intake answers and summaries in admin need
-the intake permission."""
+the intake permission, and nobody can search, filter, sort or export by them there."""
 
 import datetime as dt
 import json
@@ -645,3 +645,146 @@ def test_roster_import_and_export_send_non_staff_to_the_admin_login(
         == 302
     )
     assert not Clinician.objects.filter(email="new@example.org").exists()
+
+
+# --- Clients' answers are not searchable in the admin, by anyone ----------------------------
+
+# Query-string lookups that would pick rows by what a client told us, directly or through a
+# relation. Every one is a 400 (Django's refusal of a disallowed lookup), for every staff member.
+ANSWER_LOOKUPS = [
+    ("admin:consultations_consultation_changelist", "client_summary__icontains=Feel"),
+    ("admin:consultations_consultation_changelist", "client_summary__contains=Feel"),
+    ("admin:consultations_consultation_changelist", "client_summary__isnull=False"),
+    ("admin:consultations_consultation_changelist", "client_phone=555 010 3000"),
+    ("admin:consultations_consultation_changelist", "client_phone__startswith=555"),
+    ("admin:consultations_consultation_changelist", "decline_message__icontains=away"),
+    ("admin:consultations_consultation_changelist", "_changelist_filters=x&client_phone=5"),
+    ("admin:consultations_notification_changelist", "consultation__client_summary__icontains=F"),
+    ("admin:consultations_notification_changelist", "consultation__client_phone=555 010 3000"),
+    ("admin:clinicians_clinician_changelist", "consultations__client_summary__icontains=Feel"),
+    ("admin:matching_intake_changelist", "answers__icontains=Sleep"),
+    ("admin:matching_intake_changelist", "safety_answer=not at all"),
+    ("admin:matching_intake_changelist", "safety_answer__exact=several days"),
+    ("admin:matching_intake_changelist", "follow_up_note__icontains=safe"),
+    ("admin:matching_samedaycall_changelist", "follow_up_note__icontains=safe"),
+    ("admin:matching_samedaycall_changelist", "answers__icontains=Sleep"),
+]
+
+
+def _changelist(route: str, query: str) -> str:
+    return f"{reverse(route)}?{query}"
+
+
+@pytest.mark.parametrize(("route", "query"), ANSWER_LOOKUPS)
+@pytest.mark.parametrize("who", ["practice staff", "intake reviewer", "superuser"])
+def test_no_one_can_filter_by_a_clients_answers_in_the_admin(
+    client, world, django_user_model, practice_staff, route, query, who
+):
+    if who == "intake reviewer":
+        practice_staff.groups.add(Group.objects.get(name="Intake reviewers"))
+    user = practice_staff
+    if who == "superuser":
+        user = django_user_model.objects.create_superuser("root", "root@example.org", "root-pw-123")
+    client.force_login(user)
+
+    response = client.get(_changelist(route, query))
+
+    if route == "admin:matching_intake_changelist" and who == "practice staff":
+        assert response.status_code == 403  # they can't open intakes at all
+    else:
+        assert response.status_code == 400
+    assert b"Feel less alone." not in response.content
+
+
+def test_the_summary_lookup_is_no_oracle_for_staff_without_the_permission(
+    client, practice_staff, world
+):
+    client.force_login(practice_staff)
+    url = reverse("admin:consultations_consultation_changelist")
+
+    hit = client.get(url, {"client_summary__icontains": "Feel less alone"})
+    miss = client.get(url, {"client_summary__icontains": "no such words"})
+
+    assert hit.status_code == miss.status_code == 400
+    assert hit.content == miss.content
+
+
+def test_the_admin_search_finds_names_and_emails_but_never_answers(client, practice_staff, world):
+    client.force_login(practice_staff)
+    url = reverse("admin:consultations_consultation_changelist")
+
+    def found(term: str) -> int:
+        response = client.get(url, {"q": term})
+        assert response.status_code == 200
+        return response.context["cl"].result_count
+
+    assert found("bea@example.org") == 1
+    assert found("Feel less alone") == 0
+    assert found("555 010 3000") == 0
+
+
+def test_the_intake_list_cannot_be_sorted_by_the_safety_answer(client, intake_reviewer, world):
+    client.force_login(intake_reviewer)
+    url = reverse("admin:matching_intake_changelist")
+    safety_column = 2  # list_display: __str__, submitted_at, safety, ...
+
+    response = client.get(url, {"o": str(safety_column)})
+
+    assert response.status_code == 200
+    ordering = [str(field) for field in response.context["cl"].queryset.query.order_by]
+    assert ordering and not any("safety" in field for field in ordering)
+
+
+@pytest.mark.parametrize("who", ["practice staff", "intake reviewer"])
+def test_the_admin_history_pages_show_no_answers(client, practice_staff, world, who):
+    if who == "intake reviewer":
+        practice_staff.groups.add(Group.objects.get(name="Intake reviewers"))
+    client.force_login(practice_staff)
+    consultation, intake = world["consultation_a"], world["rows"][0]
+    change = reverse("admin:consultations_consultation_change", args=[consultation.pk])
+    client.post(
+        change,
+        {
+            "format": consultation.format,
+            "client_first_name": "Ana",
+            "client_email": "ana@example.org",
+            "client_phone": "555 010 9999",
+            "client_timezone": "America/New_York",
+            "decline_message": "Away that week.",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    consultation.refresh_from_db()
+    assert consultation.client_phone == "555 010 9999"  # the change was saved and logged
+
+    history = client.get(
+        reverse("admin:consultations_consultation_history", args=[consultation.pk])
+    )
+    intake_history = client.get(reverse("admin:matching_intake_history", args=[intake.pk]))
+
+    assert history.status_code == 200
+    body = history.content.decode()
+    assert "Changed" in body
+    for answer in ("555 010", "Away that week", "Sleep through the night"):
+        assert answer not in body
+    if who == "practice staff":
+        assert intake_history.status_code == 403
+    else:
+        assert intake_history.status_code == 200
+        assert "Sleep through the night" not in intake_history.content.decode()
+
+
+def test_no_admin_offers_an_export_of_answers(client, intake_reviewer, world):
+    client.force_login(intake_reviewer)
+
+    for route in (
+        "admin:consultations_consultation_changelist",
+        "admin:matching_intake_changelist",
+        "admin:matching_samedaycall_changelist",
+    ):
+        response = client.get(reverse(route))
+        assert response.status_code == 200
+        form = response.context["action_form"]
+        actions = [name for name, _label in form.fields["action"].choices] if form else []
+        assert all("export" not in name for name in actions), (route, actions)
