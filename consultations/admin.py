@@ -148,7 +148,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(EncryptedFieldsAdmin):
     list_display = (
         "due_at",
         "kind",

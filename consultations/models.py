@@ -236,7 +236,8 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40)
     # What a message about an intake needs and no other row holds (the address, the results
     # link): kept only until the message has gone out, or failed for staff to retry.
-    payload = models.JSONField(default=dict, blank=True)
+    # Encrypted: the results link opens the client's answers.
+    payload = EncryptedJSONField(default=dict, blank=True)
     # The consultation's sequence when the row was made: a reschedule makes new rows.
     revision = models.PositiveIntegerField(default=0)
     status = models.CharField(

@@ -3,6 +3,7 @@ refuses it (config/admin_guards.py); the real admin passes."""
 
 from django.contrib import admin
 
+from clinicians.models import Clinician
 from config.admin_guards import (
     EncryptedFieldsAdmin,
     check_admin_reads_no_encrypted_field,
@@ -55,10 +56,10 @@ def test_it_refuses_search_filter_ordering_and_sortable_columns_on_answers():
 
 def test_it_refuses_a_related_admin_filtering_through_to_answers():
     class ThroughRelation(admin.ModelAdmin):
-        list_filter = ("consultation__client_phone",)
+        list_filter = ("consultations__client_phone",)
 
-    assert errors_for(Notification, ThroughRelation) == [
-        "ThroughRelation.list_filter uses 'consultation__client_phone', an encrypted field: "
+    assert errors_for(Clinician, ThroughRelation) == [
+        "ThroughRelation.list_filter uses 'consultations__client_phone', an encrypted field: "
         "clients' answers can't be searched, filtered or sorted."
     ]
 

@@ -138,3 +138,33 @@ def test_the_migrations_encrypt_existing_rows_in_place_and_the_reverse_decrypts_
             assert (safety, note) == (plain_safety, plain_note)
     finally:
         migrate(latest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pending_messages_payload_is_encrypted_in_place_and_back():
+    before = [("consultations", "0008_notification_payload")]
+    payload = {"to": "ana@example.org", "path": "/matches/secret-link/", "first_name": "Ana"}
+    old = migrate(before).loader.project_state(before).apps
+    try:
+        Notification = old.get_model("consultations", "Notification")
+        Notification.objects.create(
+            intake_reference="6f1c1a54-8d3b-4c1e-9a55-1f2a3b4c5d6e",
+            kind="intake_results",
+            due_at=NOW,
+            payload=payload,
+        )
+
+        migrate(latest())
+
+        (stored,) = raw_rows("consultations_notification", ["payload"]).values()
+        assert stored[0].startswith("gAAAAA") and "secret-link" not in stored[0]
+        from consultations.models import Notification as Current
+
+        assert Current.objects.get().payload == payload
+
+        migrate(before)
+
+        (stored,) = raw_rows("consultations_notification", ["payload"]).values()
+        assert json.loads(stored[0]) == payload
+    finally:
+        migrate(latest())
