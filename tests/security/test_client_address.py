@@ -53,7 +53,10 @@ def test_an_empty_remote_address_counts_as_the_unknown_client(settings):
     assert client_ip(_request(remote="")) == UNKNOWN_CLIENT
 
 
-def test_rate_limited_posts_with_a_bad_hop_are_limited_together_not_an_error(settings, client):
+def test_rate_limited_posts_with_a_bad_hop_are_limited_together_not_an_error(
+    settings, client, frozen
+):
+    # Frozen: a rate-limit window that closed mid-test would reset the count.
     settings.TRUSTED_PROXY_COUNT = 1
     allowed = int(ratelimits.LOGIN.split("/")[0])
     bad_hops = ["not-an-ip", "999.1.1.1"]
