@@ -117,10 +117,11 @@ def test_a_new_staff_member_does_the_days_work_in_the_browser(admin_page, practi
     link = next(word for word in email.body.split() if "/samedaycall/" in word)
     # The link names the site's public address; the browser opens the same path here.
     page.goto(urlsplit(link).path)
-    assert page.get_by_text(EXPECTED_ANSWERS["first_name"]).first.is_visible()
+    page.get_by_text(EXPECTED_ANSWERS["first_name"]).first.wait_for()
     page.get_by_label("reached", exact=True).check()
     page.get_by_label("Note").fill("Spoke at 11; safe, booking Thursday.")
     page.click("input[name=_save]")
+    page.wait_for_url("**/samedaycall/")
     flagged.refresh_from_db()
     assert flagged.follow_up == Intake.FollowUp.CALLED
     assert flagged.follow_up_changed_by.username == "robin"
@@ -134,10 +135,10 @@ def test_a_new_staff_member_does_the_days_work_in_the_browser(admin_page, practi
     page.get_by_role("link", name="Import a roster").click()
     page.set_input_files("input[type=file]", str(roster))
     page.get_by_role("button", name="Preview the import").click()
-    assert "1 to create, 0 to change, 0 left as they are" in page.content()
+    page.get_by_text("1 to create, 0 to change, 0 left as they are").wait_for()
     axe_serious(page)
     page.get_by_role("button", name="Import this roster").click()
-    assert page.get_by_text("Roster imported: 1 created").is_visible()
+    page.get_by_text("Roster imported: 1 created").wait_for()
     assert practice["maya"].__class__.objects.filter(email="omar@example.org").exists()
 
     # A failed email, found from the dashboard.
@@ -150,7 +151,7 @@ def test_a_new_staff_member_does_the_days_work_in_the_browser(admin_page, practi
     )
     page.goto(reverse("pipeline_dashboard"))
     page.get_by_role("link", name="1 email failed to go out").click()
-    assert page.get_by_text("550 5.1.1 mailbox unavailable").first.is_visible()
+    page.get_by_text("550 5.1.1 mailbox unavailable").first.wait_for()
 
 
 def test_the_roster_import_shows_errors_without_importing(admin_page, practice, tmp_path):
@@ -164,6 +165,7 @@ def test_the_roster_import_shows_errors_without_importing(admin_page, practice, 
     page.goto(reverse("admin:clinicians_clinician_import"))
     page.set_input_files("input[type=file]", str(roster))
     page.get_by_role("button", name="Preview the import").click()
+    page.locator("#roster-errors").wait_for()
 
     assert 'row 1, languages: "Klingon" is not a language of this practice' in page.inner_text(
         "#roster-errors"
