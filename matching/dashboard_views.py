@@ -4,10 +4,12 @@ lives in the app that may import both."""
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consultations import selectors as consultation_selectors
 
@@ -27,6 +29,9 @@ def pipeline_dashboard(request):
         days=DAYS,
     )
     context = {
+        # The admin's header, title and user links, as on every other admin page.
+        **admin.site.each_context(request),
+        "title": _("Consultation pipeline"),
         "figures": figures,
         "calls": {
             "open": same_day_calls_open_count(),

@@ -86,3 +86,10 @@ def test_every_number_links_to_the_list_behind_it(staff_client, staff_user, cons
         assert page.status_code == 200, key
     booked = staff_client.get(links["booked"]).context["cl"].result_count
     assert booked == response.context["figures"]["funnel"][1]["count"]
+
+
+def test_it_wears_the_admins_header_with_the_practices_name(staff_client):
+    body = staff_client.get(reverse("pipeline_dashboard")).content.decode()
+
+    assert "Alliance Counseling Group" in body
+    assert "Django administration" not in body
