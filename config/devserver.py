@@ -186,6 +186,11 @@ class Supervisor:
         self.host, self.port = host, port
         self.env = dict(os.environ)
         self.env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        # Links in the emails it writes lead back to this server, whatever its port.
+        link_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
+        if ":" in link_host:
+            link_host = f"[{link_host}]"
+        self.env.setdefault("SITE_URL", f"http://{link_host}:{port}")
         self.var = var_dir()
         self.database: EmbeddedPostgres | None = None
         self.running: list[tuple[str, subprocess.Popen]] = []

@@ -9,7 +9,7 @@ import dj_database_url
 import psycopg2
 import pytest
 
-from config.devserver import EmbeddedPostgres
+from config.devserver import EmbeddedPostgres, Supervisor
 
 
 @pytest.fixture
@@ -52,3 +52,17 @@ def test_it_starts_again_after_a_server_was_killed_and_its_process_id_reused(dat
     url = EmbeddedPostgres(data_dir).start()
 
     assert _server_version(url) >= 160000
+
+
+def test_links_in_emails_point_at_the_port_make_run_serves_on(monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+
+    assert Supervisor(host="127.0.0.1", port=8765).env["SITE_URL"] == "http://127.0.0.1:8765"
+    # Listening everywhere: the links name this machine's own address.
+    assert Supervisor(host="0.0.0.0", port=8001).env["SITE_URL"] == "http://127.0.0.1:8001"  # noqa: S104
+
+
+def test_an_explicit_site_url_wins_over_the_port(monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://care.example.org")
+
+    assert Supervisor(host="127.0.0.1", port=8765).env["SITE_URL"] == "https://care.example.org"
