@@ -317,13 +317,18 @@ def manage_reschedule(request, consultation, token):
             else:
                 messages.success(request, _("Your consultation has moved to the new time."))
                 return redirect("consultations:manage", token=token)
-    options = selectors.clinician_open_slots(
-        clinician_id=consultation.clinician_id,
-        now=now,
-        limit=OPTIONS_SHOWN,
-        ignore_consultation_id=consultation.pk,
-        include_paused=True,
-    )
+    # Other times only: the current one is already theirs (one more asked for, in case).
+    options = [
+        start
+        for start in selectors.clinician_open_slots(
+            clinician_id=consultation.clinician_id,
+            now=now,
+            limit=OPTIONS_SHOWN + 1,
+            ignore_consultation_id=consultation.pk,
+            include_paused=True,
+        )
+        if start != consultation.starts_at
+    ][:OPTIONS_SHOWN]
     return render(
         request,
         "consultations/manage_reschedule.html",

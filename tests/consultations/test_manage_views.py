@@ -72,6 +72,15 @@ def test_it_reschedules_to_another_open_time(client, booked):
     assert booked.starts_at == new_start and booked.sequence == 1
 
 
+def test_it_does_not_offer_the_current_time_as_another_time(client, booked):
+    response = client.get(url("manage_reschedule", booked))
+
+    options = response.context["options"]
+    assert MONDAY_9 not in options
+    assert len(options) == 8
+    assert f'value="{MONDAY_9.isoformat()}"' not in response.content.decode()
+
+
 def test_it_offers_fresh_times_when_the_new_time_is_taken(client, booked, clinician):
     taken = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(hours=1))
     response = client.post(url("manage_reschedule", booked), {"start": taken.starts_at.isoformat()})
