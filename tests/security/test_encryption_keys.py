@@ -98,3 +98,24 @@ def test_the_environment_overrides_the_development_key_file(tmp_path):
 
     assert result.stdout.strip() == key
     assert not (tmp_path / "field-encryption.key").exists()
+
+
+def test_processes_starting_at_once_share_one_development_key(tmp_path):
+    runs = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", PRINT_KEYS],
+            cwd=ROOT,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("FIELD_ENCRYPTION_")},
+                "DJANGO_SETTINGS_MODULE": "config.settings.local",
+                "ALLIANCE_VAR_DIR": str(tmp_path),
+            },
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    keys = {process.communicate(timeout=60)[0].strip() for process in runs}
+
+    assert keys == {(tmp_path / "field-encryption.key").read_text().strip()}
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["field-encryption.key"]
