@@ -9,8 +9,8 @@ now. Then, in the same run:
   1. baseline: the same N emails rendered and written in a plain loop (no claims, no status
      updates), one connection to the same local backend;
   2. one worker (a `celery worker --pool=solo` subprocess on BENCH_REDIS, default
-     redis://127.0.0.1:6379/5) drains them through the beat's sweep task: claim in batches
-     (SKIP LOCKED), render, send, mark sent row by row.
+     redis://127.0.0.1:6379/5) drains them through the beat's sweep task: read the due rows
+     100 at a time, then per row claim, render, send and mark sent.
 Both write one .eml file per message (consultations.mail.EmlFileBackend) to a temporary folder;
 every file's Message-ID names its notification, so duplicates and losses are counted from what
 was actually written, and checked against the rows' status."""

@@ -332,12 +332,17 @@ def notifications_sweep(*, now: dt.datetime | None = None, chunk: int = 100) -> 
     message it was sending, and two sweeps at once never both send a row (the second's claim
     finds it taken and moves on)."""
     now = now or timezone.now()
-    notifications_reclaim_stale()
     sent = 0
     # One mail-server connection for the whole sweep rather than one per message.
     connection = get_connection()
     try:
-        while candidates := _due(now, chunk):
+        while True:
+            # Rows a dead sender left are put back before each read, so a long sweep picks
+            # them up as soon as their lease has run out rather than at the next sweep.
+            notifications_reclaim_stale()
+            candidates = _due(now, chunk)
+            if not candidates:
+                break
             for notification in candidates:
                 if _claim(notification, now):
                     sent += _deliver(notification, now=now, connection=connection) == Status.SENT
