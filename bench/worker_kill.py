@@ -6,7 +6,7 @@ Seeds a throwaway database as bench/notifications.py does (N reminders due now),
 the project's default settings (the claim lease, the beat's schedule):
   - a real `celery beat` (the project's schedule: a sweep every minute);
   - worker A (`celery worker --pool=solo`), handed the first sweep;
-  - worker B, started once A is busy, idle until the beat's next sweep.
+  - worker B, started right after the kill (as a supervisor would), idle until a sweep comes.
 When A has sent --kill-after messages it gets SIGKILL. The script then waits until every row is
 sent and prints how many rows A still held (status "sending") at the kill, how long after the
 kill the last of those was sent, how long until every row was sent, and the duplicates and
@@ -92,20 +92,21 @@ def run(reminders: int, kill_after: int, folder: Path, give_up_after: float) -> 
                 raise RuntimeError("Worker A did not start:\n" + log.read_text()[-2000:])
         sweep_notifications.delay()
         sent = Notification.objects.filter(status=Status.SENT)
-        while sent.count() < min(50, kill_after):
-            time.sleep(0.02)
-        worker_b = start_worker("b", mail_dir, log)
-        processes.append(worker_b)
         while sent.count() < kill_after:
             time.sleep(0.01)
         worker_a.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         worker_a.wait(10)
+        # Only A was sending: whatever is still "sending" is what it held.
         held = list(Notification.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
+        sent_at_kill = sent.count()
+        # The replacement, as a supervisor would start one; it waits for a sweep.
+        worker_b = start_worker("b", mail_dir, log)
+        processes.append(worker_b)
         figures = {
             "lease": settings.NOTIFICATION_CLAIM_LEASE_SECONDS,
             "sweep_every": settings.CELERY_BEAT_SCHEDULE["notifications-sweep"]["schedule"],
-            "sent_at_kill": sent.count(),
+            "sent_at_kill": sent_at_kill,
             "held_at_kill": len(held),
             "held_sent_after": None,
             "all_sent_after": None,

@@ -8,8 +8,9 @@ net for a lost task or a broker that was down when the client booked.
 
 A row is claimed only when its turn comes, one at a time, so a worker that dies holds at most
 the message it was sending. Once that claim's lease (NOTIFICATION_CLAIM_LEASE_SECONDS, 45 s)
-has run out, the next sweep puts the row back and sends it: within lease + one beat interval
-(under two minutes) of the death.
+has run out, a sweep puts the row back and sends it (a running sweep checks before each read
+of due rows, the beat starts one every minute): within lease + one beat interval, under two
+minutes, of the death.
 
 Delivery is exactly once except for one window we can't close: if a worker dies after the mail
 server accepted a message but before the row is marked sent, or if one send takes longer than
