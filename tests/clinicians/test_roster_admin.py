@@ -126,3 +126,10 @@ def test_the_changelist_offers_import_and_export(client, practice_staff):
 def test_an_unknown_export_format_is_404(client, practice_staff):
     response = client.get(reverse("admin:clinicians_clinician_export", args=["xlsx"]))
     assert response.status_code == 404
+
+
+def test_the_import_page_names_itself_once(client, practice_staff):
+    body = client.get(IMPORT).content.decode()
+
+    assert body.count("<h1") == 1
+    assert body.count("Import a roster</h1>") == 1

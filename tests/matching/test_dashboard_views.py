@@ -93,3 +93,10 @@ def test_it_wears_the_admins_header_with_the_practices_name(staff_client):
 
     assert "Alliance Counseling Group" in body
     assert "Django administration" not in body
+
+
+def test_it_names_the_page_once(staff_client):
+    body = staff_client.get(reverse("pipeline_dashboard")).content.decode()
+
+    assert body.count("<h1") == 1
+    assert body.count("Consultation pipeline</h1>") == 1
