@@ -87,6 +87,10 @@ class Consultation(models.Model):
     client_reference = models.UUIDField(null=True, blank=True, db_index=True)
     # What the clinician may see of the client's intake once booked; removed with the client's data.
     client_summary = EncryptedJSONField(default=list, blank=True)
+    # The client's one place: their `client_reference` while this is a request or an upcoming
+    # consultation (unique, so a client holds one at a time). Cleared when it leaves those
+    # statuses; a hold whose time has come is released when the client books again.
+    client_hold = models.UUIDField(null=True, blank=True, editable=False)
 
     decline_message = EncryptedTextField(_("message to the client"), blank=True)
     # Calendar invite revision, raised on every reschedule or cancellation.
@@ -118,6 +122,9 @@ class Consultation(models.Model):
                 ],
                 condition=Q(status__in=["requested", "confirmed"]),
                 violation_error_message=_("That time was just taken."),
+            ),
+            models.UniqueConstraint(
+                fields=("client_hold",), name="consultation_one_hold_per_client"
             ),
         ]
 

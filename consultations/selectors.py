@@ -250,6 +250,18 @@ def calendar_changed() -> None:
     calendar_snapshot.invalidate()
 
 
+def client_upcoming_consultation(*, client_reference, now: dt.datetime) -> Consultation | None:
+    """The request or upcoming consultation this client (intake) holds, if any: one at a time."""
+    return (
+        Consultation.objects.filter(
+            client_reference=client_reference, status__in=ACTIVE, starts_at__gt=now
+        )
+        .select_related("clinician")
+        .order_by("starts_at")
+        .first()
+    )
+
+
 def in_booking_window(start: dt.datetime, *, now: dt.datetime) -> bool:
     """Whether `start` lies between the minimum notice and the horizon by the practice's rules:
     a start outside can never be open (and is checked before any arithmetic on it)."""

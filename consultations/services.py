@@ -20,7 +20,12 @@ from .models import (
     Notification,
 )
 from .notifications import Event
-from .selectors import clinician_open_slots, slot_rules, slots_after
+from .selectors import (
+    client_upcoming_consultation,
+    clinician_open_slots,
+    slot_rules,
+    slots_after,
+)
 from .signals import client_data_erased
 
 Status = Consultation.Status
@@ -50,6 +55,15 @@ class SlotUnavailable(Exception):
         super().__init__(message or _("That time is not available."))
 
 
+class ClientAlreadyBooked(Exception):
+    """The client already holds a request or an upcoming consultation (`consultation`): one at
+    a time, so they move or cancel that one first."""
+
+    def __init__(self, consultation: Consultation):
+        self.consultation = consultation
+        super().__init__(_("You already have a consultation booked."))
+
+
 class TransitionNotAllowed(Exception):
     """The consultation is not in a status this change applies to (already cancelled, …)."""
 
@@ -74,6 +88,9 @@ def _move_status(consultation: Consultation, to: str, *fields: str, bump_sequenc
         raise TransitionNotAllowed(from_status)
     consultation.status = to
     update = ["status", "updated_at", *fields]
+    if to not in Consultation.ACTIVE_STATUSES:
+        consultation.client_hold = None  # the client's place is free again
+        update.append("client_hold")
     if bump_sequence:
         consultation.sequence += 1
         update.append("sequence")
@@ -141,7 +158,9 @@ def consultation_book(
 ) -> Consultation:
     """Hold an open time for a client: *requested*, or *confirmed* when the practice doesn't
     ask clinicians to confirm. Raises SlotUnavailable (with other times) when the time isn't
-    open or someone else got it first. Submitting the same booking twice returns the first."""
+    open or someone else got it first, and ClientAlreadyBooked when this client (intake)
+    already holds a request or an upcoming consultation. Submitting the same booking twice
+    returns the first."""
     now = now or djtz.now()
     if format not in Consultation.Format.values:
         raise ValidationError({"format": _("Choose phone or video.")})
@@ -164,6 +183,7 @@ def consultation_book(
     existing = already_booked()
     if existing is not None:
         return existing
+    _refuse_a_second_hold(client_reference, now)
     # A first look without a lock turns most closed times away cheaply; the answer that counts
     # is the one under the clinician's lock below.
     open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
@@ -185,12 +205,21 @@ def consultation_book(
             existing = already_booked()
             if existing is not None:
                 return existing
+            _refuse_a_second_hold(client_reference, now)
             open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
             if open_until[-1:] != [starts_at]:
                 raise SlotUnavailable(
                     [], just_taken=_held_by_another(clinician_id, starts_at, ends_at, booking)
                 )
+            if client_reference is not None:
+                # A hold whose time has come gives way (only such a one: another booking of this
+                # client may have committed since the check above). The unique constraint on
+                # client_hold settles that race.
+                Consultation.objects.filter(client_hold=client_reference).filter(
+                    Q(starts_at__lte=now) | ~Q(status__in=ACTIVE)
+                ).update(client_hold=None)
             consultation = Consultation.objects.create(
+                client_hold=client_reference,
                 clinician_id=clinician_id,
                 starts_at=starts_at,
                 ends_at=ends_at,
@@ -217,16 +246,25 @@ def consultation_book(
             just_taken=refused.just_taken,
         ) from None
     except IntegrityError:
-        # The exclusion constraint has the last word (a booking made around the lock).
+        # The constraints have the last word (a booking made around the lock).
         existing = already_booked()
         if existing is not None:
             return existing
+        _refuse_a_second_hold(client_reference, now)
         raise SlotUnavailable(
             _next_options(clinician_id, starts_at, now),
             _("That time was just taken."),
             just_taken=True,
         ) from None
     return consultation
+
+
+def _refuse_a_second_hold(client_reference, now: dt.datetime) -> None:
+    if client_reference is None:
+        return
+    held = client_upcoming_consultation(client_reference=client_reference, now=now)
+    if held is not None:
+        raise ClientAlreadyBooked(held)
 
 
 def _in_window_or_refuse(
@@ -496,7 +534,10 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             # Requested → expired (see TRANSITIONS), claimed by a conditional update.
             claimed = Consultation.objects.filter(pk=pk, status=Status.REQUESTED).update(
-                status=Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now
+                status=Status.EXPIRED,
+                sequence=F("sequence") + 1,
+                updated_at=now,
+                client_hold=None,
             )
             if claimed != 1:
                 continue

@@ -62,6 +62,23 @@ def next_book(request, consultation_token, slug):
     return _book(request, intake=intake, slug=slug, links=links)
 
 
+def _already_booked(request, context: dict, held: Consultation, *, status: int):
+    """One request or upcoming consultation at a time: say so, and offer to move or cancel it."""
+    token = tokens.make_token(held, tokens.MANAGE)
+    return render(
+        request,
+        "matching/book_held.html",
+        {
+            **context,
+            "held": held,
+            "manage_url": reverse("consultations:manage", args=[token]),
+            "reschedule_url": reverse("consultations:manage_reschedule", args=[token]),
+            "cancel_url": reverse("consultations:manage_cancel", args=[token]),
+        },
+        status=status,
+    )
+
+
 def _outside_window(value: str | None, now) -> bool:
     """A start time that reads as one but lies outside the booking window (past, too soon,
     beyond the horizon, or at the calendar's very ends): never open, so a 400."""
@@ -116,6 +133,8 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
                 client_summary=intake_clinician_summary(answers=answers),
                 now=now,
             )
+        except services.ClientAlreadyBooked as exc:
+            return _already_booked(request, context, exc.consultation, status=409)
         except services.SlotUnavailable as exc:
             return refuse(
                 _("That time was just taken. Here are the next open times.")
@@ -134,6 +153,9 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
             },
         )
 
+    held = selectors.client_upcoming_consultation(client_reference=intake.id, now=now)
+    if held is not None:
+        return _already_booked(request, context, held, status=200)
     start = parse_start(request.GET.get("start"))
     options = selectors.clinician_open_slots(clinician_id=clinician.pk, now=now)
     if _outside_window(request.GET.get("start"), now):

@@ -1,10 +1,12 @@
 import datetime as dt
+import re
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.urls import reverse
 
 from consultations.models import Consultation, FitCheck
+from consultations.tokens import MANAGE, consultation_from_token
 
 from .conftest import MONDAY_9
 from .factories import ConsultationFactory, make_intake
@@ -287,3 +289,31 @@ def test_a_start_outside_the_booking_window_is_a_400_on_the_booking_page(
         assert "That time isn&#x27;t open" in response.content.decode()
         assert "matching/book_unavailable.html" in [t.name for t in response.templates]
     assert not Consultation.objects.exists()
+
+
+def test_booking_a_second_consultation_offers_to_move_or_cancel_the_first(
+    client, clinician, other_clinician, intake
+):
+    row, raw = intake
+    client.post(book_url(raw, clinician), form_data(MONDAY_9))
+    first = Consultation.objects.get()
+    later = MONDAY_9 + dt.timedelta(hours=2)
+
+    shown = client.get(book_url(raw, other_clinician, later))
+    posted = client.post(book_url(raw, other_clinician), form_data(later))
+
+    assert (shown.status_code, posted.status_code) == (200, 409)
+    for response in (shown, posted):
+        body = response.content.decode()
+        assert "You already have a consultation" in body
+        assert "Maya Chen" in body  # the one they hold
+        links = re.findall(r'href="(/consultations/manage/[^"]+/(?:reschedule|cancel)/)"', body)
+        assert len(links) == 2
+        for link in links:
+            token = link.split("/")[3]
+            assert consultation_from_token(token, MANAGE) == first
+    assert Consultation.objects.get() == first
+
+    client.post(links[1])  # cancel it
+    assert client.post(book_url(raw, other_clinician), form_data(later)).status_code == 200
+    assert Consultation.objects.filter(clinician=other_clinician, status="requested").exists()

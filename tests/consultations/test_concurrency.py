@@ -144,3 +144,30 @@ def test_it_confirms_only_one_of_two_adjacent_requests_confirmed_at_once():
     assert sum(isinstance(r, Consultation) for r in results) == 1
     assert sum(isinstance(r, services.SlotUnavailable) for r in results) == 1
     assert Consultation.objects.filter(status="confirmed").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_client_booking_several_clinicians_at_once_holds_one_place():
+    clinicians = [ClinicianFactory() for _ in range(8)]
+    reference = uuid.uuid4()
+
+    def book_one(i):
+        return services.consultation_book(
+            clinician_id=clinicians[i].pk,
+            starts_at=MONDAY_9 + dt.timedelta(hours=i),
+            format="video",
+            first_name="Ana",
+            email="ana@example.org",
+            timezone="America/New_York",
+            client_reference=reference,
+            client_summary=[],
+            now=NOW,
+        )
+
+    results = run_together(book_one, len(clinicians))
+
+    booked = [r for r in results if isinstance(r, Consultation)]
+    refused = [r for r in results if isinstance(r, services.ClientAlreadyBooked)]
+    assert (len(booked), len(refused)) == (1, len(clinicians) - 1), results
+    assert {r.consultation.pk for r in refused} == {booked[0].pk}
+    assert Consultation.objects.filter(client_reference=reference).count() == 1

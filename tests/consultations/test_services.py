@@ -438,3 +438,70 @@ def test_it_refuses_a_time_at_the_ends_of_the_calendar_without_overflowing(clini
     consultation.refresh_from_db()
     assert consultation.starts_at == MONDAY_9
     assert Consultation.objects.count() == 1
+
+
+# One client (one intake) holds at most one request or upcoming consultation at a time.
+
+
+def test_a_client_holds_one_request_or_upcoming_consultation_at_a_time(clinician, other_clinician):
+    reference = uuid.uuid4()
+    first = book(clinician, reference=reference)
+
+    with pytest.raises(services.ClientAlreadyBooked) as refused:
+        book(other_clinician, starts_at=MONDAY_9 + dt.timedelta(hours=2), reference=reference)
+    assert refused.value.consultation == first
+    assert Consultation.objects.count() == 1
+    # Confirmed, it still holds the client's place.
+    services.consultation_confirm(consultation_id=first.pk, now=NOW)
+    with pytest.raises(services.ClientAlreadyBooked):
+        book(other_clinician, starts_at=MONDAY_9 + dt.timedelta(hours=2), reference=reference)
+
+    services.consultation_cancel(consultation_id=first.pk, now=NOW)
+    second = book(other_clinician, starts_at=MONDAY_9 + dt.timedelta(hours=2), reference=reference)
+    assert second.client_hold == reference
+    first.refresh_from_db()
+    assert first.client_hold is None
+
+
+def test_a_consultation_whose_time_has_come_gives_its_place_up(clinician, other_clinician):
+    reference = uuid.uuid4()
+    first = book(clinician, reference=reference)
+    services.consultation_confirm(consultation_id=first.pk, now=NOW)
+    after = first.ends_at + dt.timedelta(minutes=30)
+
+    # Not yet marked completed by the clinician, but no longer upcoming.
+    second = book(
+        other_clinician, starts_at=MONDAY_9 + dt.timedelta(days=1), reference=reference, now=after
+    )
+
+    first.refresh_from_db()
+    assert (first.status, first.client_hold) == ("confirmed", None)
+    assert second.client_hold == reference
+
+
+def test_the_database_holds_one_place_per_client(clinician):
+    reference = uuid.uuid4()
+    ConsultationFactory(clinician=clinician, client_reference=reference, client_hold=reference)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConsultationFactory(
+            clinician=clinician,
+            starts_at=MONDAY_9 + dt.timedelta(hours=3),
+            client_reference=reference,
+            client_hold=reference,
+        )
+
+
+@pytest.mark.parametrize("ending", ["decline", "expire", "complete"])
+def test_every_way_out_of_a_request_frees_the_clients_place(clinician, ending):
+    first = book(clinician)
+    if ending == "decline":
+        services.consultation_decline(consultation_id=first.pk)
+    elif ending == "expire":
+        services.consultations_expire_stale(now=first.starts_at)
+    else:
+        services.consultation_confirm(consultation_id=first.pk, now=NOW)
+        services.consultation_complete(consultation_id=first.pk, now=first.ends_at)
+
+    first.refresh_from_db()
+    assert first.client_hold is None
