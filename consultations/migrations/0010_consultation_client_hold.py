@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinicians', '0002_seed_vocabularies'),
-        ('consultations', '0008_notification_payload'),
+        ('consultations', '0009_encrypt_notification_payload'),
     ]
 
     operations = [
