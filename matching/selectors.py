@@ -542,7 +542,8 @@ def intake_clinician_summary(*, answers: dict) -> list[list[str]]:
     add(_("Concerns (most important first)"), ", ".join(answers.get("concerns") or []))
     add(_("In their words"), answers.get("concerns_text"))
     tags = [str(vocab.GOAL_TAG_LABELS.get(t, t)) for t in answers.get("goal_tags") or []]
-    add(_("Goals"), "; ".join(filter(None, [answers.get("goals") or "", ", ".join(tags)])))
+    add(_("Goals"), answers.get("goals"))
+    add(_("Goals they chose"), ", ".join(tags))
     if isinstance(answers.get("style"), dict):
         add(_("How they'd like to work"), _style_text(answers["style"]))
     add(_("Approaches wanted"), ", ".join(answers.get("approaches_wanted") or []))

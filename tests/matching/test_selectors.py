@@ -332,3 +332,13 @@ def test_it_shows_a_clinician_the_intake_without_safety_or_contact_details():
     shown = " ".join(rows.values())
     for private in ("several days", data["email"], "+1 212 555 0100", data["first_name"]):
         assert private not in shown
+
+
+def test_it_shows_chosen_goals_apart_from_the_clients_own_words():
+    from matching.selectors import intake_clinician_summary
+
+    data = intake(goals="Sleep better.", goal_tags=["feel calmer"])
+    rows = dict(intake_clinician_summary(answers=data))
+
+    assert rows["Goals"] == "Sleep better."
+    assert rows["Goals they chose"] == "Feel calmer"
