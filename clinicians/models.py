@@ -226,6 +226,14 @@ class Clinician(models.Model):
     class Meta:
         ordering = ("last_name", "first_name")
         verbose_name = _("clinician")
+        indexes = [
+            # The public directory's pages: active clinicians in name order, read 20 at a time.
+            models.Index(
+                fields=("last_name", "first_name", "id"),
+                condition=models.Q(is_active=True),
+                name="clinician_directory_order",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(style_lead__range=(1, 5))

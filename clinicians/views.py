@@ -1,27 +1,54 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .forms import DirectoryFilterForm
 from .models import AGE_BANDS, FORMATS, age_field, format_field
-from .selectors import clinician_directory_list, clinician_profile_get
+from .selectors import (
+    clinician_directory_cards,
+    clinician_directory_list,
+    clinician_profile_get,
+)
+
+DIRECTORY_PAGE_SIZE = 20
 
 
 def _labels(clinician, choices, field_name) -> list:
     return [label for code, label in choices if getattr(clinician, field_name(code))]
 
 
+def _directory_page(paginator: Paginator, number: str | None):
+    """The page asked for and, when the number is no page, a message and the nearest page."""
+    try:
+        return paginator.page(number or 1), ""
+    except PageNotAnInteger:
+        return paginator.page(1), _("That page number isn't a number; here is the first page.")
+    except EmptyPage:
+        if int(number) < 1:
+            return paginator.page(1), _("There is no such page; here is the first one.")
+        return paginator.page(paginator.num_pages), _(
+            "There is no such page; here is the last one."
+        )
+
+
 @require_GET
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    clinicians = list(
-        clinician_directory_list(
-            concern=filters.get("concern"),
-            language=filters.get("language"),
-            fmt=filters.get("format") or None,
-        )
+    filters = form.filters() if form.is_bound else {}
+    clinicians = clinician_directory_list(
+        state=filters.get("state"),
+        payment=filters.get("payment"),
+        fmt=filters.get("format"),
+        language=filters.get("language"),
+        concern=filters.get("concern"),
+        age=filters.get("age"),
+        accepting=filters.get("accepting", False),
     )
+    paginator = Paginator(clinicians, DIRECTORY_PAGE_SIZE)
+    page, page_message = _directory_page(paginator, request.GET.get("page"))
+    clinicians = clinician_directory_cards(page=page.object_list)
     for clinician in clinicians:
         clinician.format_labels = _labels(clinician, FORMATS, format_field)
     return render(
@@ -29,8 +56,12 @@ def directory(request):
         "clinicians/directory.html",
         {
             "form": form,
+            "page": page,
             "clinicians": clinicians,
-            "filtered": bool(filters and any(filters.values())),
+            "page_message": page_message,
+            "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=1),
+            "filtered": bool(filters),
+            "filters_invalid": form.is_bound and bool(form.errors),
         },
     )
 
