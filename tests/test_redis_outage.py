@@ -9,7 +9,6 @@ import socket
 import subprocess
 import time
 from collections import Counter
-from contextlib import contextmanager
 
 import pytest
 import redis
@@ -25,6 +24,7 @@ from consultations.tasks import sweep_notifications
 from consultations.tokens import MANAGE, make_token
 from tests.clinicians.factories import ClinicianFactory
 from tests.consultations.factories import make_intake
+from tests.consultations.test_worker import broker_at
 from tests.matching.intake_steps import fill_intake
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -76,19 +76,6 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=15)
         self.process = None
-
-
-@contextmanager
-def broker_at(url: str):
-    """Publish to another broker for a while (the app caches its connections)."""
-    saved = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
-    app.conf.broker_url, app._pool, app.amqp._producer_pool = url, None, None
-    try:
-        yield
-    finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
 
 
 @pytest.fixture
