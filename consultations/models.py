@@ -66,8 +66,8 @@ class Consultation(models.Model):
     ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
 
     class Format(models.TextChoices):
-        PHONE = "phone", _("phone")
-        VIDEO = "video", _("video")
+        PHONE = "phone", _("Phone")
+        VIDEO = "video", _("Video")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="consultations")

@@ -67,3 +67,16 @@ def test_it_asks_for_digits_in_a_phone_number_as_the_intake_does():
         "Enter a phone number in digits, such as 555 010 2000, or leave it empty."
     ]
     assert form.errors["email"] == ["Enter an email address in the form name@example.org."]
+
+
+def test_it_offers_the_ways_to_talk_with_capitalised_translatable_labels():
+    from django.utils.functional import Promise
+
+    from consultations.models import Consultation
+
+    form = BookingForm()
+    assert form.fields["format"].choices == Consultation.Format.choices
+    assert [str(label) for _, label in form.fields["format"].choices] == ["Phone", "Video"]
+    assert all(isinstance(label, Promise) for label in Consultation.Format.labels)
+    html = str(form["format"])
+    assert "\n Phone</label>" in html and "\n Video</label>" in html
