@@ -9,6 +9,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_guards import EncryptedFieldsAdmin
+from config.templatetags.phone import tel_uri
 
 from .models import Intake, SameDayCall
 from .queue import same_day_call_update
@@ -116,8 +117,8 @@ class SameDayCallAdmin(EncryptedFieldsAdmin):
     def how_to_reach(self, obj):
         if obj.phone and obj.email:
             return format_html(
-                '<a href="tel:{}">{}</a> · <a href="mailto:{}">{}</a>',
-                obj.phone,
+                '<a href="{}">{}</a> · <a href="mailto:{}">{}</a>',
+                tel_uri(obj.phone),
                 obj.phone,
                 obj.email,
                 obj.email,

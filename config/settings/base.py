@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.practice",
             ],
+            "libraries": {"phone": "config.templatetags.phone"},
         },
     },
 ]

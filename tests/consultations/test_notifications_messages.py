@@ -94,6 +94,7 @@ def assert_client_essentials(message, consultation, *, join_link=True):
         assert ("https://video.example.org/maya" in body) == join_link
         assert "Alliance Counseling Group" in body
         assert "(555) 010-2000" in body
+    assert 'href="tel:+15550102000"' in html(message)
     manage_link = next(word for word in message.body.split() if "/consultations/manage/" in word)
     token = manage_link.rstrip("/").rsplit("/", 1)[1]
     assert consultation_from_token(token, MANAGE) == consultation
