@@ -226,6 +226,7 @@ MESSAGES: dict[Kind, Message] = {
         "client_cancelled",
         _("Your consultation on %(when)s is cancelled"),
         Invite.IF_WAS_CONFIRMED,
+        more_context=_next_match,
     ),
     Kind.CLINICIAN_CANCELLED: Message(
         Recipient.CLINICIAN,

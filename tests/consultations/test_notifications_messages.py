@@ -258,6 +258,19 @@ def test_it_cancels_the_invite_on_both_sides(consultation):
     assert_private_details_absent(client)
 
 
+def test_it_links_a_cancelled_client_back_to_their_matches(consultation):
+    sent = send(consultation, "cancelled", status=Consultation.Status.CANCELLED, sequence=1)
+
+    client = sent["zoe@example.org"]
+    link = next(word for word in client.body.split() if "/intake/next/" in word)
+    assert link == next_match_url(consultation)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert consultation_from_token(token, FIT_CHECK) == consultation
+    assert f'<a href="{link}"' in html(client)
+    assert "See your matches" in html(client)
+    assert "your matches are unchanged" in client.body
+
+
 def test_it_sends_the_updated_invite_on_reschedule(consultation):
     consultation.status = Consultation.Status.CONFIRMED
     consultation.confirmed_at = NOW
@@ -355,8 +368,8 @@ EVERY_MESSAGE = [
     (Kind.CLINICIAN_BOOKED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
     (Kind.CLIENT_DECLINED, Status.DECLINED, CLIENT_ESSENTIALS, next_match_url),
     (Kind.CLIENT_EXPIRED, Status.EXPIRED, CLIENT_ESSENTIALS, next_match_url),
-    # Nothing left to manage: the practice's phone number is the way back.
-    (Kind.CLIENT_CANCELLED, Status.CANCELLED, CLIENT_ESSENTIALS, None),
+    # Nothing left to manage: the way back is to their matches (and the practice's phone).
+    (Kind.CLIENT_CANCELLED, Status.CANCELLED, CLIENT_ESSENTIALS, next_match_url),
     (Kind.CLINICIAN_CANCELLED, Status.CANCELLED, CLINICIAN_ESSENTIALS, PORTAL),
     (Kind.CLIENT_RESCHEDULED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
     (Kind.CLINICIAN_RESCHEDULED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
