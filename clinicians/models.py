@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Max
+from django.db.models import F, Func, Max, Value
 from django.db.models.functions import Cast, Lower, Substr
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -324,6 +324,39 @@ def unique_slug(first_name: str, last_name: str, *, exclude_pk=None) -> str:
     suffix = Cast(Substr("slug", len(base) + 2), models.IntegerField())
     highest = numbered.aggregate(highest=Max(suffix))["highest"] or 1
     return f"{base}-{highest + 1}"
+
+
+def unique_slugs(names: list[tuple[str, str]]) -> list[str]:
+    """Slugs for many new clinicians at once, numbered as `unique_slug` would number them one
+    after another: one query for the slugs already taken with the same bases."""
+    bases = [
+        slug_base(first, last)[:SLUG_BASE_MAX_LENGTH].strip("-") or "clinician"
+        for first, last in names
+    ]
+    wanted = set(bases)
+    stem = Func(F("slug"), Value(r"-[0-9]{1,6}$"), Value(""), function="regexp_replace")
+    taken = set(
+        Clinician.objects.annotate(stem=stem)
+        .filter(models.Q(slug__in=wanted) | models.Q(stem__in=wanted))
+        .values_list("slug", flat=True)
+    )
+    highest: dict[str, int] = {}
+    for slug in taken:
+        base, _dash, number = slug.rpartition("-")
+        if base in wanted and number.isdigit() and len(number) <= 6:
+            highest[base] = max(highest.get(base, 1), int(number))
+    slugs = []
+    for base in bases:
+        slug = base
+        if slug in taken:
+            number = highest.get(base, 1) + 1
+            while f"{base}-{number}" in taken:
+                number += 1
+            highest[base] = number
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 class License(models.Model):

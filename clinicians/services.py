@@ -24,8 +24,10 @@ from .models import (
     format_field,
     slug_too_long,
     slug_too_long_message,
+    unique_slugs,
 )
 from .selectors import clinician_roster_queryset, clinician_roster_row
+from .signals import roster_imported
 from .staff_groups import PRACTICE_STAFF
 
 
@@ -77,8 +79,8 @@ SCALAR_FIELDS = {
 }
 
 
-def _apply(clinician: Clinician, row: CleanRow) -> None:
-    """Write one validated row. Only the fields the row holds change."""
+def _assign(clinician: Clinician, row: CleanRow) -> None:
+    """Set the clinician's own fields from one validated row; only the fields it holds."""
     data = row.data
     for key, attr in SCALAR_FIELDS.items():
         if key in data:
@@ -92,46 +94,87 @@ def _apply(clinician: Clinician, row: CleanRow) -> None:
     if "style" in data:
         for dim in STYLE_DIMENSIONS:
             setattr(clinician, f"style_{dim}", data["style"][dim])
+
+
+def _apply(clinician: Clinician, row: CleanRow) -> None:
+    """Write one validated row. Only the fields the row holds change."""
+    data = row.data
+    _assign(clinician, row)
     created = clinician.pk is None
     clinician.save()
+    if created:
+        _create_related([(clinician, row)])
+        return
     for key in PROFILE_M2M_FIELDS:
-        if key not in row.terms:
-            continue
-        if created:
-            # Nothing to compare with: one insert instead of set()'s reads and writes.
-            relation = Clinician._meta.get_field(key)
-            through = relation.remote_field.through
-            source = relation.m2m_field_name()
-            target = relation.m2m_reverse_field_name()
-            through.objects.bulk_create(
-                through(**{source: clinician, target: term}) for term in row.terms[key]
-            )
-        else:
+        if key in row.terms:
             getattr(clinician, key).set(row.terms[key])
     if "licenses" in data:
-        if not created:
-            clinician.licenses.all().delete()
-        License.objects.bulk_create(
-            License(
-                clinician=clinician,
-                state=lic["state"],
-                number=lic["number"],
-                expires_on=dt.date.fromisoformat(lic["expires"]),
-            )
-            for lic in data["licenses"]
-        )
+        clinician.licenses.all().delete()
+        License.objects.bulk_create(_licences(clinician, row))
     if "consultation_hours" in data:
-        if not created:
-            clinician.consultation_hours.all().delete()
-        ConsultationHours.objects.bulk_create(
-            ConsultationHours(
-                clinician=clinician,
-                weekday=WEEKDAY_KEYS.index(hours["weekday"]),
-                start=dt.time.fromisoformat(hours["start"]),
-                end=dt.time.fromisoformat(hours["end"]),
-            )
-            for hours in data["consultation_hours"]
+        clinician.consultation_hours.all().delete()
+        ConsultationHours.objects.bulk_create(_hours(clinician, row))
+
+
+def _licences(clinician: Clinician, row: CleanRow) -> list[License]:
+    return [
+        License(
+            clinician=clinician,
+            state=lic["state"],
+            number=lic["number"],
+            expires_on=dt.date.fromisoformat(lic["expires"]),
         )
+        for lic in row.data.get("licenses", [])
+    ]
+
+
+def _hours(clinician: Clinician, row: CleanRow) -> list[ConsultationHours]:
+    return [
+        ConsultationHours(
+            clinician=clinician,
+            weekday=WEEKDAY_KEYS.index(hours["weekday"]),
+            start=dt.time.fromisoformat(hours["start"]),
+            end=dt.time.fromisoformat(hours["end"]),
+        )
+        for hours in row.data.get("consultation_hours", [])
+    ]
+
+
+def _create_related(created: list[tuple[Clinician, CleanRow]]) -> None:
+    """The lists, licences and hours of just-created clinicians: one insert per table, whatever
+    their number (nothing to compare with, so no reads)."""
+    for key in PROFILE_M2M_FIELDS:
+        relation = Clinician._meta.get_field(key)
+        through = relation.remote_field.through
+        source = relation.m2m_field_name()
+        target = relation.m2m_reverse_field_name()
+        links = [
+            through(**{source: clinician, target: term})
+            for clinician, row in created
+            for term in row.terms.get(key, [])
+        ]
+        if links:
+            through.objects.bulk_create(links)
+    licences = [lic for clinician, row in created for lic in _licences(clinician, row)]
+    if licences:
+        License.objects.bulk_create(licences)
+    hours = [window for clinician, row in created for window in _hours(clinician, row)]
+    if hours:
+        ConsultationHours.objects.bulk_create(hours)
+
+
+def _create_all(rows: list[CleanRow]) -> None:
+    """Create every new clinician at once: slugs from one query, then one insert per table.
+    Bulk inserts send no model signals, so the snapshots built from the roster are told once."""
+    slugs = unique_slugs([(row.data["first_name"], row.data["last_name"]) for row in rows])
+    clinicians = []
+    for row, slug in zip(rows, slugs, strict=True):
+        clinician = Clinician(slug=slug)
+        _assign(clinician, row)
+        clinicians.append(clinician)
+    Clinician.objects.bulk_create(clinicians)
+    _create_related(list(zip(clinicians, rows, strict=True)))
+    roster_imported.send(sender=Clinician, count=len(clinicians))
 
 
 def _focus_outside_concerns(row: CleanRow, current: dict) -> str:
@@ -162,6 +205,7 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
         result.errors = errors
         return result
     emails = [row.data["email"] for row in clean]
+    new_rows: list[CleanRow] = []
     try:
         with transaction.atomic():
             existing = {
@@ -194,21 +238,24 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
                         }
                     )
                     continue
-                try:
-                    with transaction.atomic():
-                        _apply(clinician or Clinician(), row)
-                except DatabaseError as exc:
-                    result.errors.append(
-                        _("row %(row)s: the database refused it (%(message)s)")
-                        % {"row": row.number, "message": (str(exc).strip().splitlines() or [""])[0]}
-                    )
-                    continue
                 if clinician is None:
+                    new_rows.append(row)
                     result.created += 1
                     result.rows.append(_outcome(row, "created"))
-                else:
-                    result.updated += 1
-                    result.rows.append(_outcome(row, "updated", changed))
+                    continue
+                _apply_row(clinician, row, result)
+                result.updated += 1
+                result.rows.append(_outcome(row, "updated", changed))
+            if new_rows and not result.errors:
+                try:
+                    with transaction.atomic():
+                        _create_all(new_rows)
+                except DatabaseError:
+                    # Row by row, to name the row the database refuses.
+                    for row in new_rows:
+                        _apply_row(None, row, result)
+                    if not result.errors:
+                        result.errors.append(_("the database refused the import; nothing changed"))
             if result.errors or dry_run:
                 raise _Rollback
     except _Rollback:
@@ -217,6 +264,18 @@ def clinician_roster_import(*, rows: list[dict], dry_run: bool = False) -> Impor
         result.created = result.updated = result.unchanged = 0
         result.rows = []
     return result
+
+
+def _apply_row(clinician: Clinician | None, row: CleanRow, result: ImportResult) -> None:
+    """Write one row in its own savepoint; a refusal becomes the row's error."""
+    try:
+        with transaction.atomic():
+            _apply(clinician or Clinician(), row)
+    except DatabaseError as exc:
+        result.errors.append(
+            _("row %(row)s: the database refused it (%(message)s)")
+            % {"row": row.number, "message": (str(exc).strip().splitlines() or [""])[0]}
+        )
 
 
 def _outcome(row: CleanRow, outcome: str, changed: list[str] | None = None) -> RowOutcome:

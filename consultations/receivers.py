@@ -3,6 +3,7 @@
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from clinicians.models import Clinician, ConsultationHours
+from clinicians.signals import roster_imported
 
 from .models import BookingSettings
 from .selectors import calendar_changed
@@ -27,5 +28,6 @@ for _model in _CALENDAR_MODELS:
         sender=_model,
         dispatch_uid=f"consultations.calendar.{_model.__name__}.delete",
     )
-# A flush or migration rewrites tables without model signals.
+# A flush or migration rewrites tables without model signals, and so does a bulk import.
 post_migrate.connect(_calendar_changed, dispatch_uid="consultations.calendar.migrate")
+roster_imported.connect(_calendar_changed, dispatch_uid="consultations.calendar.imported")

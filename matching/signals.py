@@ -12,6 +12,7 @@ from clinicians.models import (
     License,
     Office,
 )
+from clinicians.signals import roster_imported
 from consultations.signals import client_data_erased
 
 from .selectors import ROSTER_RELATIONS, roster_changed
@@ -63,8 +64,9 @@ for _field in ROSTER_RELATIONS:
         sender=getattr(Clinician, _field).through,
         dispatch_uid=f"matching.roster.{_field}",
     )
-# A flush or migration rewrites tables without model signals.
+# A flush or migration rewrites tables without model signals, and so does a bulk import.
 post_migrate.connect(_roster_changed, dispatch_uid="matching.roster.migrate")
+roster_imported.connect(_roster_changed, dispatch_uid="matching.roster.imported")
 
 
 def _staff_groups(sender, using="default", **kwargs) -> None:

@@ -1,7 +1,8 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from clinicians import services
 from clinicians.models import Clinician, ConsultationHours, License
@@ -127,7 +128,12 @@ def test_it_rolls_back_everything_when_the_database_refuses_a_row(maya_row, monk
             raise IntegrityError("duplicate key value violates unique constraint\nDETAIL: …")
         real_apply(clinician, row)
 
+    def refuse_the_batch(rows):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
     monkeypatch.setattr(services, "_apply", refuse_the_second)
+    # The bulk insert is refused, so the import goes row by row to name the row.
+    monkeypatch.setattr(services, "_create_all", refuse_the_batch)
     other = dict(maya_row, email="other@example.org")
 
     result = clinician_roster_import(rows=[maya_row, other], dry_run=False)
@@ -252,3 +258,51 @@ def test_it_tells_staff_which_field_makes_the_web_address_too_long():
         clinician.clean()
 
     assert list(raised.value.message_dict) == ["last_name"]
+
+
+def _namesakes(maya_row, count: int) -> list[dict]:
+    """`count` new clinicians, namesakes of Maya Chen, each with their own lists and hours."""
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    return [
+        dict(
+            maya_row,
+            email=f"maya.{i}@example.org",
+            languages=["English"] if i % 2 else ["English", "Mandarin"],
+            licenses=[{"state": "NY", "number": f"R-{i}", "expires": "2099-06-30"}],
+            consultation_hours=[{"weekday": weekdays[i % 5], "start": "09:00", "end": "12:00"}],
+        )
+        for i in range(count)
+    ]
+
+
+def test_it_creates_many_clinicians_with_their_lists_licences_and_hours(maya_row):
+    ClinicianFactory(first_name="Maya", last_name="Chen")  # takes "maya-chen"
+    rows = _namesakes(maya_row, 6)
+
+    result = clinician_roster_import(rows=rows, dry_run=False)
+
+    assert (result.ok, result.created) == (True, 6)
+    assert [row.outcome for row in result.rows] == ["created"] * 6
+    exported = {row["email"]: row for row in clinician_roster_export()}
+    for row in rows:
+        got = exported[row["email"]]
+        for key in ("licenses", "consultation_hours", "focus_concerns", "offices"):
+            assert got[key] == row[key]
+        for key in ("languages", "concerns", "approaches", "insurance", "communities", "ages"):
+            assert sorted(got[key]) == sorted(row[key])
+    slugs = Clinician.objects.filter(email__startswith="maya.").values_list("slug", flat=True)
+    assert sorted(slugs) == sorted(f"maya-chen-{n}" for n in range(2, 8))
+    assert License.objects.filter(clinician__email__startswith="maya.").count() == 6
+    assert ConsultationHours.objects.filter(clinician__email__startswith="maya.").count() == 6
+
+
+def test_it_creates_clinicians_in_a_number_of_queries_independent_of_their_number(maya_row):
+    def queries_to_import(count: int, prefix: str) -> int:
+        rows = [dict(row, email=f"{prefix}{row['email']}") for row in _namesakes(maya_row, count)]
+        with CaptureQueriesContext(connection) as queries:
+            result = clinician_roster_import(rows=rows, dry_run=False)
+        assert result.created == count
+        return len(queries)
+
+    assert queries_to_import(3, "a.") == queries_to_import(12, "b.")
+    assert Clinician.objects.count() == 15

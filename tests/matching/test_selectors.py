@@ -4,7 +4,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinicians.models import Concern, ConsultationHours, Language, License
+from clinicians.models import Clinician, Concern, ConsultationHours, Language, License
+from clinicians.services import clinician_roster_import
 from config import snapshots
 from matching import selectors
 from matching.models import Intake
@@ -342,3 +343,31 @@ def test_it_shows_chosen_goals_apart_from_the_clients_own_words():
 
     assert rows["Goals"] == "Sleep better."
     assert rows["Goals they chose"] == "Feel calmer"
+
+
+def test_it_ranks_a_clinician_imported_in_bulk_at_once(reuse):
+    ClinicianFactory(concerns=["anxiety"], languages=["English"])
+    before = intake_match_list(answers=intake(), now=NOW, list_all_exclusions=True).ranking
+    row = {
+        "email": "new@example.org",
+        "first_name": "New",
+        "last_name": "Colleague",
+        "languages": ["English"],
+        "concerns": ["anxiety", "trauma and PTSD"],
+        "ages": ["adults"],
+        "formats": ["video"],
+        "licenses": [{"state": "NY", "number": "R-1", "expires": "2099-06-30"}],
+        "accepting_new_clients": True,
+        "timezone": "America/New_York",
+        "consultation_hours": [
+            {"weekday": day, "start": "09:00", "end": "17:00"}
+            for day in ("mon", "tue", "wed", "thu", "fri")
+        ],
+    }
+
+    assert clinician_roster_import(rows=[row], dry_run=False).created == 1
+
+    after = intake_match_list(answers=intake(), now=NOW, list_all_exclusions=True).ranking
+    imported = Clinician.objects.get(email="new@example.org")
+    assert imported.pk not in {match.clinician_id for match in before.matches}
+    assert imported.pk in {match.clinician_id for match in after.matches}
