@@ -1,7 +1,8 @@
 """Load benchmark: gunicorn (production settings) against PostgreSQL, driven over HTTP.
 
     .venv/bin/python bench/load.py [--seconds 20] [--clients 16] [--clinicians 400]
-                                   [--intakes 200] [--race 100] [--workers 4]
+                                   [--intakes 700] [--race 100] [--workers 4]
+                                   [--sizes 1000,10000]
 
 Creates a throwaway database (alliance_load_<random> on LOAD_PG, default
 postgres://postgres@127.0.0.1:5432), migrates it, imports a roster (the demo practice plus
@@ -11,9 +12,11 @@ STATIC_ROOT and starts `gunicorn config.wsgi -c config/gunicorn.py` on a free po
 Then, for a fixed time each, with N concurrent clients (threads, one keep-alive connection each):
 
   1. baseline: a clinician's public profile page (one clinician from the database, a template);
-  2. the results page of many different intakes;
-  3. booking: GET the booking form, POST it for a distinct open slot, so each POST is a booking;
-  4. the baseline again, to show how noisy the machine is;
+  2. the directory's first page, and a filtered page (state, format, page 2);
+  3. the results page of many different intakes;
+  4. booking: GET the booking form, POST it for a distinct open slot, so each POST is a booking
+     (each for an intake of its own: a client holds one request at a time);
+  5. the baseline again, to show how noisy the machine is;
 
 and prints requests per second, p50/p95/p99 latency and errors (not 2xx/3xx; 5xx separately),
 each against the first baseline. Last, a race: R clients POST the same slot of one clinician at
@@ -26,12 +29,17 @@ the production HTTPS settings (secure cookies, CSRF origin checks) apply unchang
 queue in Redis db LOAD_REDIS (default redis://127.0.0.1:6379/10; emptied at start and end) and no
 worker sends them; emails would go to the in-memory backend. The gunicorn server, the database and
 the temporary files are removed at the end, even on error or timeout (--max-seconds). Exits 1 if
-any check fails."""
+any check fails.
+
+With --sizes 1000,10000 it runs once per size, each in its own process and database, and prints
+one table of every size (each path against that size's baseline) with the roster import's time."""
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import http.client
+import json
 import os
 import random
 import re
@@ -53,6 +61,10 @@ sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("LOAD_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS = os.environ.get("LOAD_REDIS", "redis://127.0.0.1:6379/10")
 HOST = "127.0.0.1"
+PLAN_CLINICIANS = 300
+DB_PREFIX = os.environ.get("LOAD_DB_PREFIX", "alliance_load")
+# The directory filtered as a client would: a state, a way to meet, and the second page.
+DIRECTORY_FILTERED = "/clinicians/?state=NY&format=video&page=2"
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -142,7 +154,10 @@ def intake_answers(i: int, rng: random.Random) -> dict:
     }
 
 
-def seed(*, clinicians: int, intakes: int) -> list[str]:
+def seed(*, clinicians: int, intakes: int) -> tuple[list[str], float]:
+    """Import the roster (timed: the service `manage.py import_clinicians` calls, without
+    reading a file), then submit the intakes; returns the results tokens and the import's
+    seconds."""
     from django.utils import timezone
 
     from clinicians.services import clinician_roster_import
@@ -150,7 +165,10 @@ def seed(*, clinicians: int, intakes: int) -> list[str]:
     from matching.selectors import matching_vocabularies
     from matching.services import intake_submit
 
-    result = clinician_roster_import(rows=roster(clinicians, timezone.localdate()))
+    rows = roster(clinicians, timezone.localdate())
+    started = time.perf_counter()
+    result = clinician_roster_import(rows=rows)
+    import_seconds = time.perf_counter() - started
     if result.errors:
         raise SystemExit("roster import failed: " + "; ".join(result.errors[:5]))
     vocabularies = matching_vocabularies()
@@ -162,13 +180,16 @@ def seed(*, clinicians: int, intakes: int) -> list[str]:
         parse_intake(answers, vocabularies=vocabularies)  # raises if the answers are malformed
         _intake, raw = intake_submit(answers=answers, now=now)
         tokens.append(raw)
-    return tokens
+    return tokens, import_seconds
 
 
-def slot_plan() -> tuple[list[tuple[str, dt.datetime]], tuple[str, dt.datetime]]:
+def slot_plan(
+    limit: int = PLAN_CLINICIANS,
+) -> tuple[list[tuple[str, dt.datetime]], tuple[str, dt.datetime]]:
     """Distinct open slots that can all be booked (a slot plus buffer apart, within the daily
-    cap), interleaved across clinicians; and one more slot, of a clinician kept apart, for the
-    race."""
+    cap), interleaved across the first `limit` clinicians (enough for any booking phase; the
+    whole horizon of 10,000 would be millions of slots); and one more slot, of a clinician kept
+    apart, for the race."""
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
@@ -181,7 +202,9 @@ def slot_plan() -> tuple[list[tuple[str, dt.datetime]], tuple[str, dt.datetime]]
     now = timezone.now()
     # An hour of margin so no planned slot falls inside the notice period during the run.
     earliest = now + dt.timedelta(hours=rules.minimum_notice_hours + 1)
-    clinicians = list(Clinician.objects.values_list("pk", "slug", "timezone").order_by("pk"))
+    clinicians = list(
+        Clinician.objects.values_list("pk", "slug", "timezone").order_by("pk")[:limit]
+    )
     open_slots = open_slots_by_clinician(clinician_ids=[c[0] for c in clinicians], now=now)
     per_clinician = []
     for pk, slug, zone in clinicians:
@@ -408,20 +431,82 @@ def booking_post(client, path, csrf, start, i):
     )
 
 
+def run_sizes(args) -> int:
+    """One run per size, each in a process of its own (its own database, gunicorn and Django
+    state), then every size's rows in one table, each path against its own run's baseline."""
+    sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    passed = []
+    for name in ("seconds", "clients", "intakes", "race", "workers", "max_seconds"):
+        passed += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="alliance_load_sizes_") as folder:
+        for n in sizes:
+            out = Path(folder) / f"{n}.json"
+            print(f"\n=== {n} clinicians ===", flush=True)
+            command = [sys.executable, __file__, "--clinicians", str(n), "--json", str(out)]
+            # The run's own --max-seconds alarm stops it; this is a second guard.
+            subprocess.run(command + passed, check=False, timeout=args.max_seconds + 120)
+            reports.append(json.loads(out.read_text()) if out.exists() else {"clinicians": n})
+    print(f"\n=== summary: {args.seconds:g} s per path, {args.clients} clients ===")
+    print(
+        f"{'clinicians':>10}  {'path':<36}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>7}   vs baseline (req/s, p50)"
+    )
+    ok = True
+    for report in reports:
+        n = report["clinicians"]
+        rows = report.get("rows") or []
+        ok = ok and bool(report.get("ok")) and bool(rows)
+        if not rows:
+            print(f"{n:>10}  (no figures: the run failed before measuring)")
+            continue
+        base = rows[0]
+        for r in rows:
+            ratio = (
+                f"{r['rps'] / base['rps']:.2f}x, {r['p50'] / base['p50']:.1f}x"
+                if base["rps"] and base["p50"]
+                else "-"
+            )
+            print(
+                f"{n:>10}  {r['label']:<36}{r['rps']:>8.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+                f"{r['p99']:>9.1f}{r['errors']:>7}   {ratio}"
+            )
+        seconds = report.get("import_seconds")
+        print(
+            f"{n:>10}  roster import of {n} clinicians: "
+            + (f"{seconds:.1f} s ({n / seconds:.0f} clinicians/s)" if seconds else "not measured")
+        )
+    print("all checks OK" if ok else "SOME CHECKS FAILED (see each run above)")
+    return 0 if ok else 1
+
+
 def main() -> int:  # noqa: C901, PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per measured path")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--clinicians", type=int, default=400)
-    parser.add_argument("--intakes", type=int, default=200)
+    parser.add_argument(
+        "--intakes",
+        type=int,
+        default=700,
+        help="results links; each booking needs its own, beyond the race's",
+    )
     parser.add_argument("--race", type=int, default=100, help="clients racing for one slot")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--log", help="keep gunicorn's log in this file")
     parser.add_argument("--max-seconds", type=int, default=900, help="stop everything after")
+    parser.add_argument(
+        "--sizes",
+        help="comma-separated clinician counts, e.g. 1000,10000: one run per size, each in its "
+        "own process and database, then one table of all of them",
+    )
+    parser.add_argument("--json", help=argparse.SUPPRESS)  # where a run per size writes its rows
     args = parser.parse_args()
-    args.intakes = max(args.intakes, args.race)
+    if args.sizes:
+        return run_sizes(args)
+    args.intakes = max(args.intakes, args.race + 1)
 
-    db_name = f"alliance_load_{secrets.token_hex(4)}"
+    db_name = f"{DB_PREFIX}_{secrets.token_hex(4)}"
     port = free_port()
     static_root = tempfile.mkdtemp(prefix="alliance_load_static_")
     log_path = Path(static_root).with_name(Path(static_root).name + ".log")
@@ -429,6 +514,9 @@ def main() -> int:  # noqa: C901, PLR0915
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(48)[:64],
+        # A throwaway key for the clients' answers, as for SECRET_KEY: production requires one.
+        "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS")
+        or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": HOST,
         "CSRF_TRUSTED_ORIGINS": f"https://{HOST}:{port}",
         "SECURE_SSL_REDIRECT": "false",
@@ -457,6 +545,7 @@ def main() -> int:  # noqa: C901, PLR0915
     admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
     proc = None
     ok = True
+    report: dict = {"clinicians": args.clinicians, "rows": [], "import_seconds": None}
     try:
         import django
         from django.core.management import call_command
@@ -465,7 +554,7 @@ def main() -> int:  # noqa: C901, PLR0915
         t0 = time.monotonic()
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        tokens = seed(clinicians=args.clinicians, intakes=args.intakes)
+        tokens, import_seconds = seed(clinicians=args.clinicians, intakes=args.intakes)
         plan, (race_slug, race_start) = slot_plan()
         from clinicians.models import Clinician
 
@@ -475,7 +564,8 @@ def main() -> int:  # noqa: C901, PLR0915
         connections.close_all()
         print(
             f"database {db_name}: {len(slugs)} clinicians, {len(tokens)} intakes, "
-            f"{len(plan)} bookable slots planned ({time.monotonic() - t0:.0f} s to set up)"
+            f"{len(plan)} bookable slots planned ({time.monotonic() - t0:.0f} s to set up; "
+            f"roster import {import_seconds:.1f} s)"
         )
 
         with open(log_path, "wb") as log:
@@ -511,21 +601,32 @@ def main() -> int:  # noqa: C901, PLR0915
             status, _b, e = client.request("GET", f"/clinicians/{slugs[n % len(slugs)]}/")
             rec.add("baseline: clinician profile", status, e)
 
+        def directory(client, rec, n):
+            status, _b, e = client.request("GET", "/clinicians/")
+            rec.add("directory: first page", status, e)
+
+        def directory_filtered(client, rec, n):
+            status, _b, e = client.request("GET", DIRECTORY_FILTERED)
+            rec.add("directory: state, format, page 2", status, e)
+
         def results(client, rec, n):
             status, body, e = client.request("GET", f"/intake/r/{tokens[n % len(tokens)]}/")
             rec.add("results page", status, e)
 
         queue = iter(plan)
+        fresh_tokens = iter(tokens[args.race :])
         queue_lock = threading.Lock()
         booked = [0]
 
         def booking(client, rec, n):
+            # A client holds one request at a time: every booking is a different intake's,
+            # never one of the race's.
             with queue_lock:
                 item = next(queue, None)
-            if item is None:
+                token = next(fresh_tokens, None)
+            if item is None or token is None:
                 return False
             slug, start = item
-            token = tokens[n % len(tokens)]
             path, status, e, csrf = booking_form(client, token, slug, start)
             rec.add("booking: GET form", status, e)
             if csrf is None:
@@ -549,6 +650,8 @@ def main() -> int:  # noqa: C901, PLR0915
 
         phases = [
             ("baseline", baseline),
+            ("directory", directory),
+            ("directory filtered", directory_filtered),
             ("results", results),
             ("booking", booking),
             ("baseline again", baseline),
@@ -564,6 +667,7 @@ def main() -> int:  # noqa: C901, PLR0915
                 ok = ok and row["errors"] == 0
             for note in recorder.notes:
                 print("  !", note)
+        report.update(rows=rows, import_seconds=import_seconds)
         print()
         print_table(rows, rows[0])
         print(f"bookings made in the booking phase: {booked[0]}")
@@ -629,6 +733,7 @@ def main() -> int:  # noqa: C901, PLR0915
             and active == booked[0] + 1
         )
         print("  checks: " + ("OK" if race_ok else "FAILED"))
+        report["race_ok"] = race_ok
         ok = ok and race_ok
         log_lines = log_path.read_text(errors="replace").splitlines()
         app_errors = [
@@ -662,6 +767,9 @@ def main() -> int:  # noqa: C901, PLR0915
             shutil.copy(log_path, args.log)
         log_path.unlink(missing_ok=True)
         print(f"\nstopped gunicorn, dropped {db_name}" + ("" if ok else "; CHECKS FAILED"))
+        if args.json:
+            report["ok"] = ok
+            Path(args.json).write_text(json.dumps(report))
     return 0 if ok else 1
 
 
