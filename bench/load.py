@@ -444,6 +444,8 @@ def run_sizes(args) -> int:
             out = Path(folder) / f"{n}.json"
             print(f"\n=== {n} clinicians ===", flush=True)
             command = [sys.executable, __file__, "--clinicians", str(n), "--json", str(out)]
+            if args.log:
+                command += ["--log", f"{args.log}.{n}"]
             # The run's own --max-seconds alarm stops it; this is a second guard.
             subprocess.run(command + passed, check=False, timeout=args.max_seconds + 120)
             reports.append(json.loads(out.read_text()) if out.exists() else {"clinicians": n})
