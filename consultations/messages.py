@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from clinicians.zones import zone_label, zone_or_practice
 
 from .ics import consultation_ics
-from .models import Consultation, Notification
+from .models import ERASED_NAME, Consultation, Notification
 from .tokens import fit_check_url, manage_url, next_match_url
 
 CStatus = Consultation.Status
@@ -371,9 +371,13 @@ def _recipient_context(recipient: Recipient, consultation: Consultation | None) 
     if recipient is Recipient.CLINICIAN:
         clinician = consultation.clinician
         zone = clinician.timezone
+        # A client who deleted their data has no name left to give.
+        erased = consultation.client_first_name in ("", ERASED_NAME)
+        name = consultation.client_first_name
         return zone, {
             "clinician_first_name": clinician.first_name,
-            "client_first_name": consultation.client_first_name,
+            "client_first_name": _("The client") if erased else name,
+            "client_in_sentence": _("the client") if erased else name,
             "when": _when(consultation.starts_at, zone, LONG_FORMAT),
             "format": consultation.format,
             "portal_url": settings.SITE_URL + reverse("consultations:portal"),

@@ -53,6 +53,10 @@ class BookingSettings(models.Model):
         return cls.objects.order_by("pk").first() or cls()
 
 
+# What stays of a client's name once they have deleted their data.
+ERASED_NAME = "—"
+
+
 class Consultation(models.Model):
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")

@@ -12,6 +12,7 @@ from clinicians.models import Clinician
 from . import notifications
 from .messages import Recipient, stored_kinds
 from .models import (
+    ERASED_NAME,
     BookingSettings,
     Consultation,
     ConsultationEvent,
@@ -548,9 +549,6 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
             notifications.consultation_notify(consultation=consultation, event=Event.EXPIRED)
             expired += 1
     return expired
-
-
-ERASED_NAME = "—"
 
 
 def consultation_erase_client(*, client_reference: uuid.UUID | str) -> int:

@@ -258,6 +258,25 @@ def test_it_cancels_the_invite_on_both_sides(consultation):
     assert_private_details_absent(client)
 
 
+@pytest.mark.parametrize("confirmed", [True, False])
+def test_it_calls_a_client_who_deleted_their_data_the_client(consultation, confirmed):
+    from consultations.services import consultation_erase
+
+    if confirmed:
+        consultation.status = Consultation.Status.CONFIRMED
+        consultation.confirmed_at = NOW
+        consultation.save()
+    with time_machine.travel(NOW, tick=False):
+        consultation_erase(consultation_id=consultation.pk)
+        n.notifications_sweep(now=timezone.now())
+
+    clinician = {m.to[0]: m for m in mail.outbox}[consultation.clinician.email]
+    assert "cancelled" in clinician.subject
+    for body in (clinician.body, html(clinician)):
+        assert "consultation with the client on" in body
+        assert "—" not in body and "Zoë" not in body
+
+
 def test_it_links_a_cancelled_client_back_to_their_matches(consultation):
     sent = send(consultation, "cancelled", status=Consultation.Status.CANCELLED, sequence=1)
 
