@@ -22,6 +22,8 @@ DB_NAME = f"alliance_bench_directory_{os.getpid()}"
 os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 
+from bench.throwaway import in_throwaway_database  # noqa: E402
+
 
 def _matching_bench():
     spec = importlib.util.spec_from_file_location("bench_matching", ROOT / "bench" / "matching.py")
@@ -97,28 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[3000])
     args = parser.parse_args()
-    import psycopg2
-
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        for n in args.sizes:
-            bench_size(n)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-        admin.close()
+    in_throwaway_database(SERVER, DB_NAME, lambda: [bench_size(n) for n in args.sizes])
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/10")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 
+from bench.throwaway import in_throwaway_database  # noqa: E402
+
 
 def _load_bench():
     spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
@@ -53,28 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     args = parser.parse_args()
-    import psycopg2
-
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        for n in args.sizes:
-            bench_size(n)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-        admin.close()
+    in_throwaway_database(SERVER, DB_NAME, lambda: [bench_size(n) for n in args.sizes])
 
 
 if __name__ == "__main__":
