@@ -189,6 +189,7 @@ class ClinicianAdmin(admin.ModelAdmin):
                     "slug",
                     "credentials",
                     "photo",
+                    "intro",
                     "bio",
                     ("is_active", "user"),
                 )

@@ -167,6 +167,51 @@ WINDOWS = [
     ("sat", "10:00", "13:00"),
     ("sun", "11:00", "14:00"),
 ]
+# Each demo clinician's one-line introduction, in their own voice, written to match the practice
+# the generator gives them (their focus, ages and style); keyed by (first, last) name.
+INTROS = {
+    ("Maya", "Chen"): "When work has taken over your life, I help you step back, find what matters and make small, practical changes that last.",  # noqa: E501
+    ("Daniel", "Okafor"): "Grief doesn't follow a timetable. I walk alongside you at your pace, and we work on what today asks of you.",  # noqa: E501
+    ("Sofia", "Ramirez"): "I help couples and families stop having the same argument and start hearing each other again.",  # noqa: E501
+    ("Ji-woo", "Park"): "I work with kids, teens and their parents on attention, big feelings and the daily battles at home.",  # noqa: E501
+    ("Rachel", "Goldberg"): "If getting out of bed feels like a lot right now, we'll start there, gently, and follow your lead.",  # noqa: E501
+    ("Marcus", "Johnson"): "I make room for the whole story behind stress, drinking or low mood, and I'll be honest with you along the way.",  # noqa: E501
+    ("Priya", "Natarajan"): "Whether you're coming out, starting over or finding your footing, I offer a warm space to work out who you want to be.",  # noqa: E501
+    ("Thomas", "Byrne"): "I help people with depression notice what they feel and take steady steps back toward the life they want now.",  # noqa: E501
+    ("Elena", "Petrova"): "I bring calm, structure and a lot of kindness to depression, with skills you can use between our sessions.",  # noqa: E501
+    ("Luis", "Hernandez"): "I offer clear, practical tools for depression and for the heavy things that happened before.",  # noqa: E501
+    ("Hannah", "Miller"): "Big changes — a move, a diagnosis, retirement, a new family — are easier with someone beside you. I sign, too.",  # noqa: E501
+    ("Kwame", "Mensah"): "I help children and teens with worry, focus and confidence, and give parents tools that work at home.",  # noqa: E501
+    ("Linh", "Nguyen"): "I help teens and adults quiet the inner critic around food, body and intrusive thoughts, with skills that work.",  # noqa: E501
+    ("Samira", "Haddad"): "Changing your relationship with alcohol or drugs is hard. I'll listen closely, and I'll also say what I see.",  # noqa: E501
+    ("Jordan", "Taylor"): "I offer a gentle, affirming space for people figuring out who they are, at any age and at your own pace.",  # noqa: E501
+    ("Grace", "Kim"): "I support people through anxiety and the early months of parenthood, gently and without judgement.",  # noqa: E501
+    ("Robert", "Walsh"): "I work with people whose job or low mood has them running on empty, and we build a plan together.",  # noqa: E501
+    ("Camila", "Souza"): "After loss or trauma, I help you understand what happened and carry it differently, in English, Portuguese or Spanish.",  # noqa: E501
+    ("David", "Levine"): "I help couples stuck in the same painful patterns learn to fight fair and feel close again.",  # noqa: E501
+    ("Aisha", "Bello"): "I work with families where the house has got loud: kids with ADHD, worn-out parents and everything between.",  # noqa: E501
+    ("Michael", "Chang"): "I help people with OCD and anxiety face what they fear, step by step, at a pace we agree on.",  # noqa: E501
+    ("Rosa", "Delgado"): "If anger or burnout is costing you, I'll give you direct feedback and practical skills to cool things down.",  # noqa: E501
+    ("Jean", "Pierre"): "I welcome people exploring race, culture and sexuality, and I'm curious about the feelings underneath.",  # noqa: E501
+    ("Emily", "Carter"): "I support parents and people living with pain or illness, kindly and with tools that fit a busy life.",  # noqa: E501
+    ("Noah", "Whitehorse"): "You set the pace. I help people worn down by work reconnect with what they value and feel.",  # noqa: E501
+    ("Maria", "Santos"): "Loss can shake everything. I offer a soft place to land and go wherever you need to go.",  # noqa: E501
+    ("Sarah", "O'Connell"): "I help couples and parents get unstuck, with concrete steps to try at home between sessions.",  # noqa: E501
+    ("Arjun", "Mehta"): "I work with families and kids on worry and conflict, with clear structure and honest feedback.",  # noqa: E501
+    ("Olivia", "Brooks"): "I help teens and adults with eating, body image and OCD, gently and with skills that work in real life.",  # noqa: E501
+    ("Benjamin", "Rossi"): "If anger or low mood is hurting your life and the people in it, I'll help you change course, honestly and without blame.",  # noqa: E501
+    ("Yuna", "Lee"): "I help people quiet self-doubt and treat themselves with more kindness, at a pace that feels right.",  # noqa: E501
+    ("Alex", "Moreno"): "I support people through pregnancy, new parenthood, pain and illness, with structure and straight talk.",  # noqa: E501
+    ("Katherine", "Douglas"): "I help people with depression make sense of where it came from and build skills that get life moving again.",  # noqa: E501
+    ("Omar", "Farouk"): "I help people recover from trauma and loss with structured, proven methods, in English or Arabic.",  # noqa: E501
+    ("Lauren", "Fischer"): "I help families who keep clashing find clearer ways to talk and practical ways to share the load. I sign, too.",  # noqa: E501
+    ("Isaiah", "Grant"): "I help anxious kids and teens feel brave, and give parents simple plans that work at home.",  # noqa: E501
+    ("Mei", "Wu"): "I help people with anxiety and OCD face what they avoid, with practical skills and honest encouragement.",  # noqa: E501
+    ("Patrick", "Sullivan"): "If sleep has become a nightly fight, I'll listen first, then help you change habits that keep you up.",  # noqa: E501
+    ("Nadia", "Rahman"): "I offer a warm, steady space to explore identity, relationships and the pressure to be everything to everyone.",  # noqa: E501
+    ("Ethan", "Cole"): "I support new and expecting parents, including dads, through the anxious, tender early months.",  # noqa: E501
+}  # fmt: skip
+
 OPENINGS = [
     "Therapy works best when you feel understood, so our first job is to get to know you.",
     "Many people come to me when the strategies that used to work have stopped working.",
@@ -270,6 +315,7 @@ def demo_roster(*, today: dt.date) -> list[dict]:
                 "credentials": [rng.choice(profile["credentials"])],
                 "licenses": licences,
                 "bio": _bio(rng, focus, approaches, style),
+                "intro": INTROS.get((first, last), ""),
                 "gender": gender,
                 "communities": communities,
                 "lgbtq_affirming": "LGBTQ+" in communities or rng.random() < 0.6,

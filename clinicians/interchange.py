@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from .models import (
     AGE_BANDS,
     FORMATS,
+    INTRO_MAX_LENGTH,
     STYLE_DIMENSIONS,
     WEEKDAY_KEYS,
     Approach,
@@ -44,6 +45,7 @@ FIELDS = (
     "credentials",
     "licenses",
     "bio",
+    "intro",
     "gender",
     "communities",
     "lgbtq_affirming",
@@ -79,7 +81,13 @@ VOCABULARY_FIELDS = {
     "insurance": InsurancePlan,
     "offices": Office,
 }
-TEXT_LIMITS = {"first_name": 80, "last_name": 80, "pronouns": 40, "gender": 40}
+TEXT_LIMITS = {
+    "first_name": 80,
+    "last_name": 80,
+    "pronouns": 40,
+    "gender": 40,
+    "intro": INTRO_MAX_LENGTH,
+}
 BOOLEAN_FIELDS = ("lgbtq_affirming", "faith_informed", "accepting_new_clients", "active")
 CODE_FIELDS = {
     "ages": tuple(code for code, _label in AGE_BANDS),
@@ -456,7 +464,15 @@ def validate_row(
                     data[key] = text
                 except ValidationError:
                     errors.add(key, _('"%(value)s" is not an email address') % {"value": text})
-        elif key in ("first_name", "last_name", "pronouns", "gender", "bio", "video_link"):
+        elif key in (
+            "first_name",
+            "last_name",
+            "pronouns",
+            "gender",
+            "bio",
+            "intro",
+            "video_link",
+        ):
             text = _as_text(value, errors, key)
             if text is None:
                 continue

@@ -15,6 +15,7 @@ from .states import US_STATES
 
 STYLE_DIMENSIONS = ("lead", "focus", "time", "challenge")
 SLUG_MAX_LENGTH = 120
+INTRO_MAX_LENGTH = 160
 # Room left for a namesake's "-123456".
 SLUG_BASE_MAX_LENGTH = SLUG_MAX_LENGTH - 7
 
@@ -137,6 +138,15 @@ class Clinician(models.Model):
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     credentials = models.ManyToManyField(Credential, blank=True, verbose_name=_("credentials"))
     photo = models.ImageField(_("photo"), upload_to="clinicians/", blank=True)
+    intro = models.CharField(
+        _("one-line introduction"),
+        max_length=INTRO_MAX_LENGTH,
+        blank=True,
+        help_text=_(
+            "One sentence in the clinician's own voice, shown on results and at the top of "
+            "their profile, e.g. “I help people who feel stuck find a way forward.”"
+        ),
+    )
     bio = models.TextField(_("bio"), blank=True)
 
     gender = models.CharField(

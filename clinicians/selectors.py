@@ -49,6 +49,7 @@ def clinician_roster_row(clinician: Clinician) -> dict:
             for lic in clinician.licenses.all()
         ],
         "bio": clinician.bio,
+        "intro": clinician.intro,
         "gender": clinician.gender,
         "communities": _names(clinician.communities.all()),
         "lgbtq_affirming": clinician.lgbtq_affirming,

@@ -66,6 +66,7 @@ SCALAR_FIELDS = {
     "last_name": "last_name",
     "pronouns": "pronouns",
     "bio": "bio",
+    "intro": "intro",
     "gender": "gender",
     "lgbtq_affirming": "lgbtq_affirming",
     "faith_informed": "faith_informed",

@@ -169,6 +169,7 @@ def test_it_saves_a_change(manager):
     data = _form_data(
         clinician,
         bio="Updated bio.",
+        intro="I help people who feel stuck.",
         focus_concerns=_ids(Concern, "sleep"),
         offers_phone="on",
         sliding_scale_min="90",
@@ -179,6 +180,7 @@ def test_it_saves_a_change(manager):
     assert response.status_code == 302
     clinician.refresh_from_db()
     assert clinician.bio == "Updated bio."
+    assert clinician.intro == "I help people who feel stuck."
     assert clinician.offers_phone
     assert clinician.sliding_scale_min == 90
     assert list(clinician.focus_concerns.values_list("name", flat=True)) == ["sleep"]

@@ -149,6 +149,7 @@ def test_it_collects_every_error_not_just_the_first(maya_row):
         ),
         ({"favourite_colour": "blue"}, "row 1, favourite_colour: is not a roster field"),
         ({"video_link": "zoom me"}, 'row 1, video_link: "zoom me" is not a web address'),
+        ({"intro": "x" * 161}, "row 1, intro: at most 160 characters"),
         (
             {"credentials": ["Wizard"]},
             'row 1, credentials: "Wizard" is not a credential of this practice',

@@ -37,6 +37,13 @@ def test_it_loads_a_varied_practice(seeded):
     assert {row["gender"] for row in rows} >= {"woman", "man", "nonbinary", ""}
 
 
+def test_every_demo_clinician_introduces_themselves_in_one_line_of_their_own(seeded):
+    intros = list(Clinician.objects.values_list("intro", flat=True))
+
+    assert all(intro and len(intro) <= 160 for intro in intros)
+    assert len(set(intros)) == len(intros)
+
+
 def test_it_gives_everyone_hours_with_evenings_and_weekends(seeded):
     assert not Clinician.objects.filter(consultation_hours__isnull=True).exists()
     assert ConsultationHours.objects.filter(weekday__gte=5).exists()
