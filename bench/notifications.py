@@ -72,7 +72,7 @@ def seed(count: int) -> list[int]:
         first_name="Maya",
         last_name="Okafor",
         timezone="America/Chicago",
-        video_link="https://video.example.org/maya",
+        video_url="https://video.example.org/maya",
     )
     now = timezone.now()
     first = (now + dt.timedelta(days=2)).replace(second=0, microsecond=0)

@@ -27,6 +27,7 @@ from .models import (
     InsurancePlan,
     Language,
     License,
+    VIDEO_URL_MESSAGE,
     Office,
     format_field,
 )
@@ -36,10 +37,13 @@ from .zones import practice_today
 
 
 class ClinicianAdminForm(forms.ModelForm):
-    video_link = forms.URLField(
-        label=Clinician._meta.get_field("video_link").verbose_name,
+    video_url = forms.URLField(
+        label=Clinician._meta.get_field("video_url").verbose_name,
+        help_text=Clinician._meta.get_field("video_url").help_text,
         required=False,
+        # "zoom.us/j/123" is read as https://zoom.us/j/123; an http:// address is refused.
         assume_scheme="https",
+        error_messages={"invalid": VIDEO_URL_MESSAGE},
     )
 
     class Meta:
@@ -236,7 +240,7 @@ class ClinicianAdmin(admin.ModelAdmin):
                     "accepting_new_clients",
                     "weekly_consultation_capacity",
                     "timezone",
-                    "video_link",
+                    "video_url",
                 )
             },
         ),

@@ -482,9 +482,13 @@ def validate_row(
                 continue
             if key == "video_link" and text:
                 try:
-                    URLValidator(schemes=["https", "http"])(text)
+                    URLValidator(schemes=["https"])(text)
                 except ValidationError:
-                    errors.add(key, _('"%(value)s" is not a web address') % {"value": text})
+                    errors.add(
+                        key,
+                        _('"%(value)s" is not a web address starting with https://')
+                        % {"value": text},
+                    )
                     continue
             data[key] = text
         elif key in VOCABULARY_FIELDS:

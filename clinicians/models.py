@@ -4,7 +4,7 @@ import zoneinfo
 from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Func, Max, Value
 from django.db.models.functions import Cast, Lower, Substr
@@ -54,6 +54,18 @@ def validate_timezone(value: str) -> None:
             _("%(value)s is not a time zone; use a name such as America/New_York."),
             params={"value": value},
         ) from None
+
+
+VIDEO_URL_MESSAGE = _(
+    "Enter the video room's full address, starting with https:// "
+    "(for example https://zoom.us/j/123456789)."
+)
+
+
+def validate_video_url(value: str) -> None:
+    """A video room link must be a private (https) web address."""
+    if value:
+        URLValidator(schemes=["https"], message=VIDEO_URL_MESSAGE, code="video_url")(value)
 
 
 class VocabularyTerm(models.Model):
@@ -226,7 +238,15 @@ class Clinician(models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, default="America/New_York", validators=[validate_timezone]
     )
-    video_link = models.URLField(_("video link for consultations"), blank=True)
+    video_url = models.URLField(
+        _("video room link"),
+        blank=True,
+        validators=[validate_video_url],
+        help_text=_(
+            "The clinician's own video room (an https:// address). Clients get it only once "
+            "their consultation is confirmed."
+        ),
+    )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive clinicians are hidden everywhere.")
     )

@@ -76,7 +76,7 @@ def clinician_roster_row(clinician: Clinician) -> dict:
             for hours in clinician.consultation_hours.all()
         ],
         "weekly_consultation_capacity": clinician.weekly_consultation_capacity,
-        "video_link": clinician.video_link,
+        "video_link": clinician.video_url,
         "active": clinician.is_active,
     }
 

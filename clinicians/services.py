@@ -75,7 +75,7 @@ SCALAR_FIELDS = {
     "accepting_new_clients": "accepting_new_clients",
     "timezone": "timezone",
     "weekly_consultation_capacity": "weekly_consultation_capacity",
-    "video_link": "video_link",
+    "video_link": "video_url",
     "active": "is_active",
 }
 

@@ -27,7 +27,7 @@ def consultation_uid(consultation: Consultation) -> str:
 
 def _how_to_join(consultation: Consultation, *, for_clinician: bool) -> str:
     if consultation.format == Consultation.Format.VIDEO:
-        link = consultation.clinician.video_link
+        link = consultation.clinician.video_url
         return (
             _("Video: %(link)s") % {"link": link}
             if link

@@ -391,7 +391,7 @@ def _recipient_context(recipient: Recipient, consultation: Consultation | None) 
         "when": _when(consultation.starts_at, zone, LONG_FORMAT),
         "format": consultation.format,
         # The join link only once the clinician has confirmed: a request may be declined.
-        "video_link": consultation.clinician.video_link
+        "video_link": consultation.clinician.video_url
         if consultation.status == CStatus.CONFIRMED
         else "",
         "manage_url": manage_url(consultation),

@@ -57,7 +57,7 @@ def _form_data(clinician, **changes):
         "accepting_new_clients": "on",
         "weekly_consultation_capacity": "6",
         "timezone": "America/New_York",
-        "video_link": "",
+        "video_url": "",
     }
     licences = list(clinician.licenses.all())
     data |= {
@@ -209,6 +209,41 @@ def test_it_rejects_focus_concerns_that_do_not_fit(manager, concerns, focus, mes
     errors = response.context["adminform"].form.errors["focus_concerns"]
     assert any(message in error for error in errors)
     assert not clinician.focus_concerns.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("https://zoom.us/j/123456789", "https://zoom.us/j/123456789"),
+        # Typed without a scheme, it is read as https.
+        ("meet.example.org/maya-chen", "https://meet.example.org/maya-chen"),
+        ("", ""),
+    ],
+)
+def test_it_saves_a_video_room_link(manager, typed, saved):
+    clinician = ClinicianFactory(video_url="https://old.example.org/room")
+
+    response = manager.post(_change_url(clinician), _form_data(clinician, video_url=typed))
+
+    assert response.status_code == 302
+    clinician.refresh_from_db()
+    assert clinician.video_url == saved
+
+
+@pytest.mark.parametrize("typed", ["http://zoom.us/j/123456789", "zoom me", "ftp://files.example"])
+def test_it_refuses_a_video_room_link_that_is_not_https(manager, typed):
+    clinician = ClinicianFactory(video_url="https://old.example.org/room")
+
+    response = manager.post(_change_url(clinician), _form_data(clinician, video_url=typed))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["video_url"]
+    assert errors == [
+        "Enter the video room's full address, starting with https:// "
+        "(for example https://zoom.us/j/123456789)."
+    ]
+    clinician.refresh_from_db()
+    assert clinician.video_url == "https://old.example.org/room"
 
 
 def test_it_rejects_a_sliding_scale_above_the_fee(manager):

@@ -148,7 +148,14 @@ def test_it_collects_every_error_not_just_the_first(maya_row):
             'row 1, accepting_new_clients: "maybe" is not true or false',
         ),
         ({"favourite_colour": "blue"}, "row 1, favourite_colour: is not a roster field"),
-        ({"video_link": "zoom me"}, 'row 1, video_link: "zoom me" is not a web address'),
+        (
+            {"video_link": "zoom me"},
+            'row 1, video_link: "zoom me" is not a web address starting with https://',
+        ),
+        (
+            {"video_link": "http://zoom.us/j/1"},
+            'row 1, video_link: "http://zoom.us/j/1" is not a web address starting with https://',
+        ),
         ({"intro": "x" * 161}, "row 1, intro: at most 160 characters"),
         (
             {"credentials": ["Wizard"]},

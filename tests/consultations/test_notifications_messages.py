@@ -50,7 +50,7 @@ def consultation(monkeypatch):
             clinician__first_name="Maya",
             clinician__last_name="Okafor",
             clinician__timezone="America/Chicago",
-            clinician__video_link="https://video.example.org/maya",
+            clinician__video_url="https://video.example.org/maya",
         )
 
 

@@ -65,7 +65,7 @@ def test_the_join_link_comes_with_the_confirmation_not_the_request(open_page):
         last_name="Chen",
         licensed_in=["NY"],
         hours=EVERY_DAY,
-        video_link=VIDEO_LINK,
+        video_url=VIDEO_LINK,
     )
     _intake, raw = make_intake(state="NY", format="video", email=CLIENT_EMAIL)
     start = selectors.clinician_open_slots(clinician_id=maya.pk, now=timezone.now())[0]
