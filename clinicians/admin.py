@@ -17,6 +17,7 @@ from .interchange import MAX_FOCUS_CONCERNS
 from .models import (
     FORMATS,
     PROFILE_M2M_FIELDS,
+    VIDEO_URL_MESSAGE,
     Approach,
     AvailabilityException,
     Clinician,
@@ -27,7 +28,6 @@ from .models import (
     InsurancePlan,
     Language,
     License,
-    VIDEO_URL_MESSAGE,
     Office,
     format_field,
 )
