@@ -2,6 +2,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet, BaseModelFormSet
@@ -31,12 +32,24 @@ from .models import (
     Office,
     format_field,
 )
+from .photos import photo_open
 from .selectors import licence_status
-from .services import clinician_set_accepting
+from .services import clinician_photo_remove, clinician_photo_set, clinician_set_accepting
 from .zones import practice_today
 
 
 class ClinicianAdminForm(forms.ModelForm):
+    # A plain file field: the photo is checked by clinicians/photos.py, whose messages say what
+    # to fix, and stored as renditions by clinician_photo_set.
+    photo = forms.FileField(
+        label=Clinician._meta.get_field("photo").verbose_name,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_(
+            "A JPEG, PNG or WebP photo of at least 200 × 200 pixels, up to 10 MB. It is cropped "
+            "to a square around the middle and stored in three sizes."
+        ),
+    )
     video_url = forms.URLField(
         label=Clinician._meta.get_field("video_url").verbose_name,
         help_text=Clinician._meta.get_field("video_url").help_text,
@@ -52,6 +65,12 @@ class ClinicianAdminForm(forms.ModelForm):
         # Plain checkboxes, each with its own label, instead of the two-list picker whose
         # search boxes and icons screen readers can't name.
         widgets = dict.fromkeys(PROFILE_M2M_FIELDS, forms.CheckboxSelectMultiple)
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if isinstance(upload, UploadedFile):
+            photo_open(upload)
+        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -358,6 +377,23 @@ class ClinicianAdmin(admin.ModelAdmin):
             if clinician is not None:
                 self._warn_expired_licences(request, clinician)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """A new photo goes through clinician_photo_set (renditions, the old files deleted),
+        never stored as uploaded; a cleared one through clinician_photo_remove."""
+        upload = form.cleaned_data.get("photo")
+        if "photo" not in form.changed_data or not (
+            upload is False or isinstance(upload, UploadedFile)
+        ):
+            super().save_model(request, obj, form, change)
+            return
+        stored = Clinician.objects.filter(pk=obj.pk).values_list("photo", flat=True).first()
+        obj.photo.name = stored or ""
+        super().save_model(request, obj, form, change)
+        if upload is False:
+            clinician_photo_remove(clinician=obj)
+        else:
+            clinician_photo_set(clinician=obj, upload=upload)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -292,6 +292,43 @@ class Clinician(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    # The photo: renditions at every size of clinicians/photos.py, or a drawn placeholder.
+
+    @property
+    def photo_urls(self) -> dict[int, str]:
+        """Each rendition's address by its size in px (empty without a photo)."""
+        from django.core.files.storage import default_storage
+
+        from .photos import rendition_names
+
+        return {
+            size: default_storage.url(name)
+            for size, name in rendition_names(self.photo.name).items()
+        }
+
+    @property
+    def photo_srcset(self) -> str:
+        urls = self.photo_urls
+        if len(set(urls.values())) < 2:
+            return ""
+        return ", ".join(f"{url} {size}w" for size, url in urls.items())
+
+    @property
+    def photo_src(self) -> str:
+        """The middle rendition: sharp at up to 96 px on a 2x screen, or 192 px at 1x."""
+        urls = self.photo_urls
+        return urls[sorted(urls)[len(urls) // 2]] if urls else ""
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+
+    @property
+    def avatar_tone(self) -> int:
+        """One of the placeholder's six warm tones (static/css/alliance.css), the same for a
+        clinician everywhere."""
+        return sum(map(ord, self.full_name)) % 6
+
     @property
     def style(self) -> dict[str, int]:
         return {dim: getattr(self, f"style_{dim}") for dim in STYLE_DIMENSIONS}

@@ -1,15 +1,18 @@
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import interchange
+from . import interchange, photos
 from .interchange import CleanRow
 from .models import (
     AGE_BANDS,
@@ -366,3 +369,45 @@ def demo_logins_ensure(*, clinician_emails: list[str]) -> list[DemoLogin]:
                 )
             )
     return logins
+
+
+def clinician_photo_set(*, clinician: Clinician, upload) -> Clinician:
+    """Check an uploaded photo, store its square renditions (clinicians/photos.py) and make it
+    the clinician's photo. Raises ValidationError saying what to fix, changing nothing. The
+    renditions of the photo it replaces are deleted once the change is committed."""
+    image = photos.photo_open(upload)
+    renditions = photos.photo_renditions(image)
+    for size, content in renditions.files.items():
+        name = renditions.name(size)
+        # Named by their content: the same photo uploaded twice is stored once.
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(content))
+    with transaction.atomic():
+        locked = Clinician.objects.select_for_update().get(pk=clinician.pk)
+        previous = locked.photo.name
+        locked.photo.name = renditions.name(photos.LARGEST)
+        locked.save(update_fields=["photo", "updated_at"])
+        if previous and previous != locked.photo.name:
+            transaction.on_commit(partial(_photo_files_forget, previous))
+    clinician.photo.name = locked.photo.name
+    return clinician
+
+
+def clinician_photo_remove(*, clinician: Clinician) -> None:
+    """The clinician goes back to the drawn placeholder; their photo's files are deleted."""
+    with transaction.atomic():
+        locked = Clinician.objects.select_for_update().get(pk=clinician.pk)
+        previous = locked.photo.name
+        locked.photo.name = ""
+        locked.save(update_fields=["photo", "updated_at"])
+        if previous:
+            transaction.on_commit(partial(_photo_files_forget, previous))
+    clinician.photo.name = ""
+
+
+def _photo_files_forget(stored_name: str) -> None:
+    """Delete a photo's files unless someone else still uses the same photo."""
+    if Clinician.objects.filter(photo=stored_name).exists():
+        return
+    for name in set(photos.rendition_names(stored_name).values()):
+        default_storage.delete(name)

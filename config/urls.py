@@ -23,6 +23,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", views.media, name="media"),
     path(
         "login/",
         login_limit(auth_views.LoginView.as_view()),
@@ -41,11 +42,6 @@ urlpatterns = [
     path(f"{settings.ADMIN_URL}login/", login_limit(admin.site.login)),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.not_found"

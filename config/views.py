@@ -1,10 +1,12 @@
 import datetime as dt
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -26,6 +28,35 @@ def privacy(request):
 def favicon(request):
     """Browsers ask for /favicon.ico on their own: send them to the site's icon."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+# Uploads the app serves itself, in development and production alike: clinicians' photos and the
+# practice's logo, always images the app wrote itself (re-encoded by Pillow), never anything else
+# that may sit under MEDIA_ROOT.
+MEDIA_NAME = re.compile(
+    r"^(?:clinicians|brand)/(?:[A-Za-z0-9_-]+/)?[A-Za-z0-9_.-]+\.(?:jpe?g|png|webp)$"
+)
+MEDIA_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+# Renditions and logos are named by a digest of their content: a new photo gets a new name.
+CONTENT_NAMED = re.compile(r"/[0-9a-f]{16}-\d+\.(?:jpg|png)$")
+
+
+@require_GET
+def media(request, name: str):
+    """One uploaded image from the default storage. Names are checked against MEDIA_NAME (no
+    "..", no absolute paths, images only), so nothing outside the uploads can be reached."""
+    if not MEDIA_NAME.match(name) or ".." in name:
+        raise Http404
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=MEDIA_TYPES[name.rsplit(".", 1)[1].lower()])
+    if CONTENT_NAMED.search(name):
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _database_ok() -> bool:
