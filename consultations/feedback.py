@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
-from .models import FitCheck
+from .models import Engagement, FitCheck
 
 # With no answers yet, assume most clients feel heard: the prior the shrinkage pulls toward.
 DEFAULT_FELT_HEARD_RATE = 0.75
@@ -43,11 +43,20 @@ def practice_felt_heard_rate() -> float:
 
 
 def clinicians_not_a_fit(*, client_reference) -> set[int]:
-    """Clinicians this client told us, in a fit check, weren't the right fit."""
+    """Clinicians this client told us, in a fit check, weren't the right fit, and those they
+    chose after a check-in to switch from (no blame: either way they are not shown again)."""
     if client_reference is None:
         return set()
-    return set(
+    fit_checks = (
         FitCheck.objects.filter(_NOT_A_FIT, consultation__client_reference=client_reference)
         .values_list("consultation__clinician_id", flat=True)
-        .distinct()
+        .order_by()
     )
+    switched = (
+        Engagement.objects.filter(
+            consultation__client_reference=client_reference, switched_at__isnull=False
+        )
+        .values_list("consultation__clinician_id", flat=True)
+        .order_by()
+    )
+    return set(fit_checks.union(switched))

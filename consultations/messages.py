@@ -25,7 +25,13 @@ from clinicians.zones import zone_label, zone_or_practice
 
 from .ics import consultation_ics
 from .models import ERASED_NAME, Consultation, Notification
-from .tokens import fit_check_url, manage_url, next_match_url
+from .tokens import (
+    checkin_unsubscribe_url,
+    checkin_url,
+    fit_check_url,
+    manage_url,
+    next_match_url,
+)
 
 CStatus = Consultation.Status
 Status = Notification.Status
@@ -58,16 +64,47 @@ class Kind(enum.StrEnum):
     INTAKE_SAFETY_REMINDER = "intake_safety_reminder"
     # The private link to the client's matches, as soon as the intake is sent.
     INTAKE_RESULTS = "intake_results"
+    # A check-in after therapy started, stored as `checkin_w<week>` (see `checkin_kind`).
+    CHECKIN = "checkin"
+    # To the clinician: a check-in came back low (no content), `alliance_low_w<week>`.
+    CLINICIAN_CHECKIN_LOW = "alliance_low"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
         """The kind of a row's stored `kind` ("reminder_60" is a REMINDER)."""
-        if stored.startswith(_REMINDER_PREFIX):
-            return cls.REMINDER
+        for prefix, kind in _PREFIXED.items():
+            if stored.startswith(prefix):
+                return kind
         return cls(stored)
 
 
 _REMINDER_PREFIX = "reminder_"
+_CHECKIN_PREFIX = "checkin_w"
+_ALLIANCE_LOW_PREFIX = "alliance_low_w"
+# Kinds stored with a number after their prefix.
+_PREFIXED = {
+    _REMINDER_PREFIX: Kind.REMINDER,
+    _CHECKIN_PREFIX: Kind.CHECKIN,
+    _ALLIANCE_LOW_PREFIX: Kind.CLINICIAN_CHECKIN_LOW,
+}
+
+
+def checkin_kind(week: int) -> str:
+    """The stored kind of the check-in email for this week after the first session."""
+    return f"{_CHECKIN_PREFIX}{week}"
+
+
+def alliance_low_kind(week: int) -> str:
+    """The stored kind of the clinician's email about a low check-in of this week."""
+    return f"{_ALLIANCE_LOW_PREFIX}{week}"
+
+
+def stored_week(stored: str) -> int:
+    """The week of a check-in row's stored kind."""
+    for prefix in (_CHECKIN_PREFIX, _ALLIANCE_LOW_PREFIX):
+        if stored.startswith(prefix):
+            return int(stored.removeprefix(prefix))
+    raise ValueError(stored)
 
 
 def reminder_kind(minutes: int) -> str:
@@ -77,8 +114,9 @@ def reminder_kind(minutes: int) -> str:
 
 def stored_as(kind: Kind) -> Q:
     """Rows of this kind (every reminder, whatever its minutes, for REMINDER)."""
-    if kind is Kind.REMINDER:
-        return Q(kind__startswith=_REMINDER_PREFIX)
+    for prefix, prefixed in _PREFIXED.items():
+        if kind is prefixed:
+            return Q(kind__startswith=prefix)
     return Q(kind=kind.value)
 
 
@@ -126,6 +164,10 @@ class Message:
     needs_reason: str = ""
     # Context beyond what every message to this recipient has.
     more_context: Callable[[Notification], dict] | None = None
+    # Why the row should no longer go out (None: send it), beyond the checks above.
+    still_wanted: Callable[[Notification], str | None] | None = None
+    # Headers beyond the Message-ID (the check-in's one-click unsubscribe).
+    more_headers: Callable[[Notification], dict] | None = None
 
 
 def _next_match(notification: Notification) -> dict:
@@ -172,6 +214,40 @@ def _results_link(notification: Notification) -> dict:
         "expires": _when(expires_at, payload.get("timezone", ""), DATE_FORMAT),
         "days": settings.INTAKE_TOKEN_DAYS,
     }
+
+
+def _checkin_link(notification: Notification) -> dict:
+    consultation = notification.consultation
+    week = stored_week(notification.kind)
+    return {
+        "checkin_url": checkin_url(consultation, week),
+        "unsubscribe_url": checkin_unsubscribe_url(consultation),
+        "week": week,
+        "days": settings.CHECKIN_TOKEN_DAYS,
+    }
+
+
+def _checkin_unsubscribe_headers(notification: Notification) -> dict:
+    # RFC 8058: mail clients offer "unsubscribe" and POST to the link, with no page in between.
+    url = checkin_unsubscribe_url(notification.consultation)
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _checkins_wanted(notification: Notification) -> str | None:
+    engagement = getattr(notification.consultation, "engagement", None)
+    if engagement is None or not engagement.started:
+        return "The client is not in therapy with this clinician."
+    if engagement.checkins_stopped_at is not None:
+        return "The client stopped check-in emails."
+    if engagement.switched_at is not None:
+        return "The client chose to try another clinician."
+    if engagement.checkins.filter(week=stored_week(notification.kind)).exists():
+        return "The client has already answered."
+    return None
+
+
+def _checkin_week(notification: Notification) -> dict:
+    return {"week": stored_week(notification.kind)}
 
 
 # Reasons recorded on a row that was not sent (for staff, like delivery errors).
@@ -282,6 +358,23 @@ MESSAGES: dict[Kind, Message] = {
         _("Your private link"),
         more_context=_results_link,
     ),
+    Kind.CHECKIN: Message(
+        Recipient.CLIENT,
+        "client_checkin",
+        # Neutral, and no answer in it: a subject line can be read over someone's shoulder.
+        _("A short check-in from your therapy practice"),
+        needs=(CStatus.COMPLETED,),
+        needs_reason="The consultation did not take place.",
+        more_context=_checkin_link,
+        still_wanted=_checkins_wanted,
+        more_headers=_checkin_unsubscribe_headers,
+    ),
+    Kind.CLINICIAN_CHECKIN_LOW: Message(
+        Recipient.CLINICIAN,
+        "clinician_checkin_low",
+        _("A check-in to look at in your portal"),
+        more_context=_checkin_week,
+    ),
 }
 
 
@@ -332,6 +425,8 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
         # Loaded with the row (select_related): no query of its own.
         if Kind.of(notification.kind) is Kind.FIT_CHECK and hasattr(consultation, "fit_check"):
             return Verdict(Status.CANCELLED, "The client has already answered.")
+        if message.still_wanted is not None and (why := message.still_wanted(notification)):
+            return Verdict(Status.CANCELLED, why)
     elif "expires_at" in notification.payload and now >= dt.datetime.fromisoformat(
         notification.payload["expires_at"]
     ):
@@ -425,7 +520,10 @@ def build_message(notification: Notification, *, connection=None) -> EmailMultiA
         to=[recipient_address(notification)],
         connection=connection,
         # The same id on every attempt, so a rare duplicate folds into one in mail clients.
-        headers={"Message-ID": f"<notification.{notification.pk}@{_site_domain()}>"},
+        headers={
+            "Message-ID": f"<notification.{notification.pk}@{_site_domain()}>",
+            **(message.more_headers(notification) if message.more_headers else {}),
+        },
     )
     email.attach_alternative(html, "text/html")
     if consultation is not None and message.invite.attached(consultation):

@@ -316,6 +316,7 @@ class AnswerAccess(models.Model):
         ADMIN_INTAKE = "admin_intake", _("the intake in the admin")
         ADMIN_SUMMARY = "admin_summary", _("a consultation's intake summary in the admin")
         PORTAL_SUMMARY = "portal_summary", _("the intake summary in the clinician portal")
+        PORTAL_CHECKINS = "portal_checkins", _("check-ins in the clinician portal")
         EXPORT = "export", _("an export")
 
     # The intake whose answers were seen, opaque to this app (matching owns intakes).
@@ -341,3 +342,78 @@ class AnswerAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} · {self.get_where_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class Engagement(models.Model):
+    """What the clinician said after a completed consultation: whether the client is starting
+    therapy with them, and from when. Starting schedules the client's check-ins (checkins.py)."""
+
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, related_name="engagement"
+    )
+    started = models.BooleanField(_("starting to work together"))
+    first_session_on = models.DateField(_("first session"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("recorded"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The client's answers before therapy, copied from their intake when therapy starts
+    # (matching fills it): the PHQ-2 and GAD-2 items and their first concern. Encrypted.
+    baseline = EncryptedJSONField(default=dict, blank=True)
+    # The client stopped the check-in emails (one click, from any of them).
+    checkins_stopped_at = models.DateTimeField(_("check-ins stopped"), null=True, blank=True)
+    # The client chose, after a check-in, to try their next match instead (no blame).
+    switched_at = models.DateTimeField(_("client chose to switch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("start of therapy")
+        verbose_name_plural = _("starts of therapy")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(started=False) | Q(first_session_on__isnull=False),
+                name="engagement_started_has_first_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Engagement {self.consultation_id} · {'started' if self.started else 'not'}"
+
+    @property
+    def checkins_wanted(self) -> bool:
+        return self.started and self.checkins_stopped_at is None and self.switched_at is None
+
+
+class CheckIn(models.Model):
+    """A client's answers to one check-in: the PHQ-2 and GAD-2 items (0–3 each), four alliance
+    items (0–4) and, if they wrote one, a note (docs/domain.md, "Check-ins"). Every answer is
+    stored encrypted; what the portal must list by (low alliance, seen) is in the clear and
+    says nothing of the answers themselves."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkins")
+    week = models.PositiveSmallIntegerField(_("week"))
+    # {"phq2": [a, b], "gad2": [c, d], "alliance": [goals, tasks, bond, bond]}
+    answers = EncryptedJSONField(default=dict)
+    note = EncryptedTextField(_("note to the therapist"), blank=True)
+    # The client ticked that their therapist may read the note.
+    note_shared = models.BooleanField(_("the therapist may read the note"), default=False)
+    low_alliance = models.BooleanField(_("low alliance"), default=False)
+    # Symptoms were worse than before: the safety question was asked again.
+    symptoms_worse = models.BooleanField(_("symptoms worse"), default=False)
+    safety_answer = EncryptedTextField(_("safety answer"), max_length=24, blank=True)
+    submitted_at = models.DateTimeField(_("answered"))
+    clinician_seen_at = models.DateTimeField(_("seen by the therapist"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("engagement", "week")
+        verbose_name = _("check-in")
+        constraints = [
+            models.UniqueConstraint(fields=("engagement", "week"), name="checkin_once_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in week {self.week} · engagement {self.engagement_id}"

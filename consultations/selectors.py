@@ -316,6 +316,7 @@ def clinician_portal_lists(*, clinician_id: int, now: dt.datetime, past_limit: i
     past = list(
         mine.filter(starts_at__lte=now)
         .exclude(status=Consultation.Status.REQUESTED)
+        .select_related("engagement")
         .order_by("-starts_at")[:past_limit]
     )
     return PortalLists(requests=requests, upcoming=upcoming, past=past)

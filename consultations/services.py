@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from clinicians.models import Clinician
 
-from . import notifications
+from . import checkins, notifications
 from .messages import Recipient, stored_kinds
 from .models import (
     ERASED_NAME,
@@ -597,6 +597,8 @@ def _erase(which: Q, client_reference) -> int:
         Notification.objects.filter(consultation_id__in=ids).exclude(last_error="").update(
             last_error=""
         )
+        # Their check-ins and the answers kept from before therapy.
+        checkins.checkins_erase(consultation_ids=ids)
         if client_reference is not None:
             # Nor anything about their intake (the results link, if still unsent).
             notifications.notifications_forget(intake_references=[client_reference])

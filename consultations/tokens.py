@@ -63,3 +63,53 @@ def next_match_url(consultation: Consultation) -> str:
     """Where a client whose consultation didn't lead anywhere finds their next-best match."""
     path = reverse("matching:next_match", args=[make_token(consultation, FIT_CHECK)])
     return settings.SITE_URL + path
+
+
+# Check-in links: one per check-in (its week in the payload), working CHECKIN_TOKEN_DAYS from
+# the email that carries it; the unsubscribe link works as long as a manage link.
+CHECKIN = "check-in"
+CHECKIN_STOP = "check-in-stop"
+
+
+def make_checkin_token(consultation: Consultation, week: int) -> str:
+    payload = {
+        "c": str(consultation.public_id),
+        "v": consultation.token_version,
+        "p": CHECKIN,
+        "w": week,
+    }
+    return signing.dumps(payload, salt=_SALT, compress=False)
+
+
+def checkin_from_token(token: str) -> tuple[Consultation, int] | None:
+    """(the consultation, the week) a check-in link opens, or None when tampered, expired,
+    revoked or made for another use."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        payload = signing.loads(token, salt=_SALT, max_age=settings.CHECKIN_TOKEN_DAYS * 24 * 3600)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("p") != CHECKIN:
+        return None
+    week = payload.get("w")
+    if not isinstance(week, int) or isinstance(week, bool) or week < 1:
+        return None
+    consultation = (
+        Consultation.objects.select_related("clinician").filter(public_id=payload.get("c")).first()
+        if _is_uuid(payload.get("c"))
+        else None
+    )
+    if consultation is None or consultation.token_version != payload.get("v"):
+        return None
+    return consultation, week
+
+
+def checkin_url(consultation: Consultation, week: int) -> str:
+    path = reverse("consultations:checkin", args=[make_checkin_token(consultation, week)])
+    return settings.SITE_URL + path
+
+
+def checkin_unsubscribe_url(consultation: Consultation) -> str:
+    path = reverse("consultations:checkin_stop", args=[make_token(consultation, CHECKIN_STOP)])
+    return settings.SITE_URL + path

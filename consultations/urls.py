@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import fitcheck_views, views
+from . import checkin_views, fitcheck_views, views
 
 app_name = "consultations"
 urlpatterns = [
@@ -12,6 +12,16 @@ urlpatterns = [
     path("portal/<uuid:public_id>/decline/", views.portal_decline, name="portal_decline"),
     path("portal/<uuid:public_id>/complete/", views.portal_complete, name="portal_complete"),
     path("portal/<uuid:public_id>/no-show/", views.portal_no_show, name="portal_no_show"),
+    path(
+        "portal/<uuid:public_id>/therapy/",
+        checkin_views.portal_engagement,
+        name="portal_engagement",
+    ),
+    path(
+        "portal/check-ins/<int:checkin_id>/seen/",
+        checkin_views.portal_checkin_seen,
+        name="portal_checkin_seen",
+    ),
     # Client manage link (views.py)
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
@@ -20,4 +30,10 @@ urlpatterns = [
     path("manage/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     # Fit check after the consultation (fitcheck_views.py)
     path("fit-check/<str:token>/", fitcheck_views.fit_check, name="fit_check"),
+    # Check-ins once therapy has started (checkin_views.py)
+    path("check-in/<str:token>/", checkin_views.checkin, name="checkin"),
+    path("check-in/<str:token>/safety/", checkin_views.checkin_safety, name="checkin_safety"),
+    path("check-in/<str:token>/thanks/", checkin_views.checkin_thanks, name="checkin_thanks"),
+    path("check-in/<str:token>/switch/", checkin_views.checkin_switch, name="checkin_switch"),
+    path("check-ins/stop/<str:token>/", checkin_views.checkin_stop, name="checkin_stop"),
 ]

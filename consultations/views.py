@@ -16,7 +16,7 @@ from clinicians.services import clinician_set_accepting
 from clinicians.zones import zone_or_practice
 from config import ratelimits
 
-from . import ics, selectors, services, tokens
+from . import checkins, ics, selectors, services, tokens
 from .access_log import answers_seen
 from .forms import DeclineForm, ExceptionFormSet, HoursFormSet, parse_start
 from .models import AnswerAccess, Consultation, ConsultationEvent
@@ -60,6 +60,15 @@ def portal(request, clinician):
         ],
         where=AnswerAccess.Where.PORTAL_SUMMARY,
     )
+    # Their clients' check-ins (answers, and notes the client let them read): logged too.
+    checkin_rows = checkins.clinician_checkins(clinician_id=clinician.pk)
+    answers_seen(
+        request,
+        intake_references=[
+            row.checkin.engagement.consultation.client_reference for row in checkin_rows
+        ],
+        where=AnswerAccess.Where.PORTAL_CHECKINS,
+    )
     return render(
         request,
         "consultations/portal.html",
@@ -70,6 +79,8 @@ def portal(request, clinician):
             "upcoming": lists.upcoming,
             "past": lists.past,
             "now": timezone.now(),
+            "checkins": checkin_rows,
+            "switches": checkins.clinician_switches(clinician_id=clinician.pk),
         },
     )
 

@@ -180,6 +180,45 @@ class MatchingSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text=_("Default 5; the client can show more."),
     )
+    strengths_enabled = models.BooleanField(
+        _("strengths per concern: use in the ranking"),
+        default=False,
+        help_text=_(
+            "Off by default. When on, a clinician whose clients with the same first concern "
+            "improved more than the practice's (PHQ-2 + GAD-2, intake to check-in) gains goals "
+            "points, and one whose clients improved less loses some, within the cap below. "
+            "Turn it on once check-ins have been coming in for a few months."
+        ),
+    )
+    strength_prior_clients = models.FloatField(
+        _("strengths: prior strength (clients)"),
+        default=10.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(100.0)],
+        help_text=_(
+            "Default 10. Outcomes are noisy and therapists explain only about 5% of them, so "
+            "each estimate is shrunk toward the practice's mean for the concern as if the "
+            "clinician already had this many average clients: estimate = (n·their mean + "
+            "k·practice mean) / (n + k). With no clients a clinician sits at the mean."
+        ),
+    )
+    strength_points_per_point = models.FloatField(
+        _("strengths: goals points per point of improvement"),
+        default=4.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(20.0)],
+        help_text=_(
+            "Default 4. Goals points for each point (on the 0–12 PHQ-2 + GAD-2 scale) that a "
+            "clinician's estimate lies above the practice's mean, or below it."
+        ),
+    )
+    strength_cap_points = models.FloatField(
+        _("strengths: effect cap (points)"),
+        default=10.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(30.0)],
+        help_text=_(
+            "Default 10. The most a strength may move a goals score, up or down: like the "
+            "felt-heard rate, it can reorder close matches but never exclude anyone."
+        ),
+    )
     relaxation_threshold = models.PositiveSmallIntegerField(
         _("suggest relaxing when fewer matches than"),
         default=3,
@@ -204,3 +243,40 @@ class MatchingSettings(models.Model):
     def load(cls) -> "MatchingSettings":
         # Read-only: the defaults apply until staff save the row in admin.
         return cls.objects.order_by("pk").first() or cls()
+
+
+class ClinicianStrength(models.Model):
+    """A clinician's estimated effectiveness with clients whose first concern is `concern`:
+    the mean improvement (PHQ-2 + GAD-2 at intake minus at the latest check-in, 0–12 scale)
+    of those clients, shrunk toward the practice's mean for the concern (matching/strengths.py,
+    docs/domain.md "Strengths per concern"). Recomputed as a whole; staff see it, clients never.
+    """
+
+    clinician = models.ForeignKey(
+        "clinicians.Clinician", on_delete=models.CASCADE, related_name="strengths"
+    )
+    concern = models.ForeignKey("clinicians.Concern", on_delete=models.CASCADE, related_name="+")
+    clients = models.PositiveIntegerField(_("clients behind it"))
+    raw_mean = models.FloatField(_("their clients' mean improvement"))
+    practice_mean = models.FloatField(_("practice's mean improvement"))
+    prior_clients = models.FloatField(_("prior strength (k)"))
+    estimate = models.FloatField(_("estimate (shrunk)"))
+    uncertainty = models.FloatField(_("uncertainty (standard deviation)"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        ordering = ("concern", "-estimate")
+        verbose_name = _("strength per concern")
+        verbose_name_plural = _("strengths per concern")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("clinician", "concern"), name="strength_once_per_clinician_concern"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} · {self.concern}"
+
+    @property
+    def advantage(self) -> float:
+        return self.estimate - self.practice_mean

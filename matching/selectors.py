@@ -37,7 +37,7 @@ from consultations import selectors as consultation_selectors
 
 from . import vocab
 from .intake_schema import IntakeAnswers, Vocabularies, parse_intake
-from .models import Intake, MatchingSettings
+from .models import ClinicianStrength, Intake, MatchingSettings
 from .scoring import (
     BAND_FOR,
     REMOTE_FORMATS,
@@ -103,8 +103,11 @@ class Roster:
         rows: dict[int, tuple],
         name_of: dict[str, Callable[[int], str]],
         licensed: dict[int, frozenset[str]],
+        strengths: dict[int, tuple[tuple[str, float, int], ...]] | None = None,
     ):
         self.vocabularies = vocabularies
+        # Strengths per concern (matching.models.ClinicianStrength), read with the roster.
+        self._strengths = strengths or {}
         self.ids = tuple(rows)  # pk order
         self.zones = {cid: row.timezone for cid, row in rows.items()}
         self._rows = rows
@@ -187,6 +190,7 @@ class Roster:
             ages=self._codes(self._ages, _AGE_CODES, _age_flags(row)),
             formats=self._codes(self._formats, _FORMAT_CODES, _format_flags(row)),
             licensed_states=self._licensed.get(cid, _EMPTY),
+            strengths=self._strengths.get(cid, ()),
             **sets,
         )
 
@@ -208,7 +212,7 @@ def roster_changed() -> None:
 
 
 def current_roster(*, now: dt.datetime) -> Roster:
-    """The roster snapshot: no query when it is current, three whatever the roster size when
+    """The roster snapshot: no query when it is current, four whatever the roster size when
     it has to be built."""
     today = practice_today(now)
     return roster_snapshot.current(today) or _build_roster(today=today)
@@ -227,7 +231,13 @@ def _build_roster(*, today: dt.date) -> Roster:
         expires_on__gte=today, clinician__is_active=True
     ).values_list("clinician_id", "state"):
         licensed[cid].add(state)
+    strengths: dict[int, list[tuple[str, float, int]]] = defaultdict(list)
+    for cid, concern_id, estimate, mean, clients in ClinicianStrength.objects.filter(
+        clinician__is_active=True
+    ).values_list("clinician_id", "concern_id", "estimate", "practice_mean", "clients"):
+        strengths[cid].append((by_id["concerns"][concern_id], estimate - mean, clients))
     return Roster(
+        strengths={cid: tuple(rows) for cid, rows in strengths.items()},
         vocabularies=Vocabularies.from_names(**names),
         rows=rows,
         name_of={

@@ -1,5 +1,9 @@
+import logging
+
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from clinicians.models import (
     Approach,
@@ -13,17 +17,64 @@ from clinicians.models import (
     Office,
 )
 from clinicians.signals import roster_imported
-from consultations.signals import client_data_erased
+from consultations.signals import (
+    checkin_recorded,
+    checkin_safety_flagged,
+    client_data_erased,
+    therapy_started,
+    therapy_switch_requested,
+)
 
 from .selectors import ROSTER_RELATIONS, roster_changed
 from .services import intake_erase
 from .staff_groups import staff_groups_ensure
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(client_data_erased, dispatch_uid="matching.erase_intake")
 def erase_intake(sender, client_reference, **kwargs) -> None:
     if client_reference:
         intake_erase(reference=client_reference)
+
+
+# --- Therapy after the consultation (matching/therapy.py) -----------------------------------
+
+
+@receiver(therapy_started, dispatch_uid="matching.therapy_baseline")
+def keep_baseline(sender, engagement_id, client_reference, **kwargs) -> None:
+    from .therapy import therapy_baseline_keep
+
+    therapy_baseline_keep(engagement_id=engagement_id, client_reference=client_reference)
+
+
+@receiver(checkin_safety_flagged, dispatch_uid="matching.checkin_safety")
+def flag_checkin_safety(sender, client_reference, week, **kwargs) -> None:
+    from .therapy import checkin_safety_flag
+
+    checkin_safety_flag(client_reference=client_reference, week=week, now=timezone.now())
+
+
+@receiver(therapy_switch_requested, dispatch_uid="matching.therapy_switch")
+def reopen_matches(sender, client_reference, **kwargs) -> None:
+    from .therapy import therapy_switch_reopen
+
+    therapy_switch_reopen(client_reference=client_reference, now=timezone.now())
+
+
+@receiver(checkin_recorded, dispatch_uid="matching.strengths_after_checkin")
+def recompute_strengths_later(sender, **kwargs) -> None:
+    from .tasks import recompute_strengths
+
+    transaction.on_commit(lambda: _queue_quietly(recompute_strengths))
+
+
+def _queue_quietly(task) -> None:
+    # The beat recomputes every few hours anyway: a broker outage must not fail a check-in.
+    try:
+        task.apply_async(retry=False)
+    except Exception:  # noqa: BLE001
+        logger.warning("Could not queue the strengths recompute; the beat will do it.")
 
 
 # --- The roster snapshot (matching.selectors.current_roster) -------------------------------

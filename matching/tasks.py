@@ -22,3 +22,10 @@ def clear_expired_sessions() -> None:
 @shared_task
 def remind_same_day_calls() -> int:
     return same_day_call_reminders_send(now=timezone.now())
+
+
+@shared_task
+def recompute_strengths() -> int:
+    from .strengths import strengths_recompute
+
+    return strengths_recompute(now=timezone.now())

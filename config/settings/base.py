@@ -293,6 +293,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 60 * 60},
     },
+    # Clinicians' strengths per concern, from check-ins (matching/strengths.py); also after each.
+    "matching-recompute-strengths": {
+        "task": "matching.tasks.recompute_strengths",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # Notifications: reminders before a consultation (minutes), the fit check after it, and how
@@ -302,6 +308,12 @@ CONSULTATION_REMINDERS_MINUTES = env_int_list(
 )
 FIT_CHECK_DELAY_MINUTES = env_int("FIT_CHECK_DELAY_MINUTES", 15, minimum=0)
 NOTIFICATION_GRACE_MINUTES = env_int("NOTIFICATION_GRACE_MINUTES", 360, minimum=0)
+# Check-ins after therapy starts (consultations/checkins.py): the weeks after the first session
+# when the email goes, how long its link works, and what makes one "low" or "worse".
+CHECKIN_WEEKS = env_int_list("CHECKIN_WEEKS", [2, 6, 12], minimum=1)
+CHECKIN_TOKEN_DAYS = env_int("CHECKIN_TOKEN_DAYS", 14, minimum=1)
+CHECKIN_ALLIANCE_DROP = env_int("CHECKIN_ALLIANCE_DROP", 3, minimum=1)
+CHECKIN_SYMPTOM_RISE = env_int("CHECKIN_SYMPTOM_RISE", 2, minimum=1)
 # A claimed row whose sender went quiet this long is put back: with the minute's sweep, a dead
 # worker's message goes out within lease + 60 s. One send must fit in it comfortably.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env_int("NOTIFICATION_CLAIM_LEASE_SECONDS", 45, minimum=1)

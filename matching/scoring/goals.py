@@ -23,6 +23,13 @@ NOT_LISTED = Wording(
     False,
     lambda name: _("Does not list %(concern)s among the concerns they treat") % {"concern": name},
 )
+# A strength is named as a reason only when it adds this many points, from enough clients.
+STRENGTH_REASON_POINTS = 3.0
+STRENGTH_REASON_MIN_CLIENTS = 5
+HAS_HELPED = Wording(
+    True,
+    lambda name: _("Has helped many people with %(concern)s here") % {"concern": name},
+)
 HELPS_WITH_GOAL = Wording(
     True,
     lambda tag: (
@@ -32,10 +39,29 @@ HELPS_WITH_GOAL = Wording(
 )
 
 
+def strength_points(
+    p: ClinicianProfile, concern: str, *, scale: float, cap: float
+) -> tuple[float, int]:
+    """Goals points for the clinician's estimated strength with this concern, within ±cap,
+    and the clients behind it. (0, 0) when they have no estimate for it: at the mean."""
+    for name, advantage, clients in p.strengths:
+        if name == concern:
+            delta = advantage * scale
+            return (cap if delta > cap else -cap if delta < -cap else delta), clients
+    return 0.0, 0
+
+
 def goals(
-    c: "ClientContext", p: ClinicianProfile, *, explain: bool = False
+    c: "ClientContext",
+    p: ClinicianProfile,
+    *,
+    strength_scale: float = 0.0,
+    strength_cap: float = 0.0,
+    explain: bool = False,
 ) -> tuple[float, list[Note] | None]:
-    """Goals points (0–100), and with `explain` why."""
+    """Goals points (0–100), and with `explain` why. With a `strength_scale` (the practice
+    turned strengths on), the clinician's strength with the client's first concern moves the
+    points by at most `strength_cap`, either way."""
     why: list[Note] | None = [] if explain else None
     if not c.goals_total:
         return NEUTRAL, why
@@ -65,4 +91,15 @@ def goals(
             got += GOAL_TAG_WEIGHT * credit
             if why is not None:
                 why.append((HELPS_WITH_GOAL, tag))
-    return 100.0 * got / c.goals_total, why
+    points = 100.0 * got / c.goals_total
+    if strength_scale and c.concerns and p.strengths:
+        first = c.concerns[0][0]
+        delta, clients = strength_points(p, first, scale=strength_scale, cap=strength_cap)
+        points = min(100.0, max(0.0, points + delta))
+        if (
+            why is not None
+            and delta >= STRENGTH_REASON_POINTS
+            and clients >= STRENGTH_REASON_MIN_CLIENTS
+        ):
+            why.insert(0, (HAS_HELPED, first))
+    return points, why

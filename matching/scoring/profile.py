@@ -34,6 +34,9 @@ class ClinicianProfile:
     time_buckets: frozenset[str] = frozenset()  # vocab.TIMES codes, in the client's zone
     first_open_slot: dt.datetime | None = None
     felt_heard: tuple[int, int] = (0, 0)  # (yes, answers)
+    # Strengths per concern (scoring/strengths.py): (concern, estimate minus the practice's
+    # mean for it, clients behind it). Empty: at the mean for every concern.
+    strengths: tuple[tuple[str, float, int], ...] = ()
 
 
 def profile_from_fields(**fields) -> ClinicianProfile:
@@ -66,6 +69,10 @@ class Weights:
     feedback_cap: float = 15.0
     tie_band: float = 1.0
     relaxation_threshold: int = 3
+    # Strengths per concern: off unless the practice turns them on.
+    strengths_on: bool = False
+    strength_scale: float = 4.0
+    strength_cap: float = 10.0
 
     @classmethod
     def from_settings(cls, s) -> "Weights":
@@ -78,4 +85,7 @@ class Weights:
             feedback_cap=s.feedback_cap_points,
             tie_band=s.tie_band_points,
             relaxation_threshold=s.relaxation_threshold,
+            strengths_on=s.strengths_enabled,
+            strength_scale=s.strength_points_per_point,
+            strength_cap=s.strength_cap_points,
         )

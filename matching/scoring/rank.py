@@ -172,12 +172,15 @@ def rank(
     practical_share = weights.practical_points / 100.0
     p0, k, cap = practice_felt_heard, weights.prior_strength, weights.feedback_cap
     tie_band = weights.tie_band
+    # Strengths per concern move goals points only once the practice turns them on.
+    s_scale = weights.strength_scale if weights.strengths_on else 0.0
+    s_cap = weights.strength_cap
     reader = Reader()
 
     def explain(p: ClinicianProfile) -> tuple[Reason, ...]:
         """The same rules, asked to say why: for the matches whose reasons are read."""
         notes = [
-            *goals(c, p, explain=True)[1],
+            *goals(c, p, strength_scale=s_scale, strength_cap=s_cap, explain=True)[1],
             *tasks(c, p, explain=True)[1],
             *bond(c, p, p0=p0, k=k, cap=cap, explain=True)[1],
             *practical(c, p, now=now, explain=True)[1],
@@ -188,7 +191,7 @@ def rank(
         return reader.reasons(notes)
 
     def score(p: ClinicianProfile) -> Match:
-        goals_points = goals(c, p)[0]
+        goals_points = goals(c, p, strength_scale=s_scale, strength_cap=s_cap)[0]
         tasks_points = tasks(c, p)[0]
         bond_points = bond(c, p, p0=p0, k=k, cap=cap)[0]
         practical_points = practical(c, p, now=now)[0]
