@@ -32,7 +32,13 @@ class ConsultationEventInline(admin.TabularInline):
 @admin.register(Consultation)
 class ConsultationAdmin(EncryptedFieldsAdmin):
     list_display = ("starts_at", "clinician", "client_first_name", "format", "status", "created_at")
-    list_filter = ("status", "clinician", ("starts_at", admin.DateFieldListFilter), "format")
+    list_filter = (
+        "status",
+        "clinician",
+        ("starts_at", admin.DateFieldListFilter),
+        "format",
+        "engagement__started",
+    )
     date_hierarchy = "starts_at"
     search_fields = ("client_first_name", "client_email", "clinician__last_name")
     list_select_related = ("clinician",)

@@ -1,6 +1,7 @@
 """The client's check-in, opened by the signed link in its email (tokens.CHECKIN), and the
 one-click stop of check-in emails (tokens.CHECKIN_STOP). No account: the link is the key."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -63,7 +64,7 @@ def checkin(request, token):
     if answered is not None:
         return redirect("consultations:checkin_thanks", token=token)
     if checkins.checkin_open(consultation, week) is None:
-        if engagement is not None and engagement.started:
+        if engagement is not None and engagement.started and week in settings.CHECKIN_WEEKS:
             return _closed(request, engagement)
         return _invalid(request)
     form = CheckInForm(request.POST if request.method == "POST" else None)

@@ -333,7 +333,8 @@ def dashboard_figures(
     *, intakes_submitted: int | None, now: dt.datetime | None = None, days: int = 30
 ) -> dict:
     """The pipeline at a glance: waiting requests, this week's confirmations, and the funnel
-    intake → booked → confirmed → completed over the last `days` days (bookings by creation)."""
+    intake → booked → confirmed → completed → started therapy over the last `days` days
+    (bookings by creation)."""
     now = now or djtz.now()
     since = now - dt.timedelta(days=days)
     zone = practice_zone()
@@ -359,6 +360,8 @@ def dashboard_figures(
         booked=Count("pk"),
         confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
         completed=Count("pk", filter=Q(status=Consultation.Status.COMPLETED)),
+        # The clinician said they're starting to work together (consultations/checkins.py).
+        started=Count("pk", filter=Q(engagement__started=True)),
     )
     # Confirmed this week and still standing: a cancelled booking no longer counts.
     confirmed_this_week = (
@@ -372,6 +375,7 @@ def dashboard_figures(
         ("booked", funnel_counts["booked"]),
         ("confirmed", funnel_counts["confirmed"]),
         ("completed", funnel_counts["completed"]),
+        ("started", funnel_counts["started"]),
     ]
     top = max([n for _k, n in steps if n is not None] + [1])
     funnel = []

@@ -8,7 +8,7 @@ from config.admin_guards import EncryptedFieldsAdmin
 from consultations.access_log import answers_access_for_intake, answers_seen
 from consultations.models import AnswerAccess
 
-from . import access_log_admin, queue_admin  # noqa: F401 - register their admins
+from . import access_log_admin, queue_admin, strengths_admin  # noqa: F401 - register their admins
 from .forms import answers_summary
 from .models import Intake, MatchingSettings
 from .queue import same_day_call_update
@@ -35,6 +35,21 @@ class MatchingSettingsAdmin(admin.ModelAdmin):
         (
             _("Feedback from consultations"),
             {"fields": ("feedback_prior_strength", "feedback_cap_points")},
+        ),
+        (
+            _("Strengths per concern (from check-ins)"),
+            {
+                "description": _(
+                    "Off until you turn it on. The estimates themselves are listed under "
+                    "“Strengths per concern”, with how sure they are."
+                ),
+                "fields": (
+                    "strengths_enabled",
+                    "strength_prior_clients",
+                    "strength_points_per_point",
+                    "strength_cap_points",
+                ),
+            },
         ),
         (
             _("Results page"),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consultations import checkins
 from consultations import selectors as consultation_selectors
 
 from .queue import same_day_calls_open_count, same_day_calls_overdue_count
@@ -38,6 +39,7 @@ def pipeline_dashboard(request):
             "overdue": same_day_calls_overdue_count(now=now),
         },
         "links": _links(since=since, week_start=figures["week_start"]),
+        "therapy": checkins.engagement_figures(since=since),
     }
     return render(request, "admin/consultations/dashboard.html", context)
 
@@ -69,4 +71,6 @@ def _links(*, since: dt.datetime, week_start: dt.datetime) -> dict[str, str]:
         + urlencode({**booked_since, "confirmed_at__isnull": "False"}),
         "completed": f"{consultations}?"
         + urlencode({**booked_since, "status__exact": "completed"}),
+        "started": f"{consultations}?"
+        + urlencode({**booked_since, "engagement__started__exact": "1"}),
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from django.utils.translation import gettext as _
 
 from clinicians.states import US_STATES
+from consultations.checkin_items import SYMPTOM_ITEMS
 
 from . import vocab
 
@@ -130,6 +131,15 @@ def parse_intake(data: dict, *, vocabularies: Vocabularies) -> IntakeAnswers:
     age_band = choice("age_band", vocab.CLIENT_AGE_BANDS, required=True)
     fmt = choice("format", vocab.CLIENT_FORMATS, required=True)
     safety = choice("safety", vocab.SAFETY, required=False, default=vocab.SAFETY_NOT_AT_ALL)
+
+    # The PHQ-2 and GAD-2 items (consultations.checkin_items): optional, each 0–3. Kept with
+    # the answers as the baseline check-ins compare with; scoring doesn't read them.
+    for key, _words in SYMPTOM_ITEMS:
+        value = data.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3
+        ):
+            bad(key, _("Give a whole number from 0 to 3, or leave it out."))
 
     state = data.get("state")
     if not isinstance(state, str) or state.strip().upper() not in _STATES:

@@ -16,6 +16,8 @@ GRANTS = {
         "matchingsettings": ("add", "change", "view"),
         # The same-day call queue: status and note, never the answers.
         "samedaycall": ("view", "change"),
+        # Clinicians' strengths per concern: aggregates, read-only.
+        "clinicianstrength": ("view",),
     },
     INTAKE_REVIEWERS: {"intake": ("change", "view", "view_intake_answers")},
 }

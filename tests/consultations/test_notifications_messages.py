@@ -9,11 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import notifications as n
-from consultations.messages import Kind, build_message, reminder_kind
+from consultations.messages import (
+    Kind,
+    alliance_low_kind,
+    build_message,
+    checkin_kind,
+    reminder_kind,
+)
 from consultations.models import Consultation, Notification
 from consultations.tokens import (
     FIT_CHECK,
     MANAGE,
+    checkin_url,
     consultation_from_token,
     fit_check_url,
     manage_url,
@@ -399,6 +406,14 @@ EVERY_MESSAGE = [
     (Kind.INTAKE_SAFETY_REMINDER, None, ["4 working hours"], "admin"),
     # The client's own results link, the day their intake was sent.
     (Kind.INTAKE_RESULTS, "intake", ["Zoë", "30 days, until Tuesday 31 December 2024"], RESULTS),
+    # Once therapy has started: the client's check-in, and the clinician's content-free notice.
+    (
+        checkin_kind(2),
+        Status.COMPLETED,
+        ["Zoë", "Maya Okafor", "about 2 weeks", "14 days"],
+        lambda c: checkin_url(c, 2),
+    ),
+    (alliance_low_kind(2), Status.COMPLETED, ["Maya"], PORTAL),
 ]
 
 
@@ -455,6 +470,8 @@ def test_every_email_template_is_covered_above():
         reminder_kind(1440): "client_reminder",
         Kind.INTAKE_SAFETY_REMINDER: "practice_intake_safety_reminder",
         Kind.INTAKE_RESULTS: "client_intake_results",
+        checkin_kind(2): "client_checkin",
+        alliance_low_kind(2): "clinician_checkin_low",
     }
     assert {by_kind.get(kind, kind) for kind, *_ in EVERY_MESSAGE} == templates
 
