@@ -100,3 +100,15 @@ def test_it_rejects_a_non_object():
 def test_it_fingerprints_equal_answers_equally():
     assert answers().fingerprint == answers().fingerprint
     assert answers().fingerprint != answers(email="someone@example.org").fingerprint
+
+
+def test_it_takes_the_phq2_and_gad2_items_as_optional_whole_numbers_0_to_3():
+    plain = answers()
+    with_items = answers(phq_interest=0, phq_mood=3, gad_nervous=2, gad_worry=None)
+    # Kept with the answers as the baseline; they never change a ranking.
+    assert with_items.fingerprint == plain.fingerprint
+
+    for bad in (4, -1, "2", True, 1.5):
+        assert errors_for(gad_worry=bad) == {
+            "gad_worry": ["Give a whole number from 0 to 3, or leave it out."]
+        }
