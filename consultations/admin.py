@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from config.admin_guards import EncryptedFieldsAdmin
 
 from .access_log import answers_seen
-from .models import AnswerAccess, BookingSettings, Consultation, ConsultationEvent
+from .models import AnswerAccess, BookingSettings, Consultation, ConsultationEvent, Engagement
 
 SUMMARY_PERMISSION = "consultations.view_client_summary"
 
@@ -29,6 +29,30 @@ class ConsultationEventInline(admin.TabularInline):
         return False
 
 
+class EngagementInline(admin.StackedInline):
+    """Whether the consultation became therapy (the clinician records it in the portal), and
+    the client's choices since. Never the answers: check-ins stay between client and clinician."""
+
+    model = Engagement
+    extra = 0
+    can_delete = False
+    fields = (
+        "started",
+        "first_session_on",
+        "decided_at",
+        "decided_by",
+        "checkins_stopped_at",
+        "switched_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Consultation)
 class ConsultationAdmin(EncryptedFieldsAdmin):
     list_display = ("starts_at", "clinician", "client_first_name", "format", "status", "created_at")
@@ -42,7 +66,7 @@ class ConsultationAdmin(EncryptedFieldsAdmin):
     date_hierarchy = "starts_at"
     search_fields = ("client_first_name", "client_email", "clinician__last_name")
     list_select_related = ("clinician",)
-    inlines = (ConsultationEventInline,)
+    inlines = (ConsultationEventInline, EngagementInline)
     readonly_fields = (
         "public_id",
         "status",

@@ -9,6 +9,8 @@ GRANTS = {
         "bookingsettings": ("add", "change", "view"),
         "notification": ("change", "view"),
         "fitcheck": ("view",),
+        # Whether a consultation became therapy, and the client's choices since; no answers.
+        "engagement": ("view",),
     },
     INTAKE_REVIEWERS: {"consultation": ("view_client_summary",)},
 }

@@ -133,3 +133,32 @@ def test_the_dashboard_counts_clients_who_started_therapy(staff_client, staff_us
     link = response.context["links"]["started"]
     listed = staff_client.get(link)
     assert listed.status_code == 200
+
+
+def test_staff_see_whether_it_became_therapy_but_no_checkin_answer(
+    staff_client, staff_user, completed
+):
+    grant(staff_user, "consultations.view_consultation", "consultations.view_engagement")
+    checkins.engagement_record(
+        consultation_id=completed.pk,
+        started=True,
+        first_session_on=timezone.now().date(),
+        user_id=None,
+    )
+    checkins.checkin_record(
+        consultation_id=completed.pk,
+        week=2,
+        symptoms=[3, 3, 3, 3],
+        alliance=[0, 1, 1, 1],
+        note="Only for my therapist",
+        note_shared=True,
+    )
+
+    html = staff_client.get(
+        reverse("admin:consultations_consultation_change", args=[completed.pk])
+    ).content.decode()
+
+    assert "starting to work together" in html.lower()
+    assert "first session" in html.lower()
+    assert "Only for my therapist" not in html
+    assert "Not at all" not in html and "baseline" not in html.lower()

@@ -162,3 +162,57 @@ def test_the_stop_page_is_one_button(open_page, therapy):
     axe_check(page)
     shot(page, "checkin-stopped-375")
     assert Engagement.objects.get().checkins_stopped_at is not None
+
+
+def test_the_clinician_records_a_start_and_reads_a_low_checkin_in_the_portal(
+    open_page, live_server, client, django_user_model
+):
+    user = django_user_model.objects.create_user(username="maya", password="maya-pass-123")
+    maya = ClinicianFactory(first_name="Maya", last_name="Chen", user=user)
+    intake, _raw = make_intake(phq_interest=1, phq_mood=1, gad_nervous=1, gad_worry=1)
+    start = (timezone.now() - dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    consultation = ConsultationFactory(
+        clinician=maya,
+        status=Consultation.Status.COMPLETED,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=15),
+        client_reference=intake.pk,
+        client_first_name="Ana",
+    )
+    client.force_login(user)
+
+    for viewport, name in ((DESKTOP, "1280"), (None, "375")):
+        page = open_page(viewport=viewport) if viewport else open_page()
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value,
+              "url": live_server.url}]
+        )  # fmt: skip
+        page.goto("/consultations/portal/")
+        assert "Starting to work with Ana?" in page.inner_text("main")
+        if viewport is None:
+            assert_fits_width(page)
+        axe_check(page)
+        shot(page, f"portal-start-{name}")
+
+    page.check(f"#started-yes-{consultation.public_id}")
+    page.fill(f"#first-{consultation.public_id}", str(timezone.now().date()))
+    page.click(f'form[action$="/{consultation.public_id}/therapy/"] button[type="submit"]')
+    assert "starting to work with Ana" in page.inner_text("main")
+    assert Engagement.objects.get().started
+
+    checkins.checkin_record(
+        consultation_id=consultation.pk,
+        week=2,
+        symptoms=[1, 1, 1, 1],
+        alliance=[1, 3, 3, 3],
+        note="A note she did not share",
+        note_shared=False,
+    )
+    page.goto("/consultations/portal/")
+    main = page.inner_text("main")
+    assert "Low: worth a conversation" in main
+    assert "A note she did not share" not in main
+    axe_check(page)
+    shot(page, "portal-low-375")
+    page.click("text=Mark as read")
+    assert CheckIn.objects.get().clinician_seen_at is not None
