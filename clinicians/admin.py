@@ -433,8 +433,15 @@ class VocabularyAdmin(admin.ModelAdmin):
     ordering = ("sort_order", "name")
 
 
-for vocabulary in (Concern, Approach, Language, InsurancePlan, Community, Credential):
+for vocabulary in (Concern, Language, InsurancePlan, Community, Credential):
     admin.site.register(vocabulary, VocabularyAdmin)
+
+
+@admin.register(Approach)
+class ApproachAdmin(VocabularyAdmin):
+    """Approaches carry a plain-words line that clients read in the intake."""
+
+    list_display = ("name", "description", "sort_order", "is_active")
 
 
 @admin.register(Office)

@@ -94,6 +94,17 @@ class Concern(VocabularyTerm):
 
 
 class Approach(VocabularyTerm):
+    description = models.CharField(
+        _("description"),
+        max_length=160,
+        blank=True,
+        help_text=_(
+            "One line in plain words that a client can understand, shown beside the approach "
+            "in the intake, e.g. “Noticing the thoughts that keep you stuck and trying new "
+            "ones”."
+        ),
+    )
+
     class Meta(VocabularyTerm.Meta):
         verbose_name = _("approach")
         verbose_name_plural = _("approaches")

@@ -1,12 +1,15 @@
-"""The intake, one Django form per step. Each step turns its cleaned data into docs/interchange.md
-answers (`to_answers`) and back into form data (`data_from_answers`), so a submitted intake can be
-edited with the same forms."""
+"""The intake's screens. Each group of questions is one form class (safety, about, concerns,
+goals, style, therapist, practical, contact); a screen is one of them or several combined
+(`STEP_FORMS`), so the intake stays short without losing a question. Each form turns its cleaned
+data into docs/interchange.md answers (`to_answers`) and back into form data
+(`data_from_answers`), so a submitted intake can be edited with the same forms."""
 
 import decimal
 import json
 
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
@@ -143,6 +146,9 @@ class AboutForm(IntakeStepForm):
         label=_("Therapy for"),
         choices=FOR_WHOM,
         widget=forms.RadioSelect,
+        help_text=_(
+            "Some therapists see only adults; others also see children, couples or families."
+        ),
         error_messages={"required": _("Choose who the therapy is for.")},
     )
     age_band = forms.ChoiceField(
@@ -150,7 +156,10 @@ class AboutForm(IntakeStepForm):
         choices=CLIENT_AGE_BANDS,
         widget=forms.RadioSelect,
         required=False,
-        help_text=_("For a couple or a family, leave this empty if you are all adults."),
+        help_text=_(
+            "Not every therapist works with every age. For a couple or a family, leave this "
+            "empty if you are all adults."
+        ),
     )
 
     def clean(self):
@@ -186,7 +195,10 @@ class AboutForm(IntakeStepForm):
 class ConcernsForm(IntakeStepForm):
     slug = "concerns"
     title = _("What brings you to therapy?")
-    intro = _("Choose up to three, most important first. All of this is optional.")
+    intro = _(
+        "Choose up to three, most important first; therapists who focus on them rank higher. "
+        "All of this is optional."
+    )
     RANK_FIELDS = ("concern_1", "concern_2", "concern_3")
 
     concern_1 = forms.ChoiceField(label=_("Most important"), required=False)
@@ -197,6 +209,10 @@ class ConcernsForm(IntakeStepForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only the therapist you book with reads this, so your first conversation can "
+            "start where you are."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -257,13 +273,16 @@ class GoalsForm(IntakeStepForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("A sentence or two in your own words is plenty."),
+        help_text=_(
+            "A sentence or two in your own words is plenty; the therapist you book with reads it."
+        ),
     )
     goal_tags = forms.MultipleChoiceField(
         label=_("Goals that fit (choose up to three)"),
         choices=list(GOAL_TAG_LABELS.items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        help_text=_("We look for therapists who work on these."),
         error_messages={"invalid_choice": _("Choose goals from the list.")},
     )
 
@@ -319,16 +338,16 @@ def _style_field(key: str) -> forms.IntegerField:
 class StyleForm(IntakeStepForm):
     slug = "style"
     title = _("How would you like to work?")
-    intro = _("There are no right answers. Leave a slider in the middle if you don't mind.")
+    intro = _(
+        "There are no right answers. We compare these with how each therapist says they work; "
+        "leave a slider in the middle if you don't mind."
+    )
     STYLE_FIELDS = ("lead", "focus", "time", "challenge")
 
     lead = _style_field("lead")
     focus = _style_field("focus")
     time = _style_field("time")
     challenge = _style_field("challenge")
-    no_preference = forms.BooleanField(
-        label=_("I have no preference about approaches"), required=False
-    )
     approaches_wanted = forms.MultipleChoiceField(
         label=_("Approaches I'd like"),
         widget=forms.CheckboxSelectMultiple,
@@ -342,7 +361,10 @@ class StyleForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(n, n) for n in _vocabulary(Approach)]
+        described = Approach.objects.filter(is_active=True).values_list("name", "description")
+        # Each approach's one line in plain words, shown beside it (static/css/intake.css).
+        self.approach_descriptions = dict(described)
+        choices = [(n, n) for n in self.approach_descriptions]
         for name in ("approaches_wanted", "approaches_avoided"):
             self.fields[name].choices = choices
             self.fields[name].error_messages["invalid_choice"] = _(
@@ -350,15 +372,29 @@ class StyleForm(IntakeStepForm):
             )
 
     def layout(self) -> Layout:
-        return Layout(
+        return Layout(*self.style_layout())
+
+    def style_layout(self) -> list:
+        return [
             Fieldset(_("Your way of working"), *self.STYLE_FIELDS),
-            Fieldset(
-                _("Approaches you have heard of (optional)"),
-                "no_preference",
-                Div("approaches_wanted", css_class="intake-columns"),
-                Div("approaches_avoided", css_class="intake-columns"),
-            ),
-        )
+            HTML('{% include "matching/intake_approaches.html" %}'),
+        ]
+
+    def approach_rows(self) -> list[tuple[str, str, object, object]]:
+        """Each approach with its description and its two boxes: (name, description, "I'd
+        like" box, "I'd rather avoid" box)."""
+        wanted = {w.data["value"]: w for w in self["approaches_wanted"]}
+        avoided = {w.data["value"]: w for w in self["approaches_avoided"]}
+        return [
+            (name, description, wanted[name], avoided[name])
+            for name, description in self.approach_descriptions.items()
+        ]
+
+    def approaches_open(self) -> bool:
+        """The disclosure starts open when the person chose approaches or one needs fixing."""
+        names = ("approaches_wanted", "approaches_avoided")
+        chosen = any(self[name].value() for name in names)
+        return chosen or (self.is_bound and any(name in self.errors for name in names))
 
     def clean(self):
         cleaned = super().clean()
@@ -368,13 +404,11 @@ class StyleForm(IntakeStepForm):
         if both:
             self.add_error(
                 "approaches_avoided",
-                _("You chose %(names)s in both lists; keep each approach in one list only.")
+                _(
+                    "You ticked both “I'd like this” and “I'd rather avoid this” for "
+                    "%(names)s; untick one of them."
+                )
                 % {"names": ", ".join(both)},
-            )
-        if cleaned.get("no_preference") and (wanted or avoided):
-            self.add_error(
-                "no_preference",
-                _("Untick “no preference”, or clear the approaches you chose below."),
             )
         return cleaned
 
@@ -393,11 +427,7 @@ class StyleForm(IntakeStepForm):
         wanted = [_canonical(names, a) for a in answers.get("approaches_wanted", [])]
         avoided = [_canonical(names, a) for a in answers.get("approaches_avoided", [])]
         data = {key: str(style.get(key, 3)) for key in cls.STYLE_FIELDS}
-        data.update(
-            approaches_wanted=wanted,
-            approaches_avoided=avoided,
-            no_preference="on" if not (wanted or avoided) else "",
-        )
+        data.update(approaches_wanted=wanted, approaches_avoided=avoided)
         return data
 
 
@@ -461,11 +491,15 @@ class TherapistForm(IntakeStepForm):
 
     def layout(self) -> Layout:
         return Layout(
-            Fieldset(_("Gender"), "gender", "gender_words", "gender_importance"),
-            Fieldset(_("Language spoken in sessions"), "language", "language_importance"),
-            Fieldset(_("Shared cultural background"), "community", "community_importance"),
-            Fieldset(_("LGBTQ+-affirming"), "lgbtq_affirming_importance"),
-            Fieldset(_("Faith-informed"), "faith_informed_importance"),
+            Fieldset(_("Gender"), "gender", "gender_words", InlineRadios("gender_importance")),
+            Fieldset(
+                _("Language spoken in sessions"), "language", InlineRadios("language_importance")
+            ),
+            Fieldset(
+                _("Shared cultural background"), "community", InlineRadios("community_importance")
+            ),
+            Fieldset(_("LGBTQ+-affirming"), InlineRadios("lgbtq_affirming_importance")),
+            Fieldset(_("Faith-informed"), InlineRadios("faith_informed_importance")),
         )
 
     def clean(self):
@@ -542,6 +576,7 @@ class PracticalForm(IntakeStepForm):
         label=_("How would you like to meet?"),
         choices=CLIENT_FORMATS,
         widget=forms.RadioSelect,
+        help_text=_("We only show therapists who offer this."),
         error_messages={"required": _("Choose how you would like to meet.")},
     )
     offices = forms.MultipleChoiceField(
@@ -555,7 +590,9 @@ class PracticalForm(IntakeStepForm):
         choices=TIMES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("Leave empty if any time works."),
+        help_text=_(
+            "Therapists with open times that suit you rank higher. Leave empty if any time works."
+        ),
         error_messages={"invalid_choice": _("Choose times from the list.")},
     )
     insurance = forms.ChoiceField(
@@ -576,6 +613,7 @@ class PracticalForm(IntakeStepForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only the therapist you book with reads this."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -828,17 +866,88 @@ def _zone_named(typed: str) -> str | None:
     return by_city[0] if by_city else None
 
 
+class AboutYouForm(AboutForm, ConcernsForm, GoalsForm):
+    """One screen: who the therapy is for, what brings them, and what they hope will change."""
+
+    slug = "about"
+    title = _("About you and what brings you")
+    intro = _(
+        "This tells us which therapists work with people like you, on what matters to you. "
+        "Only who the therapy is for is needed; the rest is optional."
+    )
+
+    def layout(self) -> Layout:
+        return Layout(
+            Fieldset(_("Who the therapy is for"), "for_whom", "age_band"),
+            Fieldset(
+                _("What brings you to therapy"),
+                HTML(format_html('<p class="form-text mt-0">{}</p>', ConcernsForm.intro)),
+                *self.RANK_FIELDS,
+                "concerns_text",
+            ),
+            Fieldset(_("What you'd like to change"), "goals", "goal_tags"),
+        )
+
+    def to_answers(self) -> dict:
+        return {
+            **AboutForm.to_answers(self),
+            **ConcernsForm.to_answers(self),
+            **GoalsForm.to_answers(self),
+        }
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        return {
+            **AboutForm.data_from_answers(answers),
+            **ConcernsForm.data_from_answers(answers),
+            **GoalsForm.data_from_answers(answers),
+        }
+
+
+class WorkingForm(StyleForm, TherapistForm):
+    """One screen: how the person would like to work, and what matters about the therapist."""
+
+    slug = "therapist"
+    title = _("How you'd like to work, and with whom")
+    intro = _(
+        "We compare your answers with how each therapist works. There are no right answers, "
+        "and you can leave everything as it is if you don't mind."
+    )
+
+    def layout(self) -> Layout:
+        return Layout(
+            *self.style_layout(),
+            HTML(
+                format_html(
+                    '<h2 class="h4 mt-4">{}</h2><p>{}</p>',
+                    _("Your therapist"),
+                    TherapistForm.intro,
+                )
+            ),
+            *TherapistForm.layout(self).fields,
+        )
+
+    def to_answers(self) -> dict:
+        return {**StyleForm.to_answers(self), **TherapistForm.to_answers(self)}
+
+    @classmethod
+    def data_from_answers(cls, answers: dict) -> dict:
+        return {**StyleForm.data_from_answers(answers), **TherapistForm.data_from_answers(answers)}
+
+
+# The screens before the review, in order: the safety question stays first. Each groups forms
+# above, so every question of the longer intake is still asked and scored the same way.
 STEP_FORMS: list[type[IntakeStepForm]] = [
     SafetyForm,
-    AboutForm,
-    ConcernsForm,
-    GoalsForm,
-    StyleForm,
-    TherapistForm,
+    AboutYouForm,
+    WorkingForm,
     PracticalForm,
     ContactForm,
 ]
 STEPS = {form.slug: form for form in STEP_FORMS}
+# Screens the intake used to have, and the screen that asks their questions now, so an old link
+# ("Change this answer" in an older email or page) still lands in the right place.
+FORMER_STEPS = {"concerns": "about", "goals": "about", "style": "therapist"}
 
 # The keys of docs/interchange.md first, then the extra keys only the browser collects.
 ANSWER_KEYS = (
@@ -862,7 +971,8 @@ def _labels(choices) -> dict:
 
 
 def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """The answers in plain words, grouped by step: [(slug, title, [(question, answer)])]."""
+    """The answers in plain words, in groups of questions: [(slug of the screen that asks them,
+    title, [(question, answer)])]; one screen may ask several groups."""
     nothing = str(_("Not given"))
 
     def listed(values, labels=None) -> str:
@@ -908,7 +1018,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
             ],
         ),
         (
-            "concerns",
+            "about",
             str(ConcernsForm.title),
             [
                 (str(_("Concerns, most important first")), "; ".join(ranked) or nothing),
@@ -916,7 +1026,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
             ],
         ),
         (
-            "goals",
+            "about",
             str(GoalsForm.title),
             [
                 (str(_("If therapy works")), answers.get("goals") or nothing),
@@ -927,7 +1037,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
             ],
         ),
         (
-            "style",
+            "therapist",
             str(StyleForm.title),
             [
                 (

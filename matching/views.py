@@ -17,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 
 from config import ratelimits
 
-from .forms import STEP_FORMS, STEPS, answers_from_forms, answers_summary
+from .forms import FORMER_STEPS, STEP_FORMS, STEPS, answers_from_forms, answers_summary
 from .services import (
     IntakeAlreadySubmitted,
     intake_delete,
@@ -32,6 +32,8 @@ DRAFT = "intake_draft"
 # clear instead of an empty form.
 SENT = "intake_sent"
 SLUGS = [form.slug for form in STEP_FORMS]
+# The screens a person goes through before the results: the steps, then the review.
+SCREEN_COUNT = len(SLUGS) + 1
 # An unsent draft (and the results link it holds) is forgotten after this long unused, rather
 # than after the site's two-week session age; the daily clear_expired_sessions task deletes it.
 DRAFT_SESSION_SECONDS = 2 * 24 * 60 * 60
@@ -121,9 +123,10 @@ def _step_context(form, slug: str, draft: dict) -> dict:
         "form": form,
         "slug": slug,
         "step_number": index + 1,
-        "step_count": len(SLUGS),
-        "progress_percent": round(100 * index / len(SLUGS)),
+        "step_count": SCREEN_COUNT,
+        "progress_percent": round(100 * index / SCREEN_COUNT),
         "is_first": index == 0,
+        "is_last": index == len(SLUGS) - 1,
         # The crisis resources come first on the page right after a worrying safety answer.
         "show_crisis": slug == SLUGS[1] and safety not in (None, "", SAFETY_NOT_AT_ALL),
         "editing": bool(draft.get("editing")),
@@ -147,7 +150,7 @@ def start(request):
             "resume": draft and draft["steps"] and _first_incomplete(draft) or None,
             "has_draft": bool(draft and draft["steps"]),
             "first_step": SLUGS[0],
-            "step_count": len(SLUGS),
+            "step_count": SCREEN_COUNT,
         },
     )
 
@@ -156,6 +159,8 @@ def start(request):
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=ratelimits.INTAKE_STEP, method="POST", block=True)
 def step(request, step):
+    if step in FORMER_STEPS:
+        return redirect("matching:step", step=FORMER_STEPS[step])
     form_class = STEPS.get(step)
     if form_class is None:
         raise Http404
@@ -226,6 +231,8 @@ def review(request):
             {
                 "summary": answers_summary(answers),
                 "editing": bool(draft.get("editing")),
+                "step_number": SCREEN_COUNT,
+                "step_count": SCREEN_COUNT,
                 "safety_flagged": answers.get("safety") != SAFETY_NOT_AT_ALL,
             },
         )
@@ -281,6 +288,7 @@ def delete(request, token):
     key="ip", rate=ratelimits.INTAKE_LINK, method=ratelimit.ALL, group=ratelimits.INTAKE_LINK_GROUP
 )
 def edit(request, token, step):
+    step = FORMER_STEPS.get(step, step)
     if step not in STEPS:
         raise Http404
     intake = intake_from_token(token)
@@ -297,6 +305,7 @@ def edit(request, token, step):
 def next_edit(request, consultation_token, step):
     """Changing an answer from the next-matches page, which is opened by a consultation's link
     (the intake's own link is kept only as a hash); saving goes back to that page."""
+    step = FORMER_STEPS.get(step, step)
     if step not in STEPS:
         raise Http404
     intake = intake_from_consultation_token(consultation_token)

@@ -53,9 +53,9 @@
 
   // Progress: move the bar a little within the step as questions get answers.
   var progress = document.querySelector("progress.intake-progress");
-  if (progress) {
+  var groups = form.querySelectorAll("[id^='div_id_']");
+  if (progress && groups.length) {
     var step = Number(progress.getAttribute("value"));
-    var groups = form.querySelectorAll("[id^='div_id_']");
     function answered() {
       var done = 0;
       groups.forEach(function (group) {

@@ -114,6 +114,14 @@ class Person:
                 page.locator(selector).first.click()
         self.check()
 
+    def toggle(self, selector: str) -> None:
+        """Open or close a disclosure (a <details>' summary) without leaving the page."""
+        if self.keyboard:
+            tab_to(self.page, selector)
+            self.page.keyboard.press("Enter")
+        else:
+            self.page.locator(selector).first.click()
+
     def fill(self, selector: str, text: str) -> None:
         if self.keyboard:
             tab_to(self.page, selector)

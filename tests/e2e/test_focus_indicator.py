@@ -102,7 +102,7 @@ def test_every_focusable_element_on_every_intake_page_shows_its_focus(
 
     assert invisible == [], "no visible focus:\n" + "\n".join(invisible)
     # The walk reached what it should: the sliders, radio groups, links and buttons.
-    style = reached["/intake/step/style/"]
+    style = reached["/intake/step/therapist/"]
     for slider in ("lead", "focus", "time", "challenge"):
         assert f"input#id_{slider}[name={slider}]" in style
     assert any(what.startswith("input#id_safety_") for what in reached["/intake/step/safety/"])

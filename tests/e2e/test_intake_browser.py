@@ -53,34 +53,33 @@ def test_it_completes_the_intake_by_keyboard_on_a_phone(browser_page):
     assert "988lifeline.org" in crisis.inner_text()
     assert crisis.bounding_box()["y"] < page.locator("h1").bounding_box()["y"]
 
-    # Who it's for.
+    # About you: who it's for, concerns ranked, goals in words and tags, on one screen.
+    assert "Step 2 of 6" in page.locator("#intake-progress-label").inner_text()
     tab_to(page, "#id_for_whom_0")
     press(page, "Space")
     tab_to(page, "#id_age_band_0")
     press(page, "ArrowDown")
     press(page, "ArrowDown")  # adults
-    continue_to_next(page)
-
-    # Concerns, ranked.
     choose_option(page, "#id_concern_1", "trauma and PTSD")
     choose_option(page, "#id_concern_2", "anxiety")
-    continue_to_next(page)
-
-    # Goals: free text and tags.
     type_into(page, "#id_goals", "Drive to work again.")
     tab_to(page, 'input[name="goal_tags"][value="heal from the past"]')
     press(page, "Space")
     continue_to_next(page)
 
-    # How to work: sliders show their value once moved.
+    # How to work: sliders show their value once moved; approaches wait behind a disclosure
+    # that opens from the keyboard.
     tab_to(page, "#id_lead")
     press(page, "ArrowLeft")
     assert "2 / 5" in page.locator('output[for="id_lead"]').inner_text()
-    tab_to(page, 'input[name="approaches_wanted"][value="EMDR"]')
+    emdr = 'input[name="approaches_wanted"][value="EMDR"]'
+    assert not page.locator(emdr).is_visible()
+    tab_to(page, ".intake-approaches > summary")
+    press(page, "Enter")
+    tab_to(page, emdr)
     press(page, "Space")
-    continue_to_next(page)
 
-    # Therapist: a must-have language.
+    # The therapist, on the same screen: a must-have language.
     choose_option(page, "#id_language", "Spanish")
     tab_to(page, "#id_language_importance_0")
     press(page, "ArrowDown")
@@ -140,7 +139,7 @@ def test_it_works_at_320_pixels(browser_page):
 def test_it_chooses_the_browsers_time_zone_in_the_visible_list(
     client, open_page, live_server, browser_zone, label
 ):
-    # The first seven steps answered in this browser's session.
+    # Every screen before the contact details answered in this browser's session.
     fill_intake(client, upto="contact")
     page = open_page(timezone_id=browser_zone)
     page.context.add_cookies(

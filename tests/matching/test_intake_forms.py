@@ -12,10 +12,11 @@ from matching.forms import (
     TherapistForm,
 )
 
-from .intake_steps import EXPECTED_ANSWERS, STEP_POSTS
+from .intake_steps import EXPECTED_ANSWERS, PART_POSTS, STEP_POSTS
 
 pytestmark = pytest.mark.django_db
-VALID = dict(STEP_POSTS)
+# Every group of questions and every screen (a screen's data holds each of its groups' data).
+VALID = {**PART_POSTS, **dict(STEP_POSTS)}
 
 
 def errors(form_class, **changes) -> dict:
@@ -81,11 +82,23 @@ def test_it_rejects_a_style_outside_one_to_five():
 
 def test_it_rejects_an_approach_both_wanted_and_avoided():
     found = errors(StyleForm, approaches_wanted=["EMDR"], approaches_avoided=["EMDR"])
-    assert "both lists" in found["approaches_avoided"][0]
+    assert "untick one" in found["approaches_avoided"][0]
 
 
-def test_it_rejects_no_preference_with_approaches_chosen():
-    assert "no_preference" in errors(StyleForm, no_preference="on")
+def test_it_asks_no_approaches_by_default_and_offers_each_in_plain_words():
+    form = StyleForm(data={**VALID["style"], "approaches_wanted": []})
+    assert form.is_valid(), form.errors
+    assert form.to_answers()["approaches_wanted"] == []
+    assert not form.approaches_open()
+    rows = {name: description for name, description, _like, _avoid in form.approach_rows()}
+    assert rows["CBT"].startswith("Noticing the thoughts")
+    assert all(rows.values())
+
+
+def test_it_opens_the_approaches_when_some_are_chosen_or_need_fixing():
+    assert StyleForm(data=VALID["style"]).approaches_open()
+    assert StyleForm(initial={"approaches_avoided": ["DBT"]}).approaches_open()
+    assert not StyleForm(initial=StyleForm.data_from_answers({})).approaches_open()
 
 
 def test_it_rejects_a_must_have_without_a_value():

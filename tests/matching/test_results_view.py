@@ -201,6 +201,11 @@ def test_it_changes_an_answer_from_the_next_match_page_and_comes_back(client, ma
     saved = client.post(
         opened["Location"],
         {
+            # The same screen asks how to work: its sliders post what they show.
+            "lead": "3",
+            "focus": "3",
+            "time": "3",
+            "challenge": "3",
             "gender": "nonbinary",
             "gender_importance": "nice",
             "language_importance": "none",

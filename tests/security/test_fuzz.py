@@ -121,19 +121,25 @@ def _no_rate_limits(settings):
 
 STEP_FIELDS = {
     "safety": ["safety"],
-    "about": ["for_whom", "age_band", "for_whom_other"],
-    "concerns": ["concern_1", "concern_2", "concern_3", "concerns_text", "concerns_other"],
-    "goals": ["goals", "goal_tags"],
-    "style": [
+    "about": [
+        "for_whom",
+        "age_band",
+        "for_whom_other",
+        "concern_1",
+        "concern_2",
+        "concern_3",
+        "concerns_text",
+        "concerns_other",
+        "goals",
+        "goal_tags",
+    ],
+    "therapist": [
         "lead",
         "focus",
         "time",
         "challenge",
-        "no_preference",
         "approaches_wanted",
         "approaches_avoided",
-    ],
-    "therapist": [
         "gender",
         "gender_words",
         "gender_importance",
@@ -212,8 +218,7 @@ def test_what_an_intake_stores_shows_escaped_everywhere(
     for slug, data in STEP_POSTS:
         payload = dict(data, nav="next")
         changes = {
-            "concerns": {"concerns_text": concerns_text},
-            "goals": {"goals": goals},
+            "about": {"concerns_text": concerns_text, "goals": goals},
             "contact": {"first_name": first_name},
             "practical": {"past_therapy": past_therapy},
         }.get(slug, {})
