@@ -24,6 +24,8 @@ from .selectors import intake_match_list, shown_clinicians
 from .tokens import intake_from_consultation_token, intake_from_token
 
 SLOTS_SHOWN = 3
+# Reasons a card shows at once; the rest wait behind "More about this fit".
+REASONS_SHOWN = 3
 # How a consultation time reads on a button ("Tue 3 Mar, 9:00 AM"), in the client's zone.
 SLOT_FORMAT = "D j M, g:i A"
 # The intake step and field where each relaxable answer can be changed (matching/forms.py).
@@ -118,14 +120,23 @@ def _render_results(
             continue
         clinician = shown_one.clinician
         book = _book_url(token, consultation_token, clinician.slug)
+        positives = [r for r in m.reasons if r.positive]
         cards.append(
             {
                 "match": m,
                 "clinician": clinician,
                 **shown_one.names,
                 "components": _components(m),
-                "positives": [r for r in m.reasons if r.positive],
+                "positives": positives,
                 "negatives": [r for r in m.reasons if not r.positive],
+                "top_reasons": positives[:REASONS_SHOWN],
+                "more_reasons": positives[REASONS_SHOWN:],
+                "cost": cost_for_client(
+                    answers.get("payment") or {},
+                    plans=shown_one.names.get("insurance", []),
+                    fee=clinician.self_pay_fee,
+                    sliding_scale_min=clinician.sliding_scale_min,
+                ),
                 "slots": [
                     _slot(s.astimezone(zone), book=book, name=clinician.first_name)
                     for s in found.open_slots.get(m.clinician_id, [])[:SLOTS_SHOWN]
@@ -251,13 +262,69 @@ def _relaxation_text(r) -> str:
     return text % {"n": n, "what": labels.get(r.preference, r.preference)}
 
 
+def cost_for_client(
+    payment: dict, *, plans: list[str], fee: int | None, sliding_scale_min: int | None
+) -> dict:
+    """What a session would cost this client, in words: their plan if the clinician takes it,
+    otherwise the self-pay fee and sliding scale, set against the budget they gave.
+
+    {"text": the line shown, "fits": True when it is within what they told us (their plan
+    taken, or the fee or sliding scale within their budget), False when it isn't, None when
+    they told us nothing to compare with}."""
+    plan = payment.get("insurance") or ""
+    budget = payment.get("self_pay_budget")
+    if plan and plan.casefold() in {name.casefold() for name in plans}:
+        return {
+            "text": _("Takes your insurance (%(plan)s): you pay your plan's usual share.")
+            % {"plan": plan},
+            "fits": True,
+        }
+    parts = []
+    if plan:
+        parts.append(_("Doesn't take %(plan)s.") % {"plan": plan})
+    elif plans:
+        parts.append(_("Insurance taken: %(plans)s.") % {"plans": ", ".join(plans)})
+    if fee is None:
+        parts.append(_("Ask about the fee in your free consultation."))
+        return {"text": " ".join(parts), "fits": None}
+    if sliding_scale_min is not None and sliding_scale_min < fee:
+        parts.append(
+            _("$%(fee)s a session, or from $%(low)s on a sliding scale.")
+            % {"fee": fee, "low": sliding_scale_min}
+        )
+    else:
+        parts.append(_("$%(fee)s a session.") % {"fee": fee})
+    fits = None
+    if budget is not None:
+        lowest = sliding_scale_min if sliding_scale_min is not None else fee
+        if fee <= budget:
+            parts.append(_("Within your budget of $%(budget)s.") % {"budget": budget})
+            fits = True
+        elif lowest <= budget:
+            parts.append(
+                _("The sliding scale can fit your budget of $%(budget)s.") % {"budget": budget}
+            )
+            fits = True
+        else:
+            parts.append(_("Above your budget of $%(budget)s.") % {"budget": budget})
+            fits = False
+    elif plan:
+        fits = False
+    return {"text": " ".join(parts), "fits": fits}
+
+
 def _components(m) -> list[dict]:
     c = m.components
     rows = (
-        ("goals", _("Goals"), c.goals, _("what you want to work on")),
-        ("tasks", _("How you'd work"), c.tasks, _("style and approaches")),
-        ("bond", _("Connection"), c.bond, _("your preferences and feeling heard")),
-        ("practical", _("Practical fit"), c.practical, _("times and how soon")),
+        ("goals", _("What you want to work on"), c.goals, _("your concerns and goals")),
+        ("tasks", _("How you'd like to work"), c.tasks, _("style and approaches")),
+        (
+            "bond",
+            _("Feeling understood"),
+            c.bond,
+            _("what matters to you about the therapist, and how heard their clients feel"),
+        ),
+        ("practical", _("Times and practicalities"), c.practical, _("open times and how soon")),
     )
     out = []
     for key, label, value, hint in rows:

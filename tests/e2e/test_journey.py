@@ -202,7 +202,9 @@ def test_it_walks_the_whole_journey(variant, site, practice, open_page, watch):
     cards = client.page.locator("main ol > li")
     assert cards.count() == 3
     assert "Maya Chen" in cards.first.locator("h2").inner_text()
-    assert "Fit " in cards.first.inner_text()
+    assert re.search(r"(Strong|Good|Possible) fit · \d+", cards.first.inner_text())
+    # The rest of the fit waits behind "More about this fit".
+    assert not cards.first.locator("text=How the score is made up").is_visible()
     assert cards.first.locator("h3:has-text('Why they may suit you') + ul li").count() >= 1
     client.activate('main ol > li:first-child a[href*="/book/"]')
 

@@ -59,8 +59,8 @@ def test_it_shows_ranked_matches_with_reasons_and_times(client, maya):
     assert "Focuses on trauma and PTSD" in page
     # Each component is a drawn bar (hidden from screen readers) beside its value in words.
     assert 'class="score-bar-fill"' in page and 'aria-hidden="true"' in page
-    assert re.search(r"Goals.*?\d+ of 100", page, re.S)
-    assert "takes Aetna" in page
+    assert re.search(r"What you want to work on.*?\d+ of 100", page, re.S)
+    assert "Insurance taken: Aetna." in page
     book = reverse("matching:book", args=[token, maya.slug]) + "?start="
     assert page.count(book) >= 3
     assert "2026-03-03T14:00:00Z" in page  # Tue 9:00 New York: the first slot past 12 h notice
@@ -310,7 +310,7 @@ def test_it_shows_credential_plan_and_office_names(client, maya):
     maya.credentials.set([Credential.objects.get_or_create(name=n)[0] for n in ("LCSW", "PhD")])
     _row, token = make_intake()
     page = client.get(reverse("matching:results", args=[token])).content.decode()
-    assert "LCSW, PhD" in page and "takes Aetna" in page
+    assert "LCSW, PhD" in page and "Insurance taken: Aetna." in page
 
 
 def test_it_links_to_the_delete_confirmation_instead_of_posting(client, maya):
@@ -354,11 +354,11 @@ def _cards(page: str) -> list[dict]:
     """Each card's name, shown fit and reasons, in the order the page shows them."""
     cards = []
     for block in page.split('<li class="card')[1:]:
-        name = re.search(r'id="match-\d+">([^<]+)', block).group(1).strip()
-        fit = re.search(r"<strong>Fit (\S+) out of 100</strong> · ([^<]+)</p>", block)
-        lists = re.findall(r'<ul class="small">(.*?)</ul>', block, re.S)
+        name = re.search(r'id="match-\d+"><a[^>]*>([^<]+)', block).group(1).strip()
+        fit = re.search(r"<strong>([^<·]+) · (\d+)</strong>", block)
+        lists = re.findall(r'<ul class="(?:mb-2|small)">(.*?)</ul>', block, re.S)
         reasons = [r for items in lists for r in re.findall(r"<li>(.*?)</li>", items)]
-        cards.append({"name": name, "fit": fit.group(1), "words": fit.group(2), "reasons": reasons})
+        cards.append({"name": name, "fit": fit.group(2), "words": fit.group(1), "reasons": reasons})
     return cards
 
 
@@ -389,3 +389,49 @@ def test_it_shows_whole_fits_in_the_order_it_ranks_them_each_with_a_reason(clien
             assert card["reasons"], card["name"]
         # Nothing else speaks for the ones who can't meet soon: where they can meet does.
         assert "Offers video sessions, licensed in NY" in page
+
+
+def test_a_card_reads_at_a_glance_and_keeps_the_rest_one_click_away(client, maya):
+    maya.intro = "I help people find steadier ground after something frightening."
+    maya.save()
+    _row, token = make_intake(goal_tags=["heal from the past"], times=["weekday daytime"])
+    page = client.get(reverse("matching:results", args=[token])).content.decode()
+    card = page.split('<li class="card')[1]
+
+    assert re.search(r"<strong>(Strong|Good|Possible) fit · \d+</strong>", card)
+    assert "“I help people find steadier ground after something frightening.”" in card
+    assert 'alt=""' in card or 'aria-hidden="true"' in card  # the face, beside the name
+    glance, more = card.split('<details class="match-more')
+    top = re.search(r'Why they may suit you</h3>\s*<ul class="mb-2">(.*?)</ul>', glance, re.S)
+    assert 1 <= top.group(1).count("<li>") <= 3
+    assert "More about this fit" in more
+    assert "How the score is made up" in more and "Feeling understood" in more
+    assert f'href="{reverse("clinicians:profile", args=[maya.slug])}"' in glance
+    assert "Cost for you" in glance
+
+
+@pytest.mark.parametrize(
+    ("payment", "expected", "fits"),
+    [
+        ({"insurance": "Aetna"}, "Takes your insurance (Aetna)", True),
+        ({"insurance": "Cigna"}, "Doesn't take Cigna. $160 a session, or from $90", False),
+        ({"self_pay_budget": 200}, "Within your budget of $200.", True),
+        ({"self_pay_budget": 100}, "The sliding scale can fit your budget of $100.", True),
+        ({"self_pay_budget": 50}, "Above your budget of $50.", False),
+        ({}, "Insurance taken: Aetna. $160 a session, or from $90 on a sliding scale.", None),
+    ],
+)
+def test_it_says_what_a_session_would_cost_this_client(payment, expected, fits):
+    from matching.results_views import cost_for_client
+
+    cost = cost_for_client(payment, plans=["Aetna"], fee=160, sliding_scale_min=90)
+
+    assert expected in cost["text"]
+    assert cost["fits"] is fits
+
+
+def test_it_says_to_ask_about_a_fee_it_does_not_know():
+    from matching.results_views import cost_for_client
+
+    cost = cost_for_client({}, plans=[], fee=None, sliding_scale_min=None)
+    assert cost == {"text": "Ask about the fee in your free consultation.", "fits": None}
