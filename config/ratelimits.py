@@ -20,6 +20,11 @@ MANAGE_LINK = "30/m"
 MANAGE_LINK_GROUP = "consultations.manage"
 # The fit check is answered once.
 FIT_CHECK = "10/m"
+# A clinician's calendar feed, per link: calendar apps ask every few minutes at most, from a
+# phone, a laptop and a web calendar at once; and per address, for anyone trying links.
+CALENDAR_FEED = "60/h"
+CALENDAR_FEED_ADDRESS = "120/m"
+CALENDAR_FEED_GROUP = "consultations.calendar_feed"
 # Logins across usernames from one address (django-axes locks one username after 5 failures).
 LOGIN = "10/m"
 

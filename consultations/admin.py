@@ -229,3 +229,52 @@ class NotificationAdmin(EncryptedFieldsAdmin):
             request,
             _("%(count)s failed message(s) will be sent again.") % {"count": count},
         )
+
+
+# Clinicians' calendar feeds and email choices (consultations/calendar_views.py): staff see
+# that a feed exists and when it was read, never its link (stored only as a hash), and may
+# turn a feed off (delete), say when a clinician's phone is lost.
+from .models import CalendarFeed, NotificationPreferences  # noqa: E402
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ("clinician", "created_at", "last_read_at")
+    list_select_related = ("clinician",)
+    search_fields = ("clinician__last_name", "clinician__first_name", "clinician__email")
+    fields = ("clinician", "created_at", "last_read_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationPreferences)
+class NotificationPreferencesAdmin(admin.ModelAdmin):
+    """Read-only: the clinician's own choices, for staff asking "why no email?"."""
+
+    list_display = (
+        "clinician",
+        "new_requests",
+        "changes",
+        "cancellations",
+        "digest",
+        "digest_time",
+    )
+    list_select_related = ("clinician",)
+    list_filter = ("digest",)
+    search_fields = ("clinician__last_name", "clinician__first_name", "clinician__email")
+    fields = ("clinician", "new_requests", "changes", "cancellations", "digest", "digest_time")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -24,7 +24,13 @@ from django.utils.translation import ngettext
 from clinicians.zones import zone_label, zone_or_practice
 
 from .ics import consultation_ics
-from .models import ERASED_NAME, Consultation, Notification
+from .models import (
+    ERASED_NAME,
+    BookingSettings,
+    Consultation,
+    Notification,
+    NotificationPreferences,
+)
 from .tokens import (
     checkin_unsubscribe_url,
     checkin_url,
@@ -68,6 +74,9 @@ class Kind(enum.StrEnum):
     CHECKIN = "checkin"
     # To the clinician: a check-in came back low (no content), `alliance_low_w<week>`.
     CLINICIAN_CHECKIN_LOW = "alliance_low"
+    # A request still unanswered: one reminder to the clinician before it expires, whatever
+    # their email preferences.
+    CLINICIAN_REQUEST_WAITING = "clinician_request_waiting"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
@@ -168,6 +177,8 @@ class Message:
     still_wanted: Callable[[Notification], str | None] | None = None
     # Headers beyond the Message-ID (the check-in's one-click unsubscribe).
     more_headers: Callable[[Notification], dict] | None = None
+    # The clinician's email preference (a NotificationPreferences field) that can turn it off.
+    preference: str = ""
 
 
 def _next_match(notification: Notification) -> dict:
@@ -192,6 +203,12 @@ def _lead(notification: Notification) -> dict:
     else:
         lead = ngettext("in %(n)s minute", "in %(n)s minutes", minutes) % {"n": minutes}
     return {"lead": lead}
+
+
+def _request_expiry(notification: Notification) -> dict:
+    consultation = notification.consultation
+    expires_at = consultation.request_expires_at(BookingSettings.load().request_expiry_hours)
+    return {"expires": _when(expires_at, consultation.clinician.timezone, LONG_FORMAT)}
 
 
 def _call_queue_link(notification: Notification) -> dict:
@@ -266,6 +283,7 @@ MESSAGES: dict[Kind, Message] = {
         "clinician_new_request",
         _("New consultation request for %(when)s"),
         until_start=_TIME_PASSED,
+        preference="new_requests",
     ),
     Kind.CLIENT_CONFIRMED: Message(
         Recipient.CLIENT,
@@ -284,6 +302,7 @@ MESSAGES: dict[Kind, Message] = {
         until_start=_TIME_PASSED,
         needs=(CStatus.CONFIRMED,),
         needs_reason=_NOT_CONFIRMED,
+        preference="new_requests",
     ),
     Kind.CLIENT_DECLINED: Message(
         Recipient.CLIENT,
@@ -309,6 +328,7 @@ MESSAGES: dict[Kind, Message] = {
         "clinician_cancelled",
         _("Consultation on %(when)s cancelled"),
         Invite.IF_WAS_CONFIRMED,
+        preference="cancellations",
     ),
     Kind.CLIENT_RESCHEDULED: Message(
         Recipient.CLIENT,
@@ -321,6 +341,7 @@ MESSAGES: dict[Kind, Message] = {
         "clinician_rescheduled",
         _("Consultation moved to %(when)s"),
         Invite.IF_CONFIRMED,
+        preference="changes",
     ),
     Kind.REMINDER: Message(
         Recipient.CLIENT,
@@ -350,6 +371,15 @@ MESSAGES: dict[Kind, Message] = {
         "practice_intake_safety_reminder",
         _("Reminder: a same-day call is still waiting"),
         more_context=_call_queue_link,
+    ),
+    Kind.CLINICIAN_REQUEST_WAITING: Message(
+        Recipient.CLINICIAN,
+        "clinician_request_waiting",
+        _("Still waiting for you: a consultation request for %(when)s"),
+        until_start=_TIME_PASSED,
+        needs=(CStatus.REQUESTED,),
+        needs_reason="The request was answered, withdrawn or expired.",
+        more_context=_request_expiry,
     ),
     Kind.INTAKE_RESULTS: Message(
         Recipient.INTAKE_CLIENT,
@@ -422,6 +452,14 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
             return Verdict(Status.SKIPPED, message.until_start)
         if Kind.of(notification.kind) is Kind.REMINDER and now > reminder_deadline(notification):
             return Verdict(Status.SKIPPED, "Too late to remind: past the grace window.")
+        if Kind.of(notification.kind) is Kind.CLINICIAN_REQUEST_WAITING and (
+            now >= consultation.request_expires_at(BookingSettings.load().request_expiry_hours)
+        ):
+            return Verdict(Status.SKIPPED, "The request expired before the reminder went.")
+        if message.preference and not getattr(
+            NotificationPreferences.of(consultation.clinician), message.preference
+        ):
+            return Verdict(Status.CANCELLED, "The clinician turned these emails off.")
         # Loaded with the row (select_related): no query of its own.
         if Kind.of(notification.kind) is Kind.FIT_CHECK and hasattr(consultation, "fit_check"):
             return Verdict(Status.CANCELLED, "The client has already answered.")

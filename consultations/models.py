@@ -141,6 +141,11 @@ class Consultation(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    def request_expires_at(self, expiry_hours: int) -> dt.datetime:
+        """When this request expires unanswered: `expiry_hours` after it was made, or at its
+        start if that comes first (the rule `consultations_expire_stale` applies)."""
+        return min(self.created_at + dt.timedelta(hours=expiry_hours), self.starts_at)
+
     def fit_check_open(self, now: dt.datetime) -> bool:
         """The client may answer the fit check once the consultation has taken place: completed,
         or confirmed and over (before the clinician marks it completed)."""
@@ -417,3 +422,62 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"Check-in week {self.week} · engagement {self.engagement_id}"
+
+
+class CalendarFeed(models.Model):
+    """A clinician's private calendar subscription: the link's secret is stored only as its
+    SHA-256, so nobody (staff included) can read the link back; making a new one replaces it,
+    and the old link stops working at once."""
+
+    clinician = models.OneToOneField(
+        Clinician,
+        verbose_name=_("clinician"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("link made"))
+    # Written at most once a minute, so the clinician can tell that their calendar reads it.
+    last_read_at = models.DateTimeField(_("last read by a calendar"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+
+    def __str__(self) -> str:
+        return str(_("Calendar feed of %(clinician)s") % {"clinician": self.clinician})
+
+
+class NotificationPreferences(models.Model):
+    """Which emails a clinician gets. Without a row, the defaults hold: every email about a
+    consultation, no daily digest. The reminder about a request still waiting for them can't be
+    turned off: a new request is never silenced."""
+
+    clinician = models.OneToOneField(
+        Clinician,
+        verbose_name=_("clinician"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    new_requests = models.BooleanField(_("new requests and bookings"), default=True)
+    changes = models.BooleanField(_("a client moves a consultation"), default=True)
+    cancellations = models.BooleanField(_("cancellations"), default=True)
+    digest = models.BooleanField(_("a daily summary of tomorrow's consultations"), default=False)
+    digest_time = models.TimeField(_("send the summary at"), default=dt.time(18, 0))
+    # The clinician's local date whose digest has been recorded: the claim that makes it once a
+    # day (a conditional update moves it forward before the row is written).
+    digest_claimed_for = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("email preferences")
+        verbose_name_plural = _("email preferences")
+
+    def __str__(self) -> str:
+        return str(_("Email preferences of %(clinician)s") % {"clinician": self.clinician})
+
+    @classmethod
+    def of(cls, clinician: Clinician) -> "NotificationPreferences":
+        """The clinician's preferences, or the defaults (unsaved) when they never chose."""
+        try:
+            return clinician.notification_preferences
+        except cls.DoesNotExist:
+            return cls(clinician=clinician)

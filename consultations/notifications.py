@@ -50,7 +50,7 @@ from .messages import (
     stale_verdict,
     stored_as,
 )
-from .models import Consultation, Notification
+from .models import BookingSettings, Consultation, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +89,25 @@ class Plan:
 
 
 def _plan_requested(consultation: Consultation, now: dt.datetime) -> Plan:
-    return Plan(rows=[(Kind.CLIENT_REQUEST_RECEIVED, now), (Kind.CLINICIAN_NEW_REQUEST, now)])
+    return Plan(
+        rows=[
+            (Kind.CLIENT_REQUEST_RECEIVED, now),
+            (Kind.CLINICIAN_NEW_REQUEST, now),
+            *_request_waiting(consultation, now),
+        ]
+    )
 
 
 def _plan_confirmed(consultation: Consultation, now: dt.datetime) -> Plan:
     rows = [(Kind.CLIENT_CONFIRMED, now)]
     if not consultation.notifications.filter(kind=Kind.CLINICIAN_NEW_REQUEST).exists():
         rows.append((Kind.CLINICIAN_BOOKED, now))
-    return Plan(rows=rows + _reminders_and_fit_check(consultation, now))
+    # Answered: the reminder that it was waiting goes.
+    return Plan(
+        cancel=True,
+        cancel_only=Kind.CLINICIAN_REQUEST_WAITING,
+        rows=rows + _reminders_and_fit_check(consultation, now),
+    )
 
 
 def _plan_declined(consultation: Consultation, now: dt.datetime) -> Plan:
@@ -117,6 +128,11 @@ def _plan_rescheduled(consultation: Consultation, now: dt.datetime) -> Plan:
     rows = [(Kind.CLIENT_RESCHEDULED, now), (Kind.CLINICIAN_RESCHEDULED, now)]
     if consultation.status == CStatus.CONFIRMED:
         rows += _reminders_and_fit_check(consultation, now)
+    elif not consultation.notifications.filter(
+        kind=Kind.CLINICIAN_REQUEST_WAITING, status__in=(Status.SENDING, Status.SENT)
+    ).exists():
+        # A moved request still waits; its one reminder, unless it has already gone.
+        rows += _request_waiting(consultation, now)
     return Plan(cancel=True, rows=rows)
 
 
@@ -262,6 +278,30 @@ def _intake_notify(intake_reference, kind, payload=None) -> None:
         ).values_list("pk", flat=True)
     )
     _enqueue_on_commit(ids)
+
+
+# A request nobody answered gets one reminder to the clinician after this long, or halfway to
+# its expiry when it expires sooner than twice this (so there is as long left to answer as has
+# passed): with the default 24-hour expiry, after 12 hours.
+REQUEST_REMINDER_AFTER = dt.timedelta(hours=24)
+
+
+def request_reminder_delay(expiry_hours: float) -> dt.timedelta:
+    """How long after a request its reminder goes, for requests that expire after
+    `expiry_hours` (a request whose start comes sooner is reminded sooner too)."""
+    return min(REQUEST_REMINDER_AFTER, dt.timedelta(hours=expiry_hours) / 2)
+
+
+def request_reminder_due(consultation: Consultation) -> dt.datetime:
+    created = consultation.created_at
+    expires = consultation.request_expires_at(BookingSettings.load().request_expiry_hours)
+    return created + min(REQUEST_REMINDER_AFTER, (expires - created) / 2)
+
+
+def _request_waiting(consultation: Consultation, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    if consultation.status != CStatus.REQUESTED:
+        return []
+    return [(Kind.CLINICIAN_REQUEST_WAITING, max(now, request_reminder_due(consultation)))]
 
 
 def _reminders_and_fit_check(
@@ -424,7 +464,9 @@ def _claim(notification: Notification, now: dt.datetime) -> bool:
 
 def _with_related(rows):
     # Everything `stale_verdict` and the message read, in the same query as the row.
-    return rows.select_related("consultation__clinician", "consultation__fit_check")
+    return rows.select_related(
+        "consultation__clinician__notification_preferences", "consultation__fit_check"
+    )
 
 
 def _close_quietly(connection) -> None:

@@ -12,8 +12,8 @@ from clinicians.zones import practice_today, practice_zone
 from config.snapshots import Snapshot
 from config.sql import among, id_array
 
-from . import slots
-from .models import BookingSettings, Consultation, Heartbeat, Notification
+from . import slots, tokens
+from .models import BookingSettings, CalendarFeed, Consultation, Heartbeat, Notification
 
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
 
@@ -324,6 +324,45 @@ def clinician_portal_lists(*, clinician_id: int, now: dt.datetime, past_limit: i
 
 def clinician_consultation(*, clinician_id: int, public_id) -> Consultation | None:
     return Consultation.objects.filter(clinician_id=clinician_id, public_id=public_id).first()
+
+
+# --- The clinician's calendar feed and emails ---------------------------------------------
+
+# How far back the feed keeps consultations that took place, so the calendar keeps them too.
+FEED_PAST_DAYS = 30
+# In the feed: requests (tentative) and consultations that were or are on. Cancelled, declined
+# and expired ones are left out, so subscribed calendars drop them.
+FEED_STATUSES = (
+    Consultation.Status.REQUESTED,
+    Consultation.Status.CONFIRMED,
+    Consultation.Status.COMPLETED,
+    Consultation.Status.NO_SHOW,
+)
+
+
+def calendar_feed_for_token(token: str) -> CalendarFeed | None:
+    """The feed a subscription link opens, or None for a made-up, replaced or revoked link,
+    or one whose clinician is no longer active (all alike to the caller)."""
+    if not tokens.feed_token_plausible(token):
+        return None
+    return (
+        CalendarFeed.objects.select_related("clinician")
+        .filter(token_hash=tokens.feed_token_hash(token), clinician__is_active=True)
+        .first()
+    )
+
+
+def clinician_feed_consultations(*, clinician_id: int, now: dt.datetime) -> list[Consultation]:
+    """What the clinician's feed holds: one query, whatever the history."""
+    since = now - dt.timedelta(days=FEED_PAST_DAYS)
+    return list(
+        Consultation.objects.filter(
+            clinician_id=clinician_id, status__in=FEED_STATUSES, ends_at__gte=since
+        )
+        .exclude(status=Consultation.Status.REQUESTED, starts_at__lte=now)
+        .select_related("clinician")
+        .order_by("starts_at")
+    )
 
 
 # --- The staff dashboard ------------------------------------------------------------------

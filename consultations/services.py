@@ -9,16 +9,18 @@ from django.utils.translation import gettext as _
 
 from clinicians.models import Clinician
 
-from . import checkins, notifications
+from . import checkins, notifications, tokens
 from .messages import Recipient, stored_kinds
 from .models import (
     ERASED_NAME,
     BookingSettings,
+    CalendarFeed,
     Consultation,
     ConsultationEvent,
     FitCheck,
     Heartbeat,
     Notification,
+    NotificationPreferences,
 )
 from .notifications import Event
 from .selectors import (
@@ -606,6 +608,60 @@ def _erase(which: Q, client_reference) -> int:
                 sender=Consultation, client_reference=client_reference, consultation_ids=ids
             )
     return len(ids)
+
+
+# --- The clinician's calendar feed and email preferences ----------------------------------
+
+# A feed read is written down at most this often (calendar apps poll every few minutes).
+FEED_READ_GRANULARITY = dt.timedelta(minutes=1)
+
+
+def calendar_feed_renew(*, clinician_id: int, now: dt.datetime | None = None) -> str:
+    """Make the clinician's calendar feed link, replacing (and so revoking) any earlier one.
+    Returns the link's secret: it is stored only as a hash, so this is the one time it exists
+    in full."""
+    token, token_hash = tokens.new_feed_token()
+    CalendarFeed.objects.update_or_create(
+        clinician_id=clinician_id,
+        defaults={"token_hash": token_hash, "created_at": now or djtz.now(), "last_read_at": None},
+    )
+    return token
+
+
+def calendar_feed_revoke(*, clinician_id: int) -> bool:
+    """Turn the clinician's feed link off. True if there was one."""
+    deleted, _by_model = CalendarFeed.objects.filter(clinician_id=clinician_id).delete()
+    return bool(deleted)
+
+
+def calendar_feed_read(*, feed_id: int, now: dt.datetime) -> None:
+    """Note that a calendar read the feed (one UPDATE at most a minute, none in between)."""
+    CalendarFeed.objects.filter(pk=feed_id).filter(
+        Q(last_read_at__isnull=True) | Q(last_read_at__lt=now - FEED_READ_GRANULARITY)
+    ).update(last_read_at=now)
+
+
+def notification_preferences_save(
+    *,
+    clinician_id: int,
+    new_requests: bool,
+    changes: bool,
+    cancellations: bool,
+    digest: bool,
+    digest_time: dt.time,
+) -> NotificationPreferences:
+    """Save which emails the clinician wants."""
+    preferences, _created = NotificationPreferences.objects.update_or_create(
+        clinician_id=clinician_id,
+        defaults={
+            "new_requests": new_requests,
+            "changes": changes,
+            "cancellations": cancellations,
+            "digest": digest,
+            "digest_time": digest_time.replace(second=0, microsecond=0),
+        },
+    )
+    return preferences
 
 
 class FitCheckClosed(Exception):

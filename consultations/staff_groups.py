@@ -11,6 +11,9 @@ GRANTS = {
         "fitcheck": ("view",),
         # Whether a consultation became therapy, and the client's choices since; no answers.
         "engagement": ("view",),
+        # A feed's link is never shown (only its hash is kept); staff may turn a feed off.
+        "calendarfeed": ("view", "delete"),
+        "notificationpreferences": ("view",),
     },
     INTAKE_REVIEWERS: {"consultation": ("view_client_summary",)},
 }

@@ -1,6 +1,8 @@
 """Client links for a consultation: signed (HMAC-SHA256), carrying the consultation's public id
 and token version, and expiring. Raising `token_version` revokes every link sent before."""
 
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -113,3 +115,29 @@ def checkin_url(consultation: Consultation, week: int) -> str:
 def checkin_unsubscribe_url(consultation: Consultation) -> str:
     path = reverse("consultations:checkin_stop", args=[make_token(consultation, CHECKIN_STOP)])
     return settings.SITE_URL + path
+
+
+# A clinician's calendar feed link: 256 random bits, stored only as a hash (CalendarFeed), so a
+# database dump or an admin page never gives the link away.
+FEED_TOKEN_BYTES = 32
+_FEED_TOKEN_MAX_LENGTH = 100
+
+
+def new_feed_token() -> tuple[str, str]:
+    """(the secret for the link, the hash to store)."""
+    token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
+    return token, feed_token_hash(token)
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_token_plausible(token: str) -> bool:
+    # Anything else can't be a link we made: no lookup, the same 404.
+    return bool(token) and len(token) <= _FEED_TOKEN_MAX_LENGTH
+
+
+def feed_url(token: str) -> str:
+    """The absolute subscription address for a feed's secret."""
+    return settings.SITE_URL + reverse("consultations:calendar_feed", args=[token])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import checkin_views, fitcheck_views, views
+from . import calendar_views, checkin_views, fitcheck_views, views
 
 app_name = "consultations"
 urlpatterns = [
@@ -22,6 +22,10 @@ urlpatterns = [
         checkin_views.portal_checkin_seen,
         name="portal_checkin_seen",
     ),
+    # The clinician's calendar feed and email choices (calendar_views.py)
+    path("portal/calendar/", calendar_views.portal_calendar, name="portal_calendar"),
+    path("portal/emails/", calendar_views.portal_notifications, name="portal_notifications"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     # Client manage link (views.py)
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),

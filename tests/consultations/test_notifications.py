@@ -90,6 +90,8 @@ def test_it_records_request_received_and_the_clinicians_request(now, queued):
     assert kinds(consultation) == {
         Kind.CLIENT_REQUEST_RECEIVED: NOW,
         Kind.CLINICIAN_NEW_REQUEST: NOW,
+        # Requests expire after 24 hours by default: the reminder comes halfway.
+        Kind.CLINICIAN_REQUEST_WAITING: NOW + dt.timedelta(hours=12),
     }
 
 
@@ -100,7 +102,10 @@ def test_it_records_confirmation_reminders_and_fit_check_on_confirm(now, queued)
     n.consultation_notify(consultation=consultation, event="confirmed")
 
     start = consultation.starts_at
-    assert kinds(consultation) == {
+    assert kinds(consultation, Status.CANCELLED) == {
+        Kind.CLINICIAN_REQUEST_WAITING: NOW + dt.timedelta(hours=12)
+    }
+    assert kinds(consultation, Status.PENDING) == {
         Kind.CLIENT_REQUEST_RECEIVED: NOW,
         Kind.CLINICIAN_NEW_REQUEST: NOW,
         Kind.CLIENT_CONFIRMED: NOW,
@@ -335,9 +340,8 @@ def test_it_keeps_the_booking_when_the_broker_is_down(
     with django_capture_on_commit_callbacks(execute=True):
         n.consultation_notify(consultation=consultation, event="requested")
 
-    assert (
-        Notification.objects.filter(consultation=consultation, status=Status.PENDING).count() == 2
-    )
+    due_now = Notification.objects.filter(consultation=consultation, due_at__lte=NOW)
+    assert due_now.filter(status=Status.PENDING).count() == 2
     assert "the sweep will send them" in caplog.text
     assert "ana.private" not in caplog.text
     assert "Ana" not in caplog.text

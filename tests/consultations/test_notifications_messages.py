@@ -399,6 +399,13 @@ EVERY_MESSAGE = [
     (Kind.CLINICIAN_CANCELLED, Status.CANCELLED, CLINICIAN_ESSENTIALS, PORTAL),
     (Kind.CLIENT_RESCHEDULED, Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
     (Kind.CLINICIAN_RESCHEDULED, Status.CONFIRMED, CLINICIAN_ESSENTIALS, PORTAL),
+    # Made Sunday 9:00 AM Chicago, the request expires 24 hours later.
+    (
+        Kind.CLINICIAN_REQUEST_WAITING,
+        Status.REQUESTED,
+        [*CLINICIAN_ESSENTIALS, "Monday 2 December 2024, 9:00 AM Central Time (Chicago)"],
+        PORTAL,
+    ),
     (reminder_kind(1440), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
     (reminder_kind(60), Status.CONFIRMED, CLIENT_ESSENTIALS, manage_url),
     (Kind.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),

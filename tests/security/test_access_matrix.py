@@ -788,3 +788,99 @@ def test_no_admin_offers_an_export_of_answers(client, intake_reviewer, world):
         form = response.context["action_form"]
         actions = [name for name, _label in form.fields["action"].choices] if form else []
         assert all("export" not in name for name in actions), (route, actions)
+
+
+# --- Clinicians' calendar feeds -------------------------------------------------------------
+
+
+def _feed(token: str) -> str:
+    return reverse("consultations:calendar_feed", args=[token])
+
+
+@pytest.fixture
+def feeds(world):
+    """Both clinicians' feed links; A's first link was replaced by a second, B's turned off."""
+    from consultations import services
+
+    a, b = world["consultation_a"].clinician, world["consultation_b"].clinician
+    replaced = services.calendar_feed_renew(clinician_id=a.pk)
+    current = services.calendar_feed_renew(clinician_id=a.pk)
+    revoked = services.calendar_feed_renew(clinician_id=b.pk)
+    services.calendar_feed_revoke(clinician_id=b.pk)
+    b_current = services.calendar_feed_renew(clinician_id=b.pk)
+    return {"a": current, "a_replaced": replaced, "b_revoked": revoked, "b": b_current}
+
+
+@pytest.mark.parametrize(
+    "kind", ["garbage", "replaced", "revoked", "tampered", "too long", "empty-ish"]
+)
+def test_a_feed_link_that_opens_nothing_is_the_same_404_for_all(client, world, feeds, kind):
+    link = {
+        "garbage": "not-a-real-link",
+        "replaced": feeds["a_replaced"],
+        "revoked": feeds["b_revoked"],
+        "tampered": feeds["a"][:-1] + ("A" if feeds["a"][-1] != "A" else "B"),
+        "too long": feeds["a"] * 4,
+        "empty-ish": "-",
+    }[kind]
+    before = counts()
+
+    response = client.get(_feed(link))
+    unknown = client.get(_feed("x" * 43))
+
+    assert response.status_code == 404
+    # Nothing tells a link that once existed from one that never did.
+    assert response.content == unknown.content
+    assert counts() == before
+
+
+def test_a_feed_link_shows_only_its_own_clinicians_consultations(client, world, feeds):
+    a, b = world["consultation_a"], world["consultation_b"]
+    a_feed = client.get(_feed(feeds["a"])).content.decode()
+    b_feed = client.get(_feed(feeds["b"])).content.decode()
+
+    assert str(a.public_id) in a_feed and str(b.public_id) not in a_feed
+    assert str(b.public_id) in b_feed and str(a.public_id) not in b_feed
+    for feed in (a_feed, b_feed):
+        assert "Sleep through the night." not in feed and "Feel less alone." not in feed
+        assert "555 010 3000" not in feed and "@example.org" not in feed
+
+
+def test_an_inactive_clinicians_feed_answers_404(client, world, feeds):
+    Clinician.objects.filter(pk=world["consultation_a"].clinician_id).update(is_active=False)
+    assert client.get(_feed(feeds["a"])).status_code == 404
+
+
+def test_another_clinician_cannot_make_or_revoke_someone_elses_link(client, world, feeds):
+    client.force_login(world["consultation_b"].clinician.user)
+    client.post(reverse("consultations:portal_calendar"), {"action": "revoke"})
+
+    assert client.get(_feed(feeds["a"])).status_code == 200
+    assert client.get(_feed(feeds["b"])).status_code == 404
+
+
+def test_staff_never_see_a_feed_link_and_need_the_permission_to_see_feeds(
+    client, staff_user, world, feeds
+):
+    from consultations.models import CalendarFeed
+
+    feed = CalendarFeed.objects.get(clinician=world["consultation_a"].clinician)
+    pages = [
+        reverse("admin:consultations_calendarfeed_changelist"),
+        reverse("admin:consultations_calendarfeed_change", args=[feed.pk]),
+    ]
+    client.force_login(staff_user)
+    for page in pages:
+        assert client.get(page).status_code == 403
+    # Staff outside the portal have no link to make either.
+    assert (
+        client.post(reverse("consultations:portal_calendar"), {"action": "renew"}).status_code
+        == 403
+    )
+
+    staff_user.groups.add(Group.objects.get(name="Practice staff"))
+    for page in pages:
+        body = client.get(page).content.decode()
+        assert "Maya Chen" in body
+        assert feeds["a"] not in body and feed.token_hash not in body
+    assert CalendarFeed.objects.count() == 2
