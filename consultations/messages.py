@@ -30,6 +30,8 @@ from .models import (
     Consultation,
     Notification,
     NotificationPreferences,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 from .tokens import (
     checkin_unsubscribe_url,
@@ -37,6 +39,8 @@ from .tokens import (
     fit_check_url,
     manage_url,
     next_match_url,
+    waitlist_leave_url,
+    waitlist_offer_url,
 )
 
 CStatus = Consultation.Status
@@ -77,6 +81,10 @@ class Kind(enum.StrEnum):
     # A request still unanswered: one reminder to the clinician before it expires, whatever
     # their email preferences.
     CLINICIAN_REQUEST_WAITING = "clinician_request_waiting"
+    # A client joined the waiting list: what they wait for, until when, and how to leave.
+    WAITLIST_JOINED = "waitlist_joined"
+    # A time held for a client on the waiting list, with the link that books it.
+    WAITLIST_OFFER = "waitlist_offer"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
@@ -267,6 +275,63 @@ def _checkin_week(notification: Notification) -> dict:
     return {"week": stored_week(notification.kind)}
 
 
+def _waitlist_place(notification: Notification) -> dict:
+    payload = notification.payload
+    entry = (
+        WaitlistEntry.objects.prefetch_related("choices__clinician")
+        .filter(public_id=payload.get("entry"))
+        .first()
+    )
+    names = [choice.clinician.full_name for choice in entry.choices.order_by("-fit", "pk")]
+    return {
+        "first_name": entry.first_name,
+        "any_top_match": entry.any_top_match,
+        "clinician_names": names,
+        "until": _when(entry.ends_at, entry.timezone, DATE_FORMAT),
+        "leave_url": waitlist_leave_url(entry),
+    }
+
+
+def _waitlist_offer(notification: Notification) -> dict:
+    payload = notification.payload
+    offer = (
+        WaitlistOffer.objects.select_related("entry", "clinician")
+        .filter(public_id=payload.get("offer"))
+        .first()
+    )
+    zone = offer.entry.timezone
+    return {
+        "first_name": offer.entry.first_name,
+        "clinician_name": offer.clinician.full_name,
+        "when": _when(offer.starts_at, zone, LONG_FORMAT),
+        "held_until": dateformat.format(
+            offer.expires_at.astimezone(zone_or_practice(zone)), "g:i A"
+        ),
+        "hold_minutes": max(1, round((offer.expires_at - offer.created_at).total_seconds() / 60)),
+        "offer_url": waitlist_offer_url(offer),
+        "leave_url": waitlist_leave_url(offer.entry),
+    }
+
+
+def _waitlist_stale(notification: Notification, now: dt.datetime) -> str:
+    """Why a waiting-list email should not go out any more ("" to send it): the place ended or
+    the client deleted their data; an offer no longer held for them."""
+    kind = Kind.of(notification.kind)
+    if kind is Kind.WAITLIST_JOINED:
+        waiting = WaitlistEntry.objects.filter(
+            public_id=notification.payload.get("entry"), status=WaitlistEntry.Status.WAITING
+        )
+        return "" if waiting.exists() else "The client is no longer on the waiting list."
+    if kind is Kind.WAITLIST_OFFER:
+        held = WaitlistOffer.objects.filter(
+            public_id=notification.payload.get("offer"),
+            status=WaitlistOffer.Status.HELD,
+            expires_at__gt=now,
+        )
+        return "" if held.exists() else "The time is no longer held for the client."
+    return ""
+
+
 # Reasons recorded on a row that was not sent (for staff, like delivery errors).
 _NOT_CONFIRMED = "The consultation is no longer confirmed."
 _TIME_PASSED = "The consultation time has passed."
@@ -405,6 +470,18 @@ MESSAGES: dict[Kind, Message] = {
         _("A check-in to look at in your portal"),
         more_context=_checkin_week,
     ),
+    Kind.WAITLIST_JOINED: Message(
+        Recipient.INTAKE_CLIENT,
+        "client_waitlist_joined",
+        _("You're on our waiting list"),
+        more_context=_waitlist_place,
+    ),
+    Kind.WAITLIST_OFFER: Message(
+        Recipient.INTAKE_CLIENT,
+        "client_waitlist_offer",
+        _("A consultation time is held for you"),
+        more_context=_waitlist_offer,
+    ),
 }
 
 
@@ -469,6 +546,8 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
         notification.payload["expires_at"]
     ):
         return Verdict(Status.SKIPPED, "The link in it has expired.")
+    elif reason := _waitlist_stale(notification, now):
+        return Verdict(Status.CANCELLED, reason)
     if not recipient_address(notification):
         return Verdict(Status.CANCELLED, "No address (the client's data was deleted).")
     return None

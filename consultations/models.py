@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +35,14 @@ class BookingSettings(models.Model):
     request_expiry_hours = models.PositiveSmallIntegerField(
         _("unconfirmed requests expire after (hours)"), default=24
     )
+    waitlist_hold_minutes = models.PositiveSmallIntegerField(
+        _("a time offered from the waiting list is held for (minutes)"),
+        default=30,
+        help_text=_(
+            "Nobody else can book it meanwhile; not taken in time, it is offered to the next "
+            "person on the list."
+        ),
+    )
 
     class Meta:
         verbose_name = _("booking settings")
@@ -42,6 +50,9 @@ class BookingSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="booking_slot_min_5"),
             models.CheckConstraint(condition=Q(horizon_days__gte=1), name="booking_horizon_min_1"),
+            models.CheckConstraint(
+                condition=Q(waitlist_hold_minutes__gte=5), name="booking_waitlist_hold_min_5"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -481,3 +492,148 @@ class NotificationPreferences(models.Model):
             return clinician.notification_preferences
         except cls.DoesNotExist:
             return cls(clinician=clinician)
+
+
+# The waiting list (consultations/waitlist.py holds its rules; docs/architecture.md, "The
+# waiting list", the argument why no time is booked or offered twice).
+
+# The intake's time choices, as the waiting list compares a time with them (matching.vocab.TIMES
+# holds the same codes with their words).
+TIME_CHOICES = ("weekday mornings", "weekday daytime", "weekday evenings", "weekends")
+
+
+class WaitlistEntry(models.Model):
+    """A client's one place on the waiting list: for one clinician who fits but has no open
+    time, or for any of their top matches (a `WaitlistChoice` row for each, with its fit)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        BOOKED = "booked", _("booked")
+        LEFT = "left", _("left the list")
+        ENDED = "ended", _("time up")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The intake this place came from, opaque to this app (matching owns intakes).
+    client_reference = models.UUIDField(db_index=True)
+    any_top_match = models.BooleanField(_("any of their top matches"), default=False)
+    first_name = models.CharField(_("first name"), max_length=80)
+    email = models.EmailField(_("email"))
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64)
+    # How they'd like the consultation (phone or video), when the clinician offers it.
+    format = models.CharField(_("format"), max_length=8, choices=Consultation.Format.choices)
+    # The intake's time choices (TIME_CHOICES) an offered time must touch.
+    times = ArrayField(models.CharField(max_length=20), verbose_name=_("times that suit"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.WAITING
+    )
+    created_at = models.DateTimeField(_("joined"))
+    ends_at = models.DateTimeField(_("waits until"))
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Raising it invalidates every "leave the list" link sent before.
+    token_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+        verbose_name = _("place on the waiting list")
+        verbose_name_plural = _("waiting list")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("client_reference",),
+                condition=Q(status="waiting"),
+                name="waitlist_one_place_per_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("created_at")), name="waitlist_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} · {self.get_status_display()} · until {self.ends_at:%Y-%m-%d}"
+
+
+class WaitlistChoice(models.Model):
+    """A clinician a waiting client would see, and how well they fit (the score the client was
+    shown, 0–100, when they joined): offers go to the best fit first."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="choices")
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.CASCADE, related_name="waitlist_choices"
+    )
+    fit = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("entry", "clinician"), name="waitlist_choice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} · fit {self.fit}"
+
+
+class WaitlistOffer(models.Model):
+    """A time offered to a waiting client, held for them until `expires_at` while `held`.
+
+    The exclusion constraint lets one time of a clinician be held by at most one client; a
+    hold and a booking never overlap because both are made under the clinician's row lock,
+    each after checking the other (docs/architecture.md, "The waiting list")."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("held")
+        TAKEN = "taken", _("taken")
+        EXPIRED = "expired", _("not taken in time")
+        RELEASED = "released", _("turned down or released")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    clinician = models.ForeignKey(
+        Clinician, on_delete=models.CASCADE, related_name="waitlist_offers"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.HELD
+    )
+    expires_at = models.DateTimeField(_("held until"))
+    created_at = models.DateTimeField(_("offered at"))
+    ended_at = models.DateTimeField(null=True, blank=True)
+    consultation = models.OneToOneField(
+        Consultation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_offer",
+    )
+
+    class Meta:
+        ordering = ("-created_at", "pk")
+        verbose_name = _("waiting-list offer")
+        indexes = [models.Index(fields=("status", "expires_at"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="waitlist_offer_ends_after"
+            ),
+            ExclusionConstraint(
+                name="waitlist_offer_one_hold_per_time",
+                expressions=[
+                    (
+                        TsTzRange("starts_at", "ends_at", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("clinician", RangeOperators.EQUAL),
+                ],
+                condition=Q(status="held"),
+                violation_error_message=_("That time is already held."),
+            ),
+            # One live offer per client at a time.
+            models.UniqueConstraint(
+                fields=("entry",), condition=Q(status="held"), name="waitlist_one_live_offer"
+            ),
+            # A time a client let pass (or turned down) is never offered to them again.
+            models.UniqueConstraint(
+                fields=("entry", "clinician", "starts_at"), name="waitlist_offer_time_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} · {self.starts_at:%Y-%m-%d %H:%M} UTC · {self.status}"

@@ -238,6 +238,34 @@ def intake_results_notify(
     )
 
 
+def waitlist_notify(*, client_reference, kind: Kind, payload: dict) -> bool:
+    """Record an email to a client on the waiting list (joined, or an offer): about their intake,
+    with the address and what the message names in its payload until sent. A still-unsent one
+    of the same kind is replaced (an older offer has ended by the time a new one is made).
+    Returns False when one is being sent right now, so none could be recorded."""
+    Notification.objects.filter(
+        intake_reference=client_reference, kind=kind, status=Status.PENDING
+    ).update(status=Status.CANCELLED, last_error="Replaced by a newer message.", payload={})
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                intake_reference=client_reference,
+                kind=kind,
+                due_at=timezone.now(),
+                payload=payload,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    ids = list(
+        Notification.objects.filter(
+            intake_reference=client_reference, kind=kind, status=Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+    _enqueue_on_commit(ids)
+    return bool(created) and bool(ids)
+
+
 def notifications_forget(*, consultations=None, intake_references=None) -> None:
     """A client's data is going: their rows keep no delivery error (it can quote an address),
     no address or link (payload), and nothing more goes out about their intakes. One UPDATE

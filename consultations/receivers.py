@@ -2,9 +2,10 @@
 
 from django.db.models.signals import post_delete, post_migrate, post_save
 
-from clinicians.models import Clinician, ConsultationHours
+from clinicians.models import AvailabilityException, Clinician, ConsultationHours
 from clinicians.signals import roster_imported
 
+from . import holds
 from .models import BookingSettings
 from .selectors import calendar_changed
 
@@ -31,3 +32,23 @@ for _model in _CALENDAR_MODELS:
 # A flush or migration rewrites tables without model signals, and so does a bulk import.
 post_migrate.connect(_calendar_changed, dispatch_uid="consultations.calendar.migrate")
 roster_imported.connect(_calendar_changed, dispatch_uid="consultations.calendar.imported")
+
+
+# New hours, or a day off removed, may open times someone on the waiting list wants: offer them
+# once the change commits (consultations/waitlist.py). Any save or delete asks; the pass finds
+# nothing to offer when nothing opened.
+def _hours_changed(sender, instance, **kwargs) -> None:
+    holds.time_freed(clinician_id=instance.clinician_id)
+
+
+for _model in (ConsultationHours, AvailabilityException):
+    post_save.connect(
+        _hours_changed,
+        sender=_model,
+        dispatch_uid=f"consultations.waitlist.{_model.__name__}.save",
+    )
+    post_delete.connect(
+        _hours_changed,
+        sender=_model,
+        dispatch_uid=f"consultations.waitlist.{_model.__name__}.delete",
+    )

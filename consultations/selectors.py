@@ -13,7 +13,15 @@ from config.snapshots import Snapshot
 from config.sql import among, id_array
 
 from . import slots, tokens
-from .models import BookingSettings, CalendarFeed, Consultation, Heartbeat, Notification
+from .models import (
+    BookingSettings,
+    CalendarFeed,
+    Consultation,
+    Heartbeat,
+    Notification,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 
 ACTIVE = list(Consultation.ACTIVE_STATUSES)
 
@@ -37,6 +45,7 @@ def open_slots_by_clinician(
     ignore_consultation_id: int | None = None,
     until: dt.datetime | None = None,
     include_paused: bool = False,
+    ignore_hold_id: int | None = None,
 ) -> dict[int, list[dt.datetime]]:
     """Open consultation start times (aware UTC, sorted) per clinician id.
 
@@ -45,6 +54,9 @@ def open_slots_by_clinician(
     the busy times (rescheduling it shouldn't be blocked by itself); `until` stops each list
     after that instant. `include_paused` keeps paused clinicians' times: pausing stops new
     clients, not an existing client moving their consultation.
+
+    A time held for someone on the waiting list (a `WaitlistOffer` held and not yet expired)
+    is busy like a booking, except to that client (`ignore_hold_id`).
 
     Rules, zones and hours come from the calendar snapshot when one may be shared; what changes
     by the minute (who is bookable, exceptions, bookings) is always read afresh."""
@@ -55,11 +67,15 @@ def open_slots_by_clinician(
     calendar = calendar_snapshot.current()
     if calendar is None:
         rules, zones, hours = _fresh_calendar(ids, include_paused)
-        exceptions, busy = _fresh_bookings(list(zones), now, rules, ignore_consultation_id)
+        exceptions, busy = _fresh_bookings(
+            list(zones), now, rules, ignore_consultation_id, ignore_hold_id
+        )
     else:
         rules = calendar.rules
         zones, hours = calendar.zones_and_hours(ids)
-        live, exceptions, busy = _live_rows(ids, now, rules, ignore_consultation_id, include_paused)
+        live, exceptions, busy = _live_rows(
+            ids, now, rules, ignore_consultation_id, include_paused, ignore_hold_id
+        )
         zones = {cid: zones[cid] for cid in ids if cid in live and cid in zones}
 
     search = slots.SlotSearch(rules=rules, now=now, until=until)
@@ -111,7 +127,7 @@ def _fresh_calendar(ids: list[int], include_paused: bool = False):
     return rules, zones, hours
 
 
-def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id):
+def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id, ignore_hold_id=None):
     exceptions: dict[int, list[slots.DateException]] = defaultdict(list)
     busy: dict[int, list[slots.Busy]] = defaultdict(list)
     if not ids:
@@ -133,20 +149,37 @@ def _fresh_bookings(ids: list[int], now, rules, ignore_consultation_id):
     ).order_by()
     if ignore_consultation_id is not None:
         booked = booked.exclude(pk=ignore_consultation_id)
-    for cid, starts_at, ends_at in booked.values_list("clinician_id", "starts_at", "ends_at"):
+    held = WaitlistOffer.objects.filter(
+        among(WaitlistOffer, "clinician_id", ids),
+        status=WaitlistOffer.Status.HELD,
+        expires_at__gt=now,
+        ends_at__gt=busy_from,
+        starts_at__lt=busy_until,
+    ).order_by()
+    if ignore_hold_id is not None:
+        held = held.exclude(pk=ignore_hold_id)
+    fields = ("clinician_id", "starts_at", "ends_at")
+    # Bookings and held times in one query: both are busy.
+    for cid, starts_at, ends_at in booked.values_list(*fields).union(
+        held.values_list(*fields), all=True
+    ):
         busy[cid].append(slots.Busy(starts_at, ends_at))
     return exceptions, busy
 
 
-def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_paused=False):
+def _live_rows(
+    ids: list[int], now, rules, ignore_consultation_id, include_paused=False, ignore_hold_id=None
+):
     """Which of `ids` are active and accepting (or just active, with `include_paused`), and
-    their exceptions and bookings in the window, in one query."""
+    their exceptions, bookings and held times in the window, in one query."""
     first_date, last_date, busy_from, busy_until = _window(now, rules)
     q = connection.ops.quote_name
     clinician = Clinician._meta.db_table
     exception = AvailabilityException._meta.db_table
     consultation = Consultation._meta.db_table
+    hold = WaitlistOffer._meta.db_table
     ignore = "AND id <> %s" if ignore_consultation_id is not None else ""
+    ignore_hold = "AND id <> %s" if ignore_hold_id is not None else ""
     accepting = "" if include_paused else "AND accepting_new_clients"
     # Identifiers from the models only; every value is a parameter.
     sql = f"""
@@ -163,11 +196,19 @@ def _live_rows(ids: list[int], now, rules, ignore_consultation_id, include_pause
           FROM {q(consultation)}
          WHERE clinician_id = ANY(%s::bigint[]) AND status = ANY(%s::varchar[])
                AND ends_at > %s AND starts_at < %s {ignore}
+        UNION ALL
+        SELECT 2, clinician_id, NULL, NULL, NULL, NULL, starts_at, ends_at
+          FROM {q(hold)}
+         WHERE clinician_id = ANY(%s::bigint[]) AND status = %s AND expires_at > %s
+               AND ends_at > %s AND starts_at < %s {ignore_hold}
     """  # noqa: S608
     array = id_array(ids)
     params = [array, array, first_date, last_date, array, ACTIVE, busy_from, busy_until]
     if ignore_consultation_id is not None:
         params.append(ignore_consultation_id)
+    params += [array, WaitlistOffer.Status.HELD, now, busy_from, busy_until]
+    if ignore_hold_id is not None:
+        params.append(ignore_hold_id)
     live: set[int] = set()
     exceptions: dict[int, list[slots.DateException]] = defaultdict(list)
     busy: dict[int, list[slots.Busy]] = defaultdict(list)
@@ -276,6 +317,7 @@ def clinician_open_slots(
     ignore_consultation_id: int | None = None,
     until: dt.datetime | None = None,
     include_paused: bool = False,
+    ignore_hold_id: int | None = None,
 ) -> list[dt.datetime]:
     return open_slots_by_clinician(
         clinician_ids=[clinician_id],
@@ -284,7 +326,26 @@ def clinician_open_slots(
         ignore_consultation_id=ignore_consultation_id,
         until=until,
         include_paused=include_paused,
+        ignore_hold_id=ignore_hold_id,
     )[clinician_id]
+
+
+def held_until(
+    *, clinician_id: int, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime
+) -> dt.datetime | None:
+    """When the waiting-list hold on this time runs out, if someone else's hold covers it."""
+    return (
+        WaitlistOffer.objects.filter(
+            clinician_id=clinician_id,
+            status=WaitlistOffer.Status.HELD,
+            expires_at__gt=now,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
 
 
 def slots_after(options: list[dt.datetime], after: dt.datetime, count: int) -> list[dt.datetime]:
@@ -489,3 +550,52 @@ def email_failing(*, now: dt.datetime | None = None) -> bool:
     """True while any message has been failing for an hour: /healthz says "degraded: email"."""
     now = now or djtz.now()
     return Notification.objects.filter(notifications_failing_q(now=now)).exists()
+
+
+# --- The waiting list ------------------------------------------------------------------------
+
+
+def waitlist_place(*, client_reference) -> WaitlistEntry | None:
+    """The client's place on the waiting list while they wait, with whom they wait for."""
+    return (
+        WaitlistEntry.objects.filter(
+            client_reference=client_reference,
+            status=WaitlistEntry.Status.WAITING,
+            ends_at__gt=djtz.now(),
+        )
+        .prefetch_related("choices__clinician")
+        .first()
+    )
+
+
+def waitlist_figures(*, now: dt.datetime, days: int = 30) -> dict:
+    """For the pipeline dashboard: who waits for whom, and what became of the offers made in the
+    last `days` days."""
+    waiting = Q(
+        waitlist_choices__entry__status=WaitlistEntry.Status.WAITING,
+        waitlist_choices__entry__ends_at__gt=now,
+    )
+    per_clinician = list(
+        Clinician.objects.annotate(waiting=Count("waitlist_choices", filter=waiting))
+        .filter(waiting__gt=0)
+        .order_by("-waiting", "last_name", "first_name")
+        .values("pk", "first_name", "last_name", "waiting")
+    )
+    since = now - dt.timedelta(days=days)
+    offers = WaitlistOffer.objects.filter(created_at__gte=since).aggregate(
+        sent=Count("pk"),
+        held=Count("pk", filter=Q(status=WaitlistOffer.Status.HELD, expires_at__gt=now)),
+        taken=Count("pk", filter=Q(status=WaitlistOffer.Status.TAKEN)),
+        expired=Count("pk", filter=Q(status=WaitlistOffer.Status.EXPIRED)),
+        released=Count("pk", filter=Q(status=WaitlistOffer.Status.RELEASED)),
+    )
+    return {
+        "waiting": WaitlistEntry.objects.filter(
+            status=WaitlistEntry.Status.WAITING, ends_at__gt=now
+        ).count(),
+        "per_clinician": [
+            {"name": f"{row['first_name']} {row['last_name']}", "waiting": row["waiting"]}
+            for row in per_clinician
+        ],
+        "offers": offers,
+    }

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from clinicians.models import Clinician
 
-from . import checkins, notifications, tokens
+from . import checkins, holds, notifications, tokens
 from .messages import Recipient, stored_kinds
 from .models import (
     ERASED_NAME,
@@ -26,6 +26,7 @@ from .notifications import Event
 from .selectors import (
     client_upcoming_consultation,
     clinician_open_slots,
+    held_until,
     slot_rules,
     slots_after,
 )
@@ -50,11 +51,18 @@ class SlotUnavailable(Exception):
     """The time isn't open (taken, too soon, too far, outside hours); offer these instead."""
 
     def __init__(
-        self, next_options: list[dt.datetime], message: str = "", *, just_taken: bool = False
+        self,
+        next_options: list[dt.datetime],
+        message: str = "",
+        *,
+        just_taken: bool = False,
+        held_until: dt.datetime | None = None,
     ):
         self.next_options = next_options
         # True when another booking won a race for this time (rather than it never being open).
         self.just_taken = just_taken
+        # When the time is held for someone on the waiting list: until when.
+        self.held_until = held_until
         super().__init__(message or _("That time is not available."))
 
 
@@ -158,12 +166,17 @@ def consultation_book(
     client_reference: uuid.UUID | str | None,
     client_summary: list,
     now: dt.datetime | None = None,
+    hold_id: int | None = None,
 ) -> Consultation:
     """Hold an open time for a client: *requested*, or *confirmed* when the practice doesn't
     ask clinicians to confirm. Raises SlotUnavailable (with other times) when the time isn't
     open or someone else got it first, and ClientAlreadyBooked when this client (intake)
     already holds a request or an upcoming consultation. Submitting the same booking twice
-    returns the first."""
+    returns the first.
+
+    A time held for someone on the waiting list is not open to anyone else (SlotUnavailable
+    with `held_until`); `hold_id` books it for the client it is held for (HoldLapsed once the
+    hold has run out). Booking ends the client's place on the waiting list."""
     now = now or djtz.now()
     if format not in Consultation.Format.values:
         raise ValidationError({"format": _("Choose phone or video.")})
@@ -189,15 +202,16 @@ def consultation_book(
     _refuse_a_second_hold(client_reference, now)
     # A first look without a lock turns most closed times away cheaply; the answer that counts
     # is the one under the clinician's lock below.
-    open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
+    open_until = clinician_open_slots(
+        clinician_id=clinician_id, now=now, until=starts_at, ignore_hold_id=hold_id
+    )
     if open_until[-1:] != [starts_at]:
         existing = already_booked()  # the same submit may have committed it a moment ago
         if existing is not None:
             return existing
-        raise SlotUnavailable(
-            _next_options(clinician_id, starts_at, now),
-            just_taken=_held_by_another(clinician_id, starts_at, ends_at, booking),
-        )
+        if hold_id is not None:
+            raise holds.HoldLapsed
+        raise _refusal(clinician_id, starts_at, ends_at, booking, now)
 
     status = Status.REQUESTED if booking.requires_confirmation else Status.CONFIRMED
     try:
@@ -209,11 +223,24 @@ def consultation_book(
             if existing is not None:
                 return existing
             _refuse_a_second_hold(client_reference, now)
-            open_until = clinician_open_slots(clinician_id=clinician_id, now=now, until=starts_at)
-            if open_until[-1:] != [starts_at]:
-                raise SlotUnavailable(
-                    [], just_taken=_held_by_another(clinician_id, starts_at, ends_at, booking)
+            hold = None
+            if hold_id is not None:
+                hold = holds.hold_for_booking(
+                    hold_id=hold_id,
+                    clinician_id=clinician_id,
+                    starts_at=starts_at,
+                    client_reference=client_reference,
+                    now=now,
                 )
+            # Held times are busy here like bookings (except the client's own hold): under this
+            # lock, which every hold is also made under, neither can slip past the other.
+            open_until = clinician_open_slots(
+                clinician_id=clinician_id, now=now, until=starts_at, ignore_hold_id=hold_id
+            )
+            if open_until[-1:] != [starts_at]:
+                if hold is not None:
+                    raise holds.HoldLapsed
+                raise _refusal(clinician_id, starts_at, ends_at, booking, now, bare=True)
             if client_reference is not None:
                 # A hold whose time has come gives way (only such a one: another booking of this
                 # client may have committed since the check above). The unique constraint on
@@ -241,8 +268,13 @@ def consultation_book(
                 consultation=consultation,
                 event=Event.REQUESTED if status == Status.REQUESTED else Event.CONFIRMED,
             )
+            holds.client_booked(
+                client_reference=client_reference, consultation=consultation, hold=hold, now=now
+            )
     except SlotUnavailable as refused:
         # Another client's booking won the race for a time this one saw open.
+        if refused.held_until is not None:
+            raise _refusal(clinician_id, starts_at, ends_at, booking, now) from None
         raise SlotUnavailable(
             _next_options(clinician_id, starts_at, now),
             _("That time was just taken.") if refused.just_taken else "",
@@ -288,6 +320,28 @@ def _in_window_or_refuse(
     if not inside:
         raise SlotUnavailable(_next_options(clinician_id, now, now, **slot_options))
     return start
+
+
+def _refusal(
+    clinician_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    booking: BookingSettings,
+    now: dt.datetime,
+    *,
+    bare: bool = False,
+) -> SlotUnavailable:
+    """Why a time isn't open to this client: held for someone on the waiting list (until
+    when), just taken by another booking, or never open; with other times unless `bare`."""
+    options = [] if bare else _next_options(clinician_id, starts_at, now)
+    until = held_until(clinician_id=clinician_id, starts_at=starts_at, ends_at=ends_at, now=now)
+    if until is not None:
+        return SlotUnavailable(
+            options, _("That time is held for someone on the waiting list."), held_until=until
+        )
+    return SlotUnavailable(
+        options, just_taken=_held_by_another(clinician_id, starts_at, ends_at, booking)
+    )
 
 
 def _held_by_another(
@@ -361,6 +415,7 @@ def consultation_decline(
         )
         _record(consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id)
         notifications.consultation_notify(consultation=consultation, event=Event.DECLINED)
+        holds.time_freed(clinician_id=consultation.clinician_id)
     return consultation
 
 
@@ -389,6 +444,7 @@ def _cancel(consultation: Consultation, *, actor: str, actor_user_id: int | None
         consultation, from_status=from_status, actor=actor, actor_user_id=actor_user_id, note=note
     )
     notifications.consultation_notify(consultation=consultation, event=Event.CANCELLED)
+    holds.time_freed(clinician_id=consultation.clinician_id)
 
 
 def consultation_complete(
@@ -519,6 +575,7 @@ def consultation_reschedule(
             note=f"moved from {old_start:%Y-%m-%d %H:%M} UTC",
         )
         notifications.consultation_notify(consultation=consultation, event=Event.RESCHEDULED)
+        holds.time_freed(clinician_id=consultation.clinician_id)  # the old time
     return consultation
 
 
@@ -549,6 +606,7 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
                 consultation, from_status=Status.REQUESTED, actor=Actor.SYSTEM, actor_user_id=None
             )
             notifications.consultation_notify(consultation=consultation, event=Event.EXPIRED)
+            holds.time_freed(clinician_id=consultation.clinician_id)
             expired += 1
     return expired
 
@@ -604,6 +662,7 @@ def _erase(which: Q, client_reference) -> int:
         if client_reference is not None:
             # Nor anything about their intake (the results link, if still unsent).
             notifications.notifications_forget(intake_references=[client_reference])
+            holds.clients_forgotten(client_references=[client_reference])
             client_data_erased.send(
                 sender=Consultation, client_reference=client_reference, consultation_ids=ids
             )

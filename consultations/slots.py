@@ -294,3 +294,30 @@ def _zone_days(
         days.append((date, date.weekday(), base))
         date += dt.timedelta(days=1)
     return tuple(days)
+
+
+def times_touched(begin: dt.datetime, finish: dt.datetime) -> set[str]:
+    """The intake's time choices a stretch of time touches, in the zone `begin` and `finish`
+    are given in: weekday mornings before 10, daytime 10 to 5, evenings after 5, weekends.
+    The results page compares clinicians' weekly hours with them; the waiting list, an
+    offered time."""
+    out = set()
+    cursor = begin
+    while cursor < finish:
+        midnight = dt.datetime.combine(
+            cursor.date() + dt.timedelta(days=1), dt.time(), tzinfo=cursor.tzinfo
+        )
+        stop = min(finish, midnight)
+        if cursor.weekday() >= 5:
+            out.add("weekends")
+        else:
+            lo = cursor.hour * 60 + cursor.minute
+            hi = (stop - cursor.replace(hour=0, minute=0, second=0)).total_seconds() / 60
+            if lo < 10 * 60:
+                out.add("weekday mornings")
+            if lo < 17 * 60 and hi > 10 * 60:
+                out.add("weekday daytime")
+            if hi > 17 * 60:
+                out.add("weekday evenings")
+        cursor = stop
+    return out

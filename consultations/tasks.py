@@ -5,6 +5,7 @@ from django.utils import timezone
 from .booking_tasks import expire_requests  # noqa: F401
 from .notifications import notification_send, notifications_sweep
 from .services import heartbeat_record
+from .waitlist import waitlist_offer_pass, waitlist_sweep
 
 SWEEP_HEARTBEAT = "notifications-sweep"
 
@@ -22,3 +23,15 @@ def sweep_notifications() -> int:
     # /healthz reads this to tell whether the beat is alive.
     heartbeat_record(name=SWEEP_HEARTBEAT, now=timezone.now())
     return sent
+
+
+@shared_task(name="consultations.tasks.offer_waitlist_times", acks_late=True, ignore_result=True)
+def offer_waitlist_times(clinician_id: int) -> int:
+    """Offer a clinician's open times to the waiting list (queued when a time opens)."""
+    return waitlist_offer_pass(clinician_id=clinician_id)
+
+
+@shared_task(name="consultations.tasks.sweep_waitlist", acks_late=True, ignore_result=True)
+def sweep_waitlist() -> dict:
+    """Every minute (beat): lapsed holds move on to the next person (consultations/waitlist.py)."""
+    return waitlist_sweep(now=timezone.now())

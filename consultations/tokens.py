@@ -141,3 +141,74 @@ def feed_token_plausible(token: str) -> bool:
 def feed_url(token: str) -> str:
     """The absolute subscription address for a feed's secret."""
     return settings.SITE_URL + reverse("consultations:calendar_feed", args=[token])
+
+
+# The waiting list's links: "leave the list" (opens the client's place while it lasts) and an
+# offer's "book this time" (opens one held time). Signed like the links above, carrying the
+# place's public id and token version: leaving revokes both.
+WAITLIST_LEAVE = "waitlist-leave"
+WAITLIST_OFFER = "waitlist-offer"
+_WAITLIST_SALT = "consultations.waitlist-link"
+# A place lasts at most 4 weeks; an offer at most its hold (the link opens it a day at most).
+_WAITLIST_MAX_AGE = {WAITLIST_LEAVE: 35 * 24 * 3600, WAITLIST_OFFER: 24 * 3600}
+
+
+def make_waitlist_token(entry, purpose: str, offer=None) -> str:
+    payload = {"w": str(entry.public_id), "v": entry.token_version, "p": purpose}
+    if offer is not None:
+        payload["o"] = str(offer.public_id)
+    return signing.dumps(payload, salt=_WAITLIST_SALT, compress=False)
+
+
+def _waitlist_payload(token: str, purpose: str) -> dict | None:
+    if not token or len(token) > 400:
+        return None
+    try:
+        payload = signing.loads(token, salt=_WAITLIST_SALT, max_age=_WAITLIST_MAX_AGE[purpose])
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("p") != purpose:
+        return None
+    if not _is_uuid(payload.get("w")):
+        return None
+    return payload
+
+
+def waitlist_entry_from_token(token: str):
+    """The place on the waiting list a "leave" link opens, or None (tampered, expired, revoked)."""
+    from .models import WaitlistEntry
+
+    payload = _waitlist_payload(token, WAITLIST_LEAVE)
+    if payload is None:
+        return None
+    entry = WaitlistEntry.objects.filter(public_id=payload["w"]).first()
+    if entry is None or entry.token_version != payload.get("v"):
+        return None
+    return entry
+
+
+def waitlist_offer_from_token(token: str):
+    """The offer a "book this time" link opens, or None (tampered, expired, revoked)."""
+    from .models import WaitlistOffer
+
+    payload = _waitlist_payload(token, WAITLIST_OFFER)
+    if payload is None or not _is_uuid(payload.get("o")):
+        return None
+    offer = (
+        WaitlistOffer.objects.select_related("entry", "clinician")
+        .filter(public_id=payload["o"], entry__public_id=payload["w"])
+        .first()
+    )
+    if offer is None or offer.entry.token_version != payload.get("v"):
+        return None
+    return offer
+
+
+def waitlist_leave_url(entry) -> str:
+    path = reverse("matching:waitlist_leave", args=[make_waitlist_token(entry, WAITLIST_LEAVE)])
+    return settings.SITE_URL + path
+
+
+def waitlist_offer_url(offer) -> str:
+    token = make_waitlist_token(offer.entry, WAITLIST_OFFER, offer)
+    return settings.SITE_URL + reverse("matching:waitlist_offer", args=[token])

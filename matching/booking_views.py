@@ -1,9 +1,12 @@
 """Booking a free consultation from the results page (the booking itself is consultations')."""
 
+import datetime as dt
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
@@ -79,6 +82,15 @@ def _already_booked(request, context: dict, held: Consultation, *, status: int):
     )
 
 
+def _held_message(until, zone: str) -> str:
+    """A time held for someone on the waiting list: say so, and until when."""
+    local = until.astimezone(zone_or_practice(zone))
+    return _(
+        "That time is held for someone on the waiting list until %(until)s. Here are the next "
+        "open times."
+    ) % {"until": date_format(local, "g:i A")}
+
+
 def _outside_window(value: str | None, now) -> bool:
     """A start time that reads as one but lies outside the booking window (past, too soon,
     beyond the horizon, or at the calendar's very ends): never open, so a 400."""
@@ -136,6 +148,8 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
         except services.ClientAlreadyBooked as exc:
             return _already_booked(request, context, exc.consultation, status=409)
         except services.SlotUnavailable as exc:
+            if exc.held_until is not None:
+                return refuse(_held_message(exc.held_until, zone), exc.next_options, 409)
             return refuse(
                 _("That time was just taken. Here are the next open times.")
                 if exc.just_taken
@@ -162,6 +176,14 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
         return refuse(not_open, options[:OPTIONS_SHOWN], 400)
     if start is None or start not in options:
         message = _("Choose a time to book.") if start is None else not_open
+        held = start is not None and selectors.held_until(
+            clinician_id=clinician.pk,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=1),
+            now=now,
+        )
+        if held:
+            message = _held_message(held, zone)
         nearest = selectors.slots_after(options, start or now, OPTIONS_SHOWN)
         return refuse(message, nearest, 200)
     format_answer = answers.get("format")

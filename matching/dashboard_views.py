@@ -40,6 +40,7 @@ def pipeline_dashboard(request):
         },
         "links": _links(since=since, week_start=figures["week_start"]),
         "therapy": checkins.engagement_figures(since=since),
+        "waitlist": consultation_selectors.waitlist_figures(now=now, days=DAYS),
     }
     return render(request, "admin/consultations/dashboard.html", context)
 

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET
 
 from clinicians.zones import zone_label, zone_or_practice
 from consultations import feedback, tokens
+from consultations import selectors as consultation_selectors
 
+from . import waitlist_views
 from .intake_schema import IntakeInvalid
 from .models import Intake, MatchingSettings
 from .selectors import intake_match_list, shown_clinicians
@@ -112,7 +114,11 @@ def _render_results(
     shown = ranking.matches if show_all else ranking.matches[: settings_row.results_shown]
     zone = zone_or_practice(answers.get("timezone"))
 
-    clinicians = shown_clinicians(clinician_ids=[m.clinician_id for m in shown])
+    wait = waitlist_views.wait_options(ranking, settings_row.results_shown) if token else None
+    clinicians = shown_clinicians(
+        clinician_ids=[m.clinician_id for m in shown]
+        + ([m.clinician_id for m in wait.fits] if wait else [])
+    )
     cards = []
     for m in shown:
         shown_one = clinicians.get(m.clinician_id)
@@ -171,8 +177,30 @@ def _render_results(
         # Opened by the intake's own link: that link went to the client's email at once.
         "link_emailed_to": answers.get("email") if token else "",
         "link_expires": date_format(intake.expires_at.astimezone(zone), "l j F Y"),
+        "waitlist": _waitlist(wait, clinicians, intake, token),
     }
     return render(request, "matching/results.html", context)
+
+
+def _waitlist(wait, clinicians: dict, intake: Intake, token: str | None) -> dict | None:
+    """The waiting-list section (matching/_waitlist.html): opened by the intake's own link only,
+    as joining needs it."""
+    if wait is None or not (wait.fits or wait.top):
+        return None
+    names = {cid: shown.clinician for cid, shown in clinicians.items()}
+    return {
+        "fits": [
+            {"match": m, "clinician": names[m.clinician_id]}
+            for m in wait.fits
+            if m.clinician_id in names
+        ],
+        "form": waitlist_views.join_form(wait, names, intake.answers or {}),
+        "place": waitlist_views.place_context(
+            consultation_selectors.waitlist_place(client_reference=intake.pk)
+        ),
+        "join_url": reverse("matching:waitlist_join", args=[token]),
+        "hold_minutes": waitlist_views.hold_minutes(),
+    }
 
 
 def _slot(local: dt.datetime, *, book: str | None, name: str) -> dict:

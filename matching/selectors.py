@@ -34,6 +34,7 @@ from config.snapshots import Snapshot
 from config.sql import among
 from consultations import feedback
 from consultations import selectors as consultation_selectors
+from consultations import slots as consultation_slots
 
 from . import vocab
 from .intake_schema import IntakeAnswers, Vocabularies, parse_intake
@@ -338,13 +339,14 @@ def clinician_candidates(
                 near.append(p.id)
         open_slots.update(_open_slots(near, now, slots_wanted))
     firsts = {cid: slots[0] for cid, slots in open_slots.items() if slots}
-    wanted = list(firsts)
+    # Those who pass but have no open time are scored too, for the waiting list.
+    wanted = list(firsts) + [cid for cid in passing if cid not in firsts]
     counts = feedback.clinician_felt_heard_counts(clinician_ids=wanted) if wanted else {}
     buckets = _time_buckets(roster, wanted, answers, now) if answers.times and wanted else {}
     out = []
     for p in candidates:
         first = firsts.get(p.id)
-        if first is not None:
+        if first is not None or p.id in counts or p.id in buckets:
             p = with_availability(
                 p,
                 first_open_slot=first,
@@ -404,29 +406,8 @@ def _window_buckets(
     return frozenset(time_buckets_between(begin, finish))
 
 
-def time_buckets_between(begin: dt.datetime, finish: dt.datetime) -> set[str]:
-    """The intake's time choices a window touches: weekday mornings before 10, daytime 10 to 5,
-    evenings after 5, weekends."""
-    out = set()
-    cursor = begin
-    while cursor < finish:
-        midnight = dt.datetime.combine(
-            cursor.date() + dt.timedelta(days=1), dt.time(), tzinfo=cursor.tzinfo
-        )
-        stop = min(finish, midnight)
-        if cursor.weekday() >= 5:
-            out.add("weekends")
-        else:
-            lo = cursor.hour * 60 + cursor.minute
-            hi = (stop - cursor.replace(hour=0, minute=0, second=0)).total_seconds() / 60
-            if lo < 10 * 60:
-                out.add("weekday mornings")
-            if lo < 17 * 60 and hi > 10 * 60:
-                out.add("weekday daytime")
-            if hi > 17 * 60:
-                out.add("weekday evenings")
-        cursor = stop
-    return out
+# The rule is consultations' (the waiting list compares offered times with it too).
+time_buckets_between = consultation_slots.times_touched
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import access_log, notifications
+from consultations import access_log, holds, notifications
 from consultations.models import Consultation
 from consultations.services import ERASED_NAME, consultation_erase_client
 
@@ -156,6 +156,7 @@ def intake_purge(*, now: dt.datetime) -> int:
         client_summary=[],
         decline_message="",
     )
+    holds.clients_forgotten(client_references=purgeable.values("pk"))
     _total, per_model = purgeable.delete()
     return per_model.get(Intake._meta.label, 0)
 

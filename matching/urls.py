@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, results_views, views
+from . import booking_views, results_views, views, waitlist_views
 
 app_name = "matching"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
         booking_views.next_book,
         name="next_book",
     ),
+    # The waiting list (waitlist_views.py)
+    path("r/<str:token>/waitlist/", waitlist_views.join, name="waitlist_join"),
+    path("w/<str:wtoken>/leave/", waitlist_views.leave, name="waitlist_leave"),
+    path("w/offer/<str:otoken>/", waitlist_views.offer, name="waitlist_offer"),
 ]

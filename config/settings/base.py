@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Lapsed waiting-list holds move on to the next person (consultations/waitlist.py).
+    "waitlist-sweep": {
+        "task": "consultations.tasks.sweep_waitlist",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Requests nobody confirmed in time release their slot (consultations/booking_tasks.py).
     "consultations-expire-requests": {
         "task": "consultations.expire_requests",

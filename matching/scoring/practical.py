@@ -37,7 +37,8 @@ SOON = Wording(True, lambda _v: _("Has a consultation time in the next two days"
 def practical(
     c: "ClientContext", p: ClinicianProfile, *, now: dt.datetime, explain: bool = False
 ) -> tuple[float, list[Note] | None]:
-    """Practical points (0–100), and with `explain` why, for a clinician with an open slot."""
+    """Practical points (0–100), and with `explain` why; a clinician with no open slot (scored
+    for the waiting list) gets nothing for how soon."""
     why: list[Note] | None = [] if explain else None
     times = c.times
     if times:
@@ -53,6 +54,9 @@ def practical(
         fit = got / len(times)
     else:
         fit = 1.0
+    if p.first_open_slot is None:
+        # No open time (a fit for the waiting list): nothing for soonness.
+        return 100.0 * TIMES_SHARE * fit, why
     hours = (p.first_open_slot - now).total_seconds() // 3600
     days = max(0.0, hours / 24.0)
     if why is not None and days <= SOON_REASON_DAYS:

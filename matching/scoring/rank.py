@@ -113,7 +113,11 @@ class Exclusion:
 
 class Ranking:
     """Matches best first, exclusions and relaxations. The exclusions (with their reasons) are
-    listed on first use: only the `match` command reads them, the results page never does."""
+    listed on first use: only the `match` command reads them, the results page never does.
+
+    `waitlist`: the clinicians who pass every hard filter but the open time, scored the same
+    way (nothing for soonness), best first: whom the client may wait for. They are never among
+    the matches and never change them."""
 
     def __init__(
         self,
@@ -121,8 +125,10 @@ class Ranking:
         relaxations: list[Relaxation] | None = None,
         *,
         list_excluded: "Callable[[], list[Exclusion]] | None" = None,
+        waitlist: list[Match] | None = None,
     ):
         self.matches = matches
+        self.waitlist = waitlist if waitlist is not None else []
         self.relaxations = relaxations if relaxations is not None else []
         self._excluded: list[Exclusion] | None = None
         self._list_excluded = list_excluded
@@ -219,16 +225,21 @@ def rank(
         )
 
     scored: list[Match] = []
+    slotless: list[Match] = []
     failed: list[ClinicianProfile] = []
+    last = len(checks) - 1
     for p in profiles:
-        for check in checks:
+        for i, check in enumerate(checks):
             if check(c, p) is not None:
                 failed.append(p)
+                if i == last:  # only the open time is missing: a fit to wait for
+                    slotless.append(score(p))
                 break
         else:
             scored.append(score(p))
 
     matches = fair_order(scored, seed=answers.fingerprint, rotate=tie_band > 0)
+    waitlist = fair_order(slotless, seed=answers.fingerprint, rotate=tie_band > 0)
     relaxed = []
     if len(matches) < weights.relaxation_threshold:
         relaxed = relaxations(c, failed)
@@ -252,4 +263,6 @@ def rank(
         out.sort(key=lambda e: (e.email, e.clinician_id))
         return out
 
-    return Ranking(matches=matches, relaxations=relaxed, list_excluded=list_excluded)
+    return Ranking(
+        matches=matches, relaxations=relaxed, list_excluded=list_excluded, waitlist=waitlist
+    )

@@ -318,7 +318,9 @@ def test_it_links_to_the_delete_confirmation_instead_of_posting(client, maya):
     page = client.get(reverse("matching:results", args=[token])).content.decode()
     delete_url = reverse("matching:delete", args=[token])
     assert f'href="{delete_url}"' in page
-    assert 'method="post"' not in page
+    # The only form on the page is the waiting list's.
+    assert page.count('method="post"') == page.count('id="waitlist-form"')
+    assert f'action="{delete_url}"' not in page
     confirmation = client.get(delete_url)
     assert confirmation.status_code == 200
     assert b"Delete your answers?" in confirmation.content
