@@ -76,26 +76,26 @@ def start(kind: str, env: dict, log: Path) -> subprocess.Popen:
 
 
 def seed_round(i: int):
-    """A clinician with one time (Wednesday 09:00 New York, a week ahead), booked, and a client
-    waiting for it."""
+    """A clinician with one time in the booking window (09:00 New York three days from now,
+    the window being a week), booked, and a client waiting for it."""
+    from django.utils import timezone
+
     from clinicians.models import Clinician, ConsultationHours
     from consultations import services, waitlist
+    from consultations.selectors import clinician_open_slots
 
+    now = timezone.now()
     clinician = Clinician.objects.create(
         email=f"clinician{i}@bench.example.org",
         first_name="Maya",
         last_name=f"Chen {i}",
         timezone="America/New_York",
     )
+    weekday = (now + dt.timedelta(days=3)).weekday()
     ConsultationHours.objects.create(
-        clinician=clinician, weekday=2, start=dt.time(9), end=dt.time(9, 15)
+        clinician=clinician, weekday=weekday, start=dt.time(9), end=dt.time(9, 15)
     )
-    from django.utils import timezone
-
-    from consultations.selectors import clinician_open_slots
-
-    now = timezone.now()
-    [start_at, *_] = clinician_open_slots(clinician_id=clinician.pk, now=now)
+    [start_at] = clinician_open_slots(clinician_id=clinician.pk, now=now)
     booked = services.consultation_book(
         clinician_id=clinician.pk,
         starts_at=start_at,
@@ -152,9 +152,12 @@ def run_round(i: int, *, lost: bool) -> tuple[float | None, float | None]:
             )
         else:
             services.consultation_cancel(consultation_id=booked.pk)
-    committed = timezone.now()
+    # Read before the commit's own clock: a row made in the same instant still counts.
+    committed = timezone.now() - dt.timedelta(milliseconds=1)
     offer = wait_sent(
-        Notification.objects.filter(intake_reference=entry.client_reference, kind="waitlist_offer"),
+        Notification.objects.filter(
+            intake_reference=entry.client_reference, kind="waitlist_offer", due_at__gte=committed
+        ),
         150,
     )
     cancelled = (
@@ -228,7 +231,13 @@ def main() -> int:
                     process.wait(30)
                 app.control.purge()
 
-    in_throwaway_database(SERVER, DB_NAME, body)
+    def with_one_week_window():
+        from consultations.models import BookingSettings
+
+        BookingSettings.objects.create(horizon_days=7)
+        body()
+
+    in_throwaway_database(SERVER, DB_NAME, with_one_week_window)
     return status["code"]
 
 
