@@ -33,6 +33,7 @@ from .models import (
     WaitlistEntry,
     WaitlistOffer,
 )
+from .selectors import clinician_day_consultations
 from .tokens import (
     checkin_unsubscribe_url,
     checkin_url,
@@ -85,6 +86,8 @@ class Kind(enum.StrEnum):
     WAITLIST_JOINED = "waitlist_joined"
     # A time held for a client on the waiting list, with the link that books it.
     WAITLIST_OFFER = "waitlist_offer"
+    # The clinician's daily summary of tomorrow's consultations, if they asked for one.
+    CLINICIAN_DIGEST = "clinician_digest"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
@@ -148,6 +151,8 @@ class Recipient(enum.Enum):
     PRACTICE = "practice"
     # The person who sent an intake, at the address kept in the row's payload until sent.
     INTAKE_CLIENT = "intake_client"
+    # The clinician a row names itself (`Notification.clinician`), about no consultation.
+    CLINICIAN_ACCOUNT = "clinician_account"
 
 
 class Invite(enum.Enum):
@@ -217,6 +222,48 @@ def _request_expiry(notification: Notification) -> dict:
     consultation = notification.consultation
     expires_at = consultation.request_expires_at(BookingSettings.load().request_expiry_hours)
     return {"expires": _when(expires_at, consultation.clinician.timezone, LONG_FORMAT)}
+
+
+def _digest_day(notification: Notification) -> dt.date:
+    return dt.date.fromisoformat(notification.payload["date"])
+
+
+def _digest(notification: Notification) -> dict:
+    """Tomorrow's consultations and requests: first names, times and formats, nothing more."""
+    clinician = notification.clinician
+    zone = zone_or_practice(clinician.timezone)
+    day = _digest_day(notification)
+    items = [
+        {
+            "time": dateformat.format(c.starts_at.astimezone(zone), "g:i A"),
+            "first_name": _("a client")
+            if c.client_first_name in ("", ERASED_NAME)
+            else c.client_first_name,
+            "format": c.format,
+            "waiting": c.status == CStatus.REQUESTED,
+        }
+        for c in clinician_day_consultations(clinician_id=clinician.pk, day=day, zone=zone)
+    ]
+    return {
+        "day": dateformat.format(day, DATE_FORMAT),
+        "items": items,
+        "waiting_count": sum(item["waiting"] for item in items),
+        "zone_label": zone_label(zone),
+        "portal_url": settings.SITE_URL + reverse("consultations:portal"),
+        "emails_url": settings.SITE_URL + reverse("consultations:portal_notifications"),
+    }
+
+
+def _digest_wanted(notification: Notification) -> str | None:
+    if not NotificationPreferences.of(notification.clinician).digest:
+        return "The clinician turned the daily summary off."
+    clinician = notification.clinician
+    zone = zone_or_practice(clinician.timezone)
+    if not clinician_day_consultations(
+        clinician_id=clinician.pk, day=_digest_day(notification), zone=zone
+    ):
+        return "Nothing is booked for that day."
+    return None
 
 
 def _call_queue_link(notification: Notification) -> dict:
@@ -446,6 +493,13 @@ MESSAGES: dict[Kind, Message] = {
         needs_reason="The request was answered, withdrawn or expired.",
         more_context=_request_expiry,
     ),
+    Kind.CLINICIAN_DIGEST: Message(
+        Recipient.CLINICIAN_ACCOUNT,
+        "clinician_digest",
+        _("Your consultations tomorrow"),
+        more_context=_digest,
+        still_wanted=_digest_wanted,
+    ),
     Kind.INTAKE_RESULTS: Message(
         Recipient.INTAKE_CLIENT,
         "client_intake_results",
@@ -501,6 +555,8 @@ def recipient_address(notification: Notification) -> str:
         return settings.PRACTICE_INTAKE_EMAIL
     if recipient is Recipient.INTAKE_CLIENT:
         return notification.payload.get("to", "")
+    if recipient is Recipient.CLINICIAN_ACCOUNT:
+        return notification.clinician.email if notification.clinician else ""
     consultation = notification.consultation
     if recipient is Recipient.CLINICIAN:
         return consultation.clinician.email
@@ -542,6 +598,9 @@ def stale_verdict(notification: Notification, now: dt.datetime) -> Verdict | Non
             return Verdict(Status.CANCELLED, "The client has already answered.")
         if message.still_wanted is not None and (why := message.still_wanted(notification)):
             return Verdict(Status.CANCELLED, why)
+    elif notification.clinician_id is not None:
+        if message.still_wanted is not None and (why := message.still_wanted(notification)):
+            return Verdict(Status.CANCELLED, why)
     elif "expires_at" in notification.payload and now >= dt.datetime.fromisoformat(
         notification.payload["expires_at"]
     ):
@@ -576,10 +635,14 @@ def _site_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def _recipient_context(recipient: Recipient, consultation: Consultation | None) -> tuple:
-    """(the recipient's zone, what every message to them says) for this consultation."""
+def _recipient_context(recipient: Recipient, notification: Notification) -> tuple:
+    """(the recipient's zone, what every message to them says) for this notification."""
+    consultation = notification.consultation
     if recipient in (Recipient.PRACTICE, Recipient.INTAKE_CLIENT):
         return None, {}
+    if recipient is Recipient.CLINICIAN_ACCOUNT:
+        clinician = notification.clinician
+        return clinician.timezone, {"clinician_first_name": clinician.first_name}
     if recipient is Recipient.CLINICIAN:
         clinician = consultation.clinician
         zone = clinician.timezone
@@ -617,7 +680,7 @@ def build_message(notification: Notification, *, connection=None) -> EmailMultiA
     message = message_for(notification)
     consultation = notification.consultation
     with translation.override(settings.LANGUAGE_CODE):
-        zone, context = _recipient_context(message.recipient, consultation)
+        zone, context = _recipient_context(message.recipient, notification)
         if message.more_context is not None:
             context.update(message.more_context(notification))
         when = _when(consultation.starts_at, zone, SHORT_FORMAT) if consultation else ""

@@ -259,6 +259,14 @@ class Notification(models.Model):
     )
     # For messages about an intake rather than a booking (the safety flag); opaque here.
     intake_reference = models.UUIDField(null=True, blank=True)
+    # For messages to a clinician about themselves rather than a booking (their daily summary).
+    clinician = models.ForeignKey(
+        Clinician,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+    )
     # e.g. "client_confirmed", "clinician_new_request", "reminder_1440", "fit_check".
     kind = models.CharField(max_length=40)
     # What a message about an intake needs and no other row holds (the address, the results
@@ -304,7 +312,9 @@ class Notification(models.Model):
                 name="notification_intake_results_once",
             ),
             models.CheckConstraint(
-                condition=Q(consultation__isnull=False) | Q(intake_reference__isnull=False),
+                condition=Q(consultation__isnull=False)
+                | Q(intake_reference__isnull=False)
+                | Q(clinician__isnull=False),
                 name="notification_has_subject",
             ),
         ]

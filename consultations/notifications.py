@@ -42,6 +42,8 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinicians.zones import zone_or_practice
+
 from .messages import (
     Kind,
     build_message,
@@ -50,7 +52,7 @@ from .messages import (
     stale_verdict,
     stored_as,
 )
-from .models import BookingSettings, Consultation, Notification
+from .models import BookingSettings, Consultation, Notification, NotificationPreferences
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +266,45 @@ def waitlist_notify(*, client_reference, kind: Kind, payload: dict) -> bool:
     )
     _enqueue_on_commit(ids)
     return bool(created) and bool(ids)
+
+
+def clinician_digests_record(*, now: dt.datetime | None = None) -> int:
+    """Record today's summary for every clinician who asked for one and whose chosen time has
+    come in their own zone: tomorrow's consultations, read when it is sent. Returns how many.
+
+    Once a day per clinician: the row is written only by whoever moves the clinician's
+    `digest_claimed_for` to today with a conditional update, so two beats or a retried task
+    record it once. A beat that was down catches up the same day; a day it missed entirely has
+    no summary (its "tomorrow" has come)."""
+    now = now or timezone.now()
+    recorded = 0
+    wanting = NotificationPreferences.objects.filter(
+        digest=True, clinician__is_active=True
+    ).select_related("clinician")
+    for preferences in wanting:
+        local = now.astimezone(zone_or_practice(preferences.clinician.timezone))
+        today = local.date()
+        if local.time() < preferences.digest_time:
+            continue
+        if preferences.digest_claimed_for is not None and preferences.digest_claimed_for >= today:
+            continue
+        with transaction.atomic():
+            claimed = (
+                NotificationPreferences.objects.filter(pk=preferences.pk, digest=True)
+                .filter(Q(digest_claimed_for__isnull=True) | Q(digest_claimed_for__lt=today))
+                .update(digest_claimed_for=today)
+            )
+            if claimed != 1:
+                continue
+            row = Notification.objects.create(
+                clinician_id=preferences.clinician_id,
+                kind=Kind.CLINICIAN_DIGEST,
+                due_at=now,
+                payload={"date": (today + dt.timedelta(days=1)).isoformat()},
+            )
+            _enqueue_on_commit([row.pk])
+        recorded += 1
+    return recorded
 
 
 def notifications_forget(*, consultations=None, intake_references=None) -> None:
@@ -493,7 +534,9 @@ def _claim(notification: Notification, now: dt.datetime) -> bool:
 def _with_related(rows):
     # Everything `stale_verdict` and the message read, in the same query as the row.
     return rows.select_related(
-        "consultation__clinician__notification_preferences", "consultation__fit_check"
+        "consultation__clinician__notification_preferences",
+        "consultation__fit_check",
+        "clinician__notification_preferences",
     )
 
 

@@ -413,6 +413,20 @@ def calendar_feed_for_token(token: str) -> CalendarFeed | None:
     )
 
 
+def clinician_day_consultations(*, clinician_id: int, day: dt.date, zone) -> list[Consultation]:
+    """The clinician's requests and confirmed consultations on one day of theirs, in order."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return list(
+        Consultation.objects.filter(
+            clinician_id=clinician_id,
+            status__in=ACTIVE,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        ).order_by("starts_at")
+    )
+
+
 def clinician_feed_consultations(*, clinician_id: int, now: dt.datetime) -> list[Consultation]:
     """What the clinician's feed holds: one query, whatever the history."""
     since = now - dt.timedelta(days=FEED_PAST_DAYS)

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 # Celery discovers `tasks` modules only; importing this registers the request-expiry task too.
 from .booking_tasks import expire_requests  # noqa: F401
-from .notifications import notification_send, notifications_sweep
+from .notifications import clinician_digests_record, notification_send, notifications_sweep
 from .services import heartbeat_record
 from .waitlist import waitlist_offer_pass, waitlist_sweep
 
@@ -35,3 +35,9 @@ def offer_waitlist_times(clinician_id: int) -> int:
 def sweep_waitlist() -> dict:
     """Every minute (beat): lapsed holds move on to the next person (consultations/waitlist.py)."""
     return waitlist_sweep(now=timezone.now())
+
+
+@shared_task(name="consultations.tasks.record_digests", acks_late=True, ignore_result=True)
+def record_digests() -> int:
+    """Every minute (beat): record the daily summaries whose time has come (once a day each)."""
+    return clinician_digests_record(now=timezone.now())

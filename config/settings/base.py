@@ -275,6 +275,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Clinicians' daily summaries, at the time each chose in their zone (consultations/tasks.py).
+    "consultations-clinician-digests": {
+        "task": "consultations.tasks.record_digests",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Requests nobody confirmed in time release their slot (consultations/booking_tasks.py).
     "consultations-expire-requests": {
         "task": "consultations.expire_requests",

@@ -17,7 +17,7 @@ EMAILS = reverse("consultations:portal_notifications")
 
 
 def shown_link(response) -> str:
-    match = re.search(r'id="feed-url"[^>]*value="([^"]+)"', response.content.decode())
+    match = re.search(r'id="feed-url"[^>]*>([^<]+)</textarea>', response.content.decode())
     assert match, "the new link is shown"
     return match.group(1)
 

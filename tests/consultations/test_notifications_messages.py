@@ -16,7 +16,7 @@ from consultations.messages import (
     checkin_kind,
     reminder_kind,
 )
-from consultations.models import Consultation, Notification
+from consultations.models import Consultation, Notification, NotificationPreferences
 from consultations.tokens import (
     FIT_CHECK,
     MANAGE,
@@ -411,6 +411,8 @@ EVERY_MESSAGE = [
     (Kind.FIT_CHECK, Status.COMPLETED, CLIENT_ESSENTIALS, fit_check_url),
     (Kind.INTAKE_SAFETY, None, [], "admin"),
     (Kind.INTAKE_SAFETY_REMINDER, None, ["4 working hours"], "admin"),
+    # The clinician's summary of tomorrow (Tuesday 3 December in Chicago), on Monday evening.
+    (Kind.CLINICIAN_DIGEST, "clinician", ["Maya", "Zoë, video", "3:00 PM", "3 December"], PORTAL),
     # The client's own results link, the day their intake was sent.
     (Kind.INTAKE_RESULTS, "intake", ["Zoë", "30 days, until Tuesday 31 December 2024"], RESULTS),
     # Once therapy has started: the client's check-in, and the clinician's content-free notice.
@@ -431,7 +433,16 @@ def test_every_message_says_what_it_must_and_no_intake_answer(
     consultation, kind, status, essentials, link
 ):
     with time_machine.travel(NOW, tick=False):
-        if status == "intake":
+        if status == "clinician":
+            NotificationPreferences.objects.create(clinician=consultation.clinician, digest=True)
+            row = Notification(
+                clinician=consultation.clinician,
+                kind=kind,
+                due_at=NOW,
+                payload={"date": "2024-12-03"},
+            )
+            expected_link = link
+        elif status == "intake":
             row = Notification(
                 intake_reference=uuid.uuid4(),
                 kind=kind,

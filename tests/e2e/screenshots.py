@@ -154,6 +154,7 @@ def email_notifications() -> list:
     from django.utils import timezone
 
     from clinicians.models import Clinician
+    from clinicians.zones import zone_or_practice
     from consultations.messages import MESSAGES, Kind, Recipient, reminder_kind
     from consultations.models import Consultation, Notification
 
@@ -176,6 +177,18 @@ def email_notifications() -> list:
                         "expires_at": (now + dt.timedelta(days=30)).isoformat(),
                         "timezone": "America/New_York",
                     },
+                )
+            )
+            continue
+        if message.recipient is Recipient.CLINICIAN_ACCOUNT:
+            # About the clinician (the daily summary: the day of the consultations below).
+            local = starts_at.astimezone(zone_or_practice(clinician.timezone))
+            rows.append(
+                Notification(
+                    clinician=clinician,
+                    kind=stored,
+                    due_at=now,
+                    payload={"date": str(local.date())},
                 )
             )
             continue

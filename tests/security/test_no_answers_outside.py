@@ -80,12 +80,17 @@ def test_a_planted_answer_never_leaves_the_app(client, clinician_a, frozen):
     sweep_and_read(NOW + dt.timedelta(hours=12, minutes=2))  # moved, with new invites
     # Now at 10:00 New York on Tuesday: the client's reminders a day and an hour before.
     sweep_and_read(TUESDAY_9 + dt.timedelta(hours=1) - dt.timedelta(days=1))
+    # Monday 18:00 in New York: the clinician's summary of Tuesday.
+    frozen.move_to(TUESDAY_9 - dt.timedelta(hours=15))
+    assert notifications.clinician_digests_record() == 1
+    sweep_and_read(TUESDAY_9 - dt.timedelta(hours=15))
     sweep_and_read(TUESDAY_9 + dt.timedelta(minutes=1))
     services.consultation_cancel(consultation_id=consultation.pk)
     sweep_and_read(TUESDAY_9 + dt.timedelta(minutes=2))  # cancelled, with the invites' CANCEL
 
     subjects = [m.subject for m in mail.outbox]
-    assert len(mail.outbox) == 10, subjects
+    assert len(mail.outbox) == 11, subjects
+    assert "Your consultations tomorrow" in subjects
     assert any(s.startswith("Still waiting for you") for s in subjects)
     assert any(ROOM in m.body for m in mail.outbox)  # the room went out, after confirmation
     assert any(m.attachments for m in mail.outbox)
