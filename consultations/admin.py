@@ -1,13 +1,25 @@
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_guards import EncryptedFieldsAdmin
 
+from . import notifications as notification_services
 from .access_log import answers_seen
-from .models import AnswerAccess, BookingSettings, Consultation, ConsultationEvent, Engagement
+from .models import (
+    AnswerAccess,
+    BookingSettings,
+    CalendarFeed,
+    Consultation,
+    ConsultationEvent,
+    Engagement,
+    Notification,
+    NotificationPreferences,
+)
+from .selectors import notifications_failed_q, notifications_failing_q
 
 SUMMARY_PERMISSION = "consultations.view_client_summary"
 
@@ -149,11 +161,6 @@ class BookingSettingsAdmin(admin.ModelAdmin):
 
 
 # Notifications (owned with consultations/notifications.py): read-only, with a "retry" action.
-from django.utils import timezone  # noqa: E402
-
-from . import notifications as notification_services  # noqa: E402
-from .models import Notification  # noqa: E402
-from .selectors import notifications_failed_q, notifications_failing_q  # noqa: E402
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -234,7 +241,6 @@ class NotificationAdmin(EncryptedFieldsAdmin):
 # Clinicians' calendar feeds and email choices (consultations/calendar_views.py): staff see
 # that a feed exists and when it was read, never its link (stored only as a hash), and may
 # turn a feed off (delete), say when a clinician's phone is lost.
-from .models import CalendarFeed, NotificationPreferences  # noqa: E402
 
 
 @admin.register(CalendarFeed)

@@ -753,6 +753,8 @@ def test_the_admin_history_pages_show_no_answers(client, practice_staff, world, 
             "decline_message": "Away that week.",
             "events-TOTAL_FORMS": "0",
             "events-INITIAL_FORMS": "0",
+            "engagement-TOTAL_FORMS": "0",
+            "engagement-INITIAL_FORMS": "0",
         },
     )
     consultation.refresh_from_db()
