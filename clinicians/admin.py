@@ -33,6 +33,7 @@ from .models import (
     format_field,
 )
 from .photos import photo_open
+from .proposal_admin import ProfileProposalInline
 from .selectors import licence_status
 from .services import clinician_photo_remove, clinician_photo_set, clinician_set_accepting
 from .zones import practice_today
@@ -197,7 +198,12 @@ class ClinicianAdmin(admin.ModelAdmin):
     )
     search_fields = ("first_name", "last_name", "email")
     actions = ("pause_accepting", "resume_accepting")
-    inlines = (LicenseInline, ConsultationHoursInline, AvailabilityExceptionInline)
+    inlines = (
+        LicenseInline,
+        ConsultationHoursInline,
+        AvailabilityExceptionInline,
+        ProfileProposalInline,
+    )
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     prepopulated_fields = {"slug": ("first_name", "last_name")}

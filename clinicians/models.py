@@ -1,4 +1,5 @@
 import re
+import uuid
 import zoneinfo
 
 from anyascii import anyascii
@@ -532,3 +533,91 @@ class AvailabilityException(models.Model):
             raise ValidationError({"end": _("The end must be after the start.")})
         if self.kind == self.Kind.EXTRA and self.start is None:
             raise ValidationError({"start": _("Extra hours need a start and an end time.")})
+
+
+def proposal_photo_path(instance, filename: str) -> str:
+    """A random name (the upload's own name may say more than it should), where the app serves
+    clinicians' photos from. The file is always a JPEG the app made (services.py)."""
+    return f"clinicians/proposals/{uuid.uuid4().hex}.jpg"
+
+
+class ProfileProposal(models.Model):
+    """Changes a clinician proposed to their own profile, waiting for staff (or decided).
+
+    The profile clients see, and matching scores, is the clinician's own row until staff
+    approve; approving writes these values there. The rows, decided or not, are the history of
+    every change a clinician made to their profile, with who made and who decided it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for review")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    clinician = models.ForeignKey(
+        Clinician,
+        on_delete=models.CASCADE,
+        related_name="profile_proposals",
+        verbose_name=_("clinician"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # Only the fields that differ from the approved profile, by field name, as plain values
+    # (term ids for lists); "photo" is "new" (the file below) or "remove".
+    changes = models.JSONField(_("proposed values"), default=dict)
+    # What approving replaced, for the same fields: the "before" of the history.
+    previous = models.JSONField(_("values replaced"), default=dict, blank=True)
+    photo = models.ImageField(_("proposed photo"), upload_to=proposal_photo_path, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    # Names as they were, so the history still says who if a login is deleted.
+    author_name = models.CharField(_("proposed by"), max_length=150, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    reviewer_name = models.CharField(_("decided by"), max_length=150, blank=True)
+    comment = models.TextField(_("comment to the clinician"), blank=True)
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        constraints = [
+            # Editing again updates the waiting proposal rather than adding another.
+            models.UniqueConstraint(
+                fields=("clinician",),
+                condition=models.Q(status="pending"),
+                name="profile_proposal_one_pending_per_clinician",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="profile_proposal_decided_when_not_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=("status", "created_at"))]
+
+    def __str__(self) -> str:
+        return _("%(name)s, %(when)s") % {
+            "name": self.clinician.full_name,
+            "when": self.created_at.date().isoformat() if self.created_at else "",
+        }
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -1,6 +1,9 @@
 import datetime as dt
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.files.storage import default_storage
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from .models import (
@@ -13,9 +16,21 @@ from .models import (
     ConsultationHours,
     Language,
     License,
+    ProfileProposal,
     age_field,
     format_field,
 )
+from .proposals import (
+    FIELDS_BY_NAME,
+    PHOTO,
+    PHOTO_NEW,
+    PROPOSAL_FIELDS,
+    STYLE,
+    TERM_FIELDS,
+    TERMS,
+    VALUE_FIELDS,
+)
+from .style import STYLE_POLES
 from .zones import practice_today
 
 # The directory's payment filter for clinicians with a self-pay fee (else an insurance plan's id).
@@ -199,3 +214,115 @@ def licence_status(expires_on: dt.date | None, *, today: dt.date | None = None) 
     if expires_on <= today + dt.timedelta(days=LICENCE_SOON_DAYS):
         return "soon"
     return "ok"
+
+
+# --- Profile changes a clinician proposes (proposals.py holds the fields and rules) ----------
+
+
+def clinician_profile_values(clinician: Clinician) -> dict:
+    """The clinician's approved profile as proposals.py reads it: plain values by field name,
+    term ids sorted, the photo's stored name. One query per list of terms."""
+    values = {name: getattr(clinician, name) for name in VALUE_FIELDS if name not in TERM_FIELDS}
+    for name in TERM_FIELDS:
+        values[name] = sorted(getattr(clinician, name).values_list("pk", flat=True))
+    values["photo"] = clinician.photo.name or ""
+    return values
+
+
+def profile_proposals_pending_count() -> int:
+    return ProfileProposal.objects.filter(status=ProfileProposal.Status.PENDING).count()
+
+
+def profile_proposal_pending(*, clinician_id: int) -> ProfileProposal | None:
+    return ProfileProposal.objects.filter(
+        clinician_id=clinician_id, status=ProfileProposal.Status.PENDING
+    ).first()
+
+
+def profile_proposal_history(*, clinician_id: int) -> list[ProfileProposal]:
+    """Every proposal of this clinician, newest first, the one waiting included."""
+    return list(
+        ProfileProposal.objects.filter(clinician_id=clinician_id).select_related("clinician")
+    )
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One field of a proposal, before and after, as staff and the clinician read it."""
+
+    name: str
+    label: str
+    kind: str
+    before: object  # text, a list of names, a number, or a photo's URL ("" for none)
+    after: object
+    # For a style field: what 1 and 5 mean, in the words clients read.
+    scale: tuple[str, str] | None = None
+
+    @property
+    def values(self) -> tuple:
+        return (self.before, self.after)
+
+
+def profile_proposal_diff(
+    proposal: ProfileProposal, *, current: dict | None = None
+) -> list[DiffRow]:
+    """The fields a proposal changes, in the order of the portal's form, each before and after.
+
+    "Before" is the approved profile now (`current`, read when not given) while the proposal
+    waits, and what approving replaced once decided (or what was approved when it was made)."""
+    before_values = dict(proposal.previous)
+    if proposal.is_pending:
+        live = current if current is not None else clinician_profile_values(proposal.clinician)
+        before_values = {name: live.get(name) for name in proposal.changes}
+    names = _term_names([before_values, proposal.changes])
+    rows = []
+    for field in PROPOSAL_FIELDS:
+        if field.name not in proposal.changes:
+            continue
+        after = proposal.changes[field.name]
+        before = before_values.get(field.name)
+        if field.kind == PHOTO:
+            after = proposal.photo.url if after == PHOTO_NEW and proposal.photo else ""
+            # A replaced photo's files are deleted: an old "before" may be gone.
+            before = (
+                default_storage.url(before) if before and default_storage.exists(before) else ""
+            )
+        elif field.kind == TERMS:
+            lookup = names[field.vocabulary]
+            before = [name for pk, name in lookup.items() if pk in set(before or ())]
+            after = [name for pk, name in lookup.items() if pk in set(after or ())]
+        scale = None
+        if field.kind == STYLE:
+            _question, low, high = STYLE_POLES[field.name.removeprefix("style_")]
+            scale = (str(low), str(high))
+        rows.append(
+            DiffRow(
+                name=field.name,
+                label=str(field.label),
+                kind=field.kind,
+                before=before,
+                after=after,
+                scale=scale,
+            )
+        )
+    return rows
+
+
+def _term_names(value_sets: list[dict]) -> dict[str, dict[int, str]]:
+    """Names of the terms these values name, by vocabulary model: one query per vocabulary."""
+    wanted: dict[str, set[int]] = {}
+    for values in value_sets:
+        for name, value in values.items():
+            field = FIELDS_BY_NAME.get(name)
+            if field is not None and field.kind == TERMS:
+                wanted.setdefault(field.vocabulary, set()).update(value or ())
+    names: dict[str, dict[int, str]] = {field.vocabulary: {} for field in PROPOSAL_FIELDS}
+    for vocabulary, ids in wanted.items():
+        model = apps.get_model("clinicians", vocabulary)
+        # In the vocabulary's own order, so lists read as they do everywhere else.
+        names[vocabulary] = dict(
+            model.objects.filter(pk__in=ids)
+            .order_by(*model._meta.ordering)
+            .values_list("pk", "name")
+        )
+    return names

@@ -5,6 +5,7 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
@@ -23,14 +24,23 @@ from .models import (
     Clinician,
     ConsultationHours,
     License,
+    ProfileProposal,
     age_field,
     format_field,
     slug_too_long,
     slug_too_long_message,
     unique_slugs,
 )
-from .selectors import clinician_roster_queryset, clinician_roster_row
-from .signals import roster_imported
+from .proposals import (
+    PHOTO_NEW,
+    PHOTO_REMOVE,
+    TERM_FIELDS,
+    VALUE_FIELDS,
+    profile_changes,
+    profile_problems,
+)
+from .selectors import clinician_profile_values, clinician_roster_queryset, clinician_roster_row
+from .signals import profile_proposal_decided, roster_imported
 from .staff_groups import PRACTICE_STAFF
 
 
@@ -411,3 +421,187 @@ def _photo_files_forget(stored_name: str) -> None:
         return
     for name in set(photos.rendition_names(stored_name).values()):
         default_storage.delete(name)
+
+
+# --- Profile changes a clinician proposes, and staff decide ----------------------------------
+
+
+class ProposalRefused(Exception):
+    """A proposal can't be made or decided as asked. `problems` names what to fix, by field
+    (empty for a refusal about the proposal as a whole, said in the message)."""
+
+    def __init__(self, message: str = "", *, problems: dict[str, str] | None = None):
+        self.problems = problems or {}
+        super().__init__(message or "; ".join(self.problems.values()))
+
+
+def _user_name(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def profile_proposal_submit(
+    *,
+    clinician_id: int,
+    author_id: int | None,
+    values: dict,
+    photo=None,
+    remove_photo: bool = False,
+) -> ProfileProposal | None:
+    """Propose changes to a clinician's profile: the proposal waiting for staff is created, or
+    updated if there is one (one per clinician). The approved profile is not touched.
+
+    `values` holds the form's plain values (term ids for lists); only those that differ from
+    the approved profile are kept. `photo` is an upload (checked again by `photo_open`; it is
+    kept as the square JPEG a profile shows, without the camera's metadata).
+    Returns the waiting proposal, or None when nothing differs any more (a waiting proposal is
+    then withdrawn). Raises ProposalRefused, changing nothing, if the profile would break a rule.
+    """
+    with transaction.atomic():
+        # The clinician's row lock orders two submissions at once (two tabs).
+        clinician = Clinician.objects.select_for_update().get(pk=clinician_id)
+        pending = (
+            ProfileProposal.objects.select_for_update()
+            .filter(clinician=clinician, status=ProfileProposal.Status.PENDING)
+            .first()
+        )
+        current = clinician_profile_values(clinician)
+        changes = profile_changes(current, values)
+        problems = profile_problems({**current, **changes})
+        if problems:
+            raise ProposalRefused(problems=problems)
+        waiting_photo = pending is not None and pending.changes.get("photo") == PHOTO_NEW
+        if photo is not None:
+            changes["photo"] = PHOTO_NEW
+        elif remove_photo:
+            if current["photo"]:
+                changes["photo"] = PHOTO_REMOVE
+        elif waiting_photo:
+            changes["photo"] = PHOTO_NEW
+        if not changes:
+            if pending is not None:
+                _decide(pending, ProfileProposal.Status.WITHDRAWN, reviewer_id=author_id)
+            return None
+        if pending is None:
+            pending = ProfileProposal(clinician=clinician)
+        pending.changes = changes
+        pending.previous = {name: current.get(name) for name in changes}
+        pending.author_id = author_id
+        pending.author_name = _user_name(author_id)
+        if photo is not None:
+            pending.photo.save("photo.jpg", _proposed_photo(photo), save=False)
+        elif changes.get("photo") != PHOTO_NEW:
+            pending.photo = ""
+        pending.save()
+        return pending
+
+
+def _proposed_photo(upload) -> ContentFile:
+    try:
+        image = photos.photo_open(upload)
+    except ValidationError as error:
+        raise ProposalRefused(problems={"photo": " ".join(error.messages)}) from None
+    return ContentFile(photos.photo_renditions(image).files[photos.LARGEST])
+
+
+def profile_proposal_withdraw(*, proposal_id: int, clinician_id: int) -> None:
+    """The clinician takes back the proposal waiting for staff; their profile stays as it is."""
+    with transaction.atomic():
+        proposal = _pending_locked(proposal_id, clinician_id=clinician_id)
+        _decide(proposal, ProfileProposal.Status.WITHDRAWN, reviewer_id=proposal.author_id)
+
+
+def profile_proposal_approve(
+    *, proposal_id: int, reviewer_id: int, comment: str = ""
+) -> ProfileProposal:
+    """Write a waiting proposal into the clinician's profile, record who approved it and what
+    it replaced, and email the clinician. Saving the clinician and setting their lists sends
+    the model signals that tell every process's roster snapshot (matching) and the public
+    pages to read the profile afresh. Raises ProposalRefused, changing nothing, when the
+    proposal is no longer waiting or the profile as it is now would break a rule with it."""
+    with transaction.atomic():
+        proposal = _pending_locked(proposal_id)
+        clinician = Clinician.objects.select_for_update().get(pk=proposal.clinician_id)
+        current = clinician_profile_values(clinician)
+        changes = {name: value for name, value in proposal.changes.items() if name in VALUE_FIELDS}
+        problems = profile_problems({**current, **changes})
+        if problems:
+            raise ProposalRefused(
+                _(
+                    "The profile has changed since this was proposed, and together they break "
+                    "a rule: %(problems)s Return it with a comment instead."
+                )
+                % {"problems": " ".join(problems.values())},
+                problems=problems,
+            )
+        for name, value in changes.items():
+            if name not in TERM_FIELDS:
+                setattr(clinician, name, value)
+        clinician.save()
+        for name in TERM_FIELDS:
+            if name in changes:
+                terms = _existing_terms(clinician, name, changes[name])
+                getattr(clinician, name).set(terms)
+        photo_change = proposal.changes.get("photo")
+        if photo_change == PHOTO_NEW and proposal.photo:
+            upload = ContentFile(default_storage.open(proposal.photo.name, "rb").read())
+            try:
+                clinician_photo_set(clinician=clinician, upload=upload)
+            except ValidationError as error:
+                raise ProposalRefused(" ".join(error.messages)) from None
+        elif photo_change == PHOTO_REMOVE:
+            clinician_photo_remove(clinician=clinician)
+        proposal.previous = {name: current.get(name) for name in proposal.changes}
+        proposal.comment = comment.strip()
+        _decide(proposal, ProfileProposal.Status.APPROVED, reviewer_id=reviewer_id)
+        return proposal
+
+
+def profile_proposal_return(*, proposal_id: int, reviewer_id: int, comment: str) -> ProfileProposal:
+    """Send a waiting proposal back to the clinician with staff's comment (required: it is what
+    they will read), and email them. Their profile stays as it is."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ProposalRefused(
+            problems={"comment": str(_("Say what the clinician should change; they read this."))}
+        )
+    with transaction.atomic():
+        proposal = _pending_locked(proposal_id)
+        proposal.comment = comment
+        _decide(proposal, ProfileProposal.Status.RETURNED, reviewer_id=reviewer_id)
+        return proposal
+
+
+def _pending_locked(proposal_id: int, *, clinician_id: int | None = None) -> ProfileProposal:
+    rows = ProfileProposal.objects.select_for_update().select_related("clinician")
+    if clinician_id is not None:
+        rows = rows.filter(clinician_id=clinician_id)
+    proposal = rows.filter(pk=proposal_id).first()
+    if proposal is None or not proposal.is_pending:
+        raise ProposalRefused(_("This proposal is no longer waiting for review."))
+    return proposal
+
+
+def _decide(proposal: ProfileProposal, status: str, *, reviewer_id: int | None) -> None:
+    proposal.status = status
+    proposal.reviewer_id = reviewer_id
+    proposal.reviewer_name = _user_name(reviewer_id)
+    proposal.decided_at = timezone.now()
+    proposal.save()
+    if status in (ProfileProposal.Status.APPROVED, ProfileProposal.Status.RETURNED):
+        # consultations records the email (in this transaction, so only if it commits).
+        profile_proposal_decided.send(
+            sender=ProfileProposal,
+            clinician_id=proposal.clinician_id,
+            approved=status == ProfileProposal.Status.APPROVED,
+        )
+
+
+def _existing_terms(clinician: Clinician, name: str, ids: list[int]) -> list[int]:
+    """The ids that still name a term (a vocabulary term may have been deleted since)."""
+    model = Clinician._meta.get_field(name).related_model
+    return list(model.objects.filter(pk__in=ids).values_list("pk", flat=True))

@@ -22,5 +22,7 @@ GRANTS = {
         "community": ("add", "change", "view"),
         "credential": ("add", "change", "view"),
         "office": ("add", "change", "view"),
+        # Clinicians' proposed profile changes: reviewed (approved or returned), never deleted.
+        "profileproposal": ("change", "view"),
     },
 }

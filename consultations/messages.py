@@ -88,6 +88,9 @@ class Kind(enum.StrEnum):
     WAITLIST_OFFER = "waitlist_offer"
     # The clinician's daily summary of tomorrow's consultations, if they asked for one.
     CLINICIAN_DIGEST = "clinician_digest"
+    # Staff approved, or returned with a comment, the profile changes a clinician proposed.
+    PROFILE_APPROVED = "profile_approved"
+    PROFILE_RETURNED = "profile_returned"
 
     @classmethod
     def of(cls, stored: str) -> "Kind":
@@ -379,6 +382,11 @@ def _waitlist_stale(notification: Notification, now: dt.datetime) -> str:
     return ""
 
 
+def _profile_link(notification: Notification) -> dict:
+    # Only the link: what was proposed and what staff said are read in the portal, behind login.
+    return {"profile_url": settings.SITE_URL + reverse("consultations:portal_profile")}
+
+
 # Reasons recorded on a row that was not sent (for staff, like delivery errors).
 _NOT_CONFIRMED = "The consultation is no longer confirmed."
 _TIME_PASSED = "The consultation time has passed."
@@ -535,6 +543,18 @@ MESSAGES: dict[Kind, Message] = {
         "client_waitlist_offer",
         _("A consultation time is held for you"),
         more_context=_waitlist_offer,
+    ),
+    Kind.PROFILE_APPROVED: Message(
+        Recipient.CLINICIAN_ACCOUNT,
+        "clinician_profile_approved",
+        _("Your profile changes are approved"),
+        more_context=_profile_link,
+    ),
+    Kind.PROFILE_RETURNED: Message(
+        Recipient.CLINICIAN_ACCOUNT,
+        "clinician_profile_returned",
+        _("Your profile changes need another look"),
+        more_context=_profile_link,
     ),
 }
 

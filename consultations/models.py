@@ -259,7 +259,8 @@ class Notification(models.Model):
     )
     # For messages about an intake rather than a booking (the safety flag); opaque here.
     intake_reference = models.UUIDField(null=True, blank=True)
-    # For messages to a clinician about themselves rather than a booking (their daily summary).
+    # For messages to a clinician about themselves rather than a booking (their daily summary,
+    # staff's decision on the profile changes they proposed).
     clinician = models.ForeignKey(
         Clinician,
         on_delete=models.CASCADE,

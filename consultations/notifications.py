@@ -307,6 +307,15 @@ def clinician_digests_record(*, now: dt.datetime | None = None) -> int:
     return recorded
 
 
+def clinician_profile_notify(*, clinician_id: int, approved: bool) -> None:
+    """Record the email telling a clinician that staff approved, or returned, the profile
+    changes they proposed. Call inside the transaction that decides: it goes only if that
+    commits. One row per decision; the email carries a link to the portal and nothing else."""
+    kind = Kind.PROFILE_APPROVED if approved else Kind.PROFILE_RETURNED
+    row = Notification.objects.create(clinician_id=clinician_id, kind=kind, due_at=timezone.now())
+    _enqueue_on_commit([row.pk])
+
+
 def notifications_forget(*, consultations=None, intake_references=None) -> None:
     """A client's data is going: their rows keep no delivery error (it can quote an address),
     no address or link (payload), and nothing more goes out about their intakes. One UPDATE

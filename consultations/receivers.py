@@ -1,11 +1,13 @@
-"""Keep the slot search's calendar snapshot (selectors.Calendar) in step with the data it holds."""
+"""Keep the slot search's calendar snapshot (selectors.Calendar) in step with the data it holds,
+and email clinicians about what clinicians tells of them."""
 
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import receiver
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
-from clinicians.signals import roster_imported
+from clinicians.signals import profile_proposal_decided, roster_imported
 
-from . import holds
+from . import holds, notifications
 from .models import BookingSettings
 from .selectors import calendar_changed
 
@@ -52,3 +54,8 @@ for _model in (ConsultationHours, AvailabilityException):
         sender=_model,
         dispatch_uid=f"consultations.waitlist.{_model.__name__}.delete",
     )
+
+
+@receiver(profile_proposal_decided, dispatch_uid="consultations.profile_proposal_decided")
+def _profile_proposal_decided(sender, clinician_id, approved, **kwargs) -> None:
+    notifications.clinician_profile_notify(clinician_id=clinician_id, approved=approved)

@@ -8,6 +8,12 @@ urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("portal/availability/", views.portal_availability, name="portal_availability"),
     path("portal/accepting/", views.portal_accepting, name="portal_accepting"),
+    path("portal/profile/", views.portal_profile, name="portal_profile"),
+    path(
+        "portal/profile/<int:proposal_id>/withdraw/",
+        views.portal_profile_withdraw,
+        name="portal_profile_withdraw",
+    ),
     path("portal/<uuid:public_id>/confirm/", views.portal_confirm, name="portal_confirm"),
     path("portal/<uuid:public_id>/decline/", views.portal_decline, name="portal_decline"),
     path("portal/<uuid:public_id>/complete/", views.portal_complete, name="portal_complete"),

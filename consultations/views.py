@@ -11,8 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from clinicians.models import Clinician
-from clinicians.services import clinician_set_accepting
+from clinicians import selectors as clinician_selectors
+from clinicians.forms import ProfileProposalForm
+from clinicians.models import Clinician, ProfileProposal
+from clinicians.services import (
+    ProposalRefused,
+    clinician_set_accepting,
+    profile_proposal_submit,
+    profile_proposal_withdraw,
+)
 from clinicians.zones import zone_or_practice
 from config import ratelimits
 
@@ -208,6 +215,98 @@ def portal_availability(request, clinician):
         "consultations/portal_availability.html",
         {"clinician": clinician, "hours_set": hours_set, "exceptions_set": exceptions_set},
     )
+
+
+@clinician_required
+def portal_profile(request, clinician):
+    """The clinician's own profile, edited as a proposal that waits for staff's approval."""
+    current = clinician_selectors.clinician_profile_values(clinician)
+    pending = clinician_selectors.profile_proposal_pending(clinician_id=clinician.pk)
+    proposed = {**current, **(pending.changes if pending else {})}
+    chosen = {
+        name: sorted({*current.get(name, ()), *proposed.get(name, ())})
+        for name in ProfileProposalForm.TERM_MODELS
+    }
+    form_kwargs = {"chosen": chosen, "has_photo": bool(current["photo"] or _new_photo(pending))}
+    if request.method == "POST":
+        form = ProfileProposalForm(request.POST, request.FILES, **form_kwargs)
+        if form.is_valid():
+            try:
+                proposal = profile_proposal_submit(
+                    clinician_id=clinician.pk,
+                    author_id=request.user.pk,
+                    values=form.values(),
+                    photo=form.cleaned_data.get("photo"),
+                    remove_photo=form.cleaned_data.get("remove_photo", False),
+                )
+            except ProposalRefused as exc:
+                for name, message in exc.problems.items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                if proposal is None:
+                    messages.info(
+                        request,
+                        _(
+                            "Nothing differs from your approved profile, so nothing is waiting "
+                            "for review."
+                        ),
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "Sent for review. Clients keep seeing your approved profile until "
+                            "the practice approves the changes; you will get an email."
+                        ),
+                    )
+                return redirect("consultations:portal_profile")
+    else:
+        initial = {**proposed, "remove_photo": pending is not None and _removes_photo(pending)}
+        for name in ProfileProposalForm.TERM_MODELS:
+            initial[name] = proposed.get(name) or []
+        form = ProfileProposalForm(initial=initial, **form_kwargs)
+    history = clinician_selectors.profile_proposal_history(clinician_id=clinician.pk)
+    return render(
+        request,
+        "consultations/portal_profile.html",
+        {
+            "clinician": clinician,
+            "form": form,
+            "pending": pending,
+            "pending_rows": clinician_selectors.profile_proposal_diff(pending, current=current)
+            if pending
+            else [],
+            "decided": [
+                (proposal, clinician_selectors.profile_proposal_diff(proposal))
+                for proposal in history
+                if not proposal.is_pending
+            ],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _new_photo(proposal: ProfileProposal | None) -> bool:
+    return proposal is not None and proposal.changes.get("photo") == "new"
+
+
+def _removes_photo(proposal: ProfileProposal) -> bool:
+    return proposal.changes.get("photo") == "remove"
+
+
+@require_POST
+@clinician_required
+def portal_profile_withdraw(request, clinician, proposal_id):
+    # Someone else's proposal is not found, exactly like one that does not exist.
+    if not ProfileProposal.objects.filter(pk=proposal_id, clinician=clinician).exists():
+        raise Http404
+    try:
+        profile_proposal_withdraw(proposal_id=proposal_id, clinician_id=clinician.pk)
+    except ProposalRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Withdrawn. Your approved profile stays as it is."))
+    return redirect("consultations:portal_profile")
 
 
 # --- The client's manage link -------------------------------------------------------------

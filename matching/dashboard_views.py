@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinicians.selectors import profile_proposals_pending_count
 from consultations import checkins
 from consultations import selectors as consultation_selectors
 
@@ -38,6 +39,7 @@ def pipeline_dashboard(request):
             "open": same_day_calls_open_count(),
             "overdue": same_day_calls_overdue_count(now=now),
         },
+        "profile_changes_pending": profile_proposals_pending_count(),
         "links": _links(since=since, week_start=figures["week_start"]),
         "therapy": checkins.engagement_figures(since=since),
         "waitlist": consultation_selectors.waitlist_figures(now=now, days=DAYS),
@@ -64,6 +66,9 @@ def _links(*, since: dt.datetime, week_start: dt.datetime) -> dict[str, str]:
         ),
         "calls_open": f"{queue}?show=open",
         "calls_overdue": f"{queue}?show=overdue",
+        "profile_changes": reverse("admin:clinicians_profileproposal_changelist")
+        + "?"
+        + urlencode({"status__exact": "pending"}),
         "intakes": reverse("admin:matching_intake_changelist")
         + "?"
         + urlencode({"submitted_at__gte": _when(since)}),

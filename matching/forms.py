@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from clinicians.models import Approach, Community, Concern, InsurancePlan, Language, Office
 from clinicians.states import US_STATES
+from clinicians.style import STYLE_POLES
 from clinicians.zones import ZONE_NAMES, city_time_label, known_zones, zone_city, zone_label
 from consultations.forms import clean_phone_number
 
@@ -50,29 +51,6 @@ COMMON_TIME_ZONES = [
     "America/Puerto_Rico",
 ]
 OTHER_ZONE = "other"
-STYLE_POLES = {
-    # key: (question, what 1 means, what 5 means) — the style scales of docs/interchange.md.
-    "lead": (
-        _("Who leads the sessions?"),
-        _("I lead, the therapist follows"),
-        _("The therapist leads and guides"),
-    ),
-    "focus": (
-        _("What should sessions focus on?"),
-        _("Feelings and what I go through"),
-        _("Practical steps and skills"),
-    ),
-    "time": (
-        _("Past or present?"),
-        _("Understanding my past"),
-        _("Working on the present"),
-    ),
-    "challenge": (
-        _("How should the therapist respond?"),
-        _("Gentle support"),
-        _("Direct challenge"),
-    ),
-}
 
 
 def _vocabulary(model) -> list[str]:

@@ -373,6 +373,7 @@ CLINICIAN_ESSENTIALS = ["Maya", "Zoë", "Tuesday 3 December 2024, 3:00 PM Centra
 PRACTICE = ["Alliance Counseling Group", "(555) 010-2000"]
 PORTAL = "http://127.0.0.1:8000/consultations/portal/"
 RESULTS = "http://127.0.0.1:8000/intake/r/the-secret-of-the-link/"
+PROFILE = "http://127.0.0.1:8000/consultations/portal/profile/"
 
 
 def results_payload(**changes):
@@ -423,6 +424,9 @@ EVERY_MESSAGE = [
         lambda c: checkin_url(c, 2),
     ),
     (alliance_low_kind(2), Status.COMPLETED, ["Maya"], PORTAL),
+    # To a clinician about their proposed profile changes: a link to the portal, nothing more.
+    (Kind.PROFILE_APPROVED, "clinician", ["Hello Maya", "has approved the changes"], PROFILE),
+    (Kind.PROFILE_RETURNED, "clinician", ["Hello Maya", "with a comment"], PROFILE),
 ]
 
 
@@ -449,6 +453,9 @@ def test_every_message_says_what_it_must_and_no_intake_answer(
                 due_at=NOW,
                 payload=results_payload(),
             )
+            expected_link = link
+        elif status == "clinician":
+            row = Notification(clinician=consultation.clinician, kind=kind, due_at=NOW)
             expected_link = link
         elif status is None:
             reference = uuid.uuid4()
@@ -490,6 +497,8 @@ def test_every_email_template_is_covered_above():
         Kind.INTAKE_RESULTS: "client_intake_results",
         checkin_kind(2): "client_checkin",
         alliance_low_kind(2): "clinician_checkin_low",
+        Kind.PROFILE_APPROVED: "clinician_profile_approved",
+        Kind.PROFILE_RETURNED: "clinician_profile_returned",
     }
     # The waiting list's two messages are checked in test_waitlist.py.
     waitlist = {"client_waitlist_joined", "client_waitlist_offer"}

@@ -886,3 +886,90 @@ def test_staff_never_see_a_feed_link_and_need_the_permission_to_see_feeds(
         assert "Maya Chen" in body
         assert feeds["a"] not in body and feed.token_hash not in body
     assert CalendarFeed.objects.count() == 2
+
+
+# --- Profile changes clinicians propose (portal and admin) ----------------------------------
+
+
+def _proposal_of(clinician, bio: str):
+    from clinicians.selectors import clinician_profile_values
+    from clinicians.services import profile_proposal_submit
+
+    values = clinician_profile_values(clinician)
+    values.pop("photo")
+    return profile_proposal_submit(
+        clinician_id=clinician.pk,
+        author_id=clinician.user_id,
+        values={**values, "bio": bio},
+    )
+
+
+def test_a_clinician_sees_and_withdraws_only_their_own_proposal(client, clinician_a, clinician_b):
+    from clinicians.models import ProfileProposal
+
+    own = _proposal_of(clinician_a, "Maya's draft bio.")
+    theirs = _proposal_of(clinician_b, "Omar's draft bio.")
+    client.force_login(clinician_a.user)
+
+    page = client.get(reverse("consultations:portal_profile")).content.decode()
+    refused = client.post(reverse("consultations:portal_profile_withdraw", args=[theirs.pk]))
+    allowed = client.post(reverse("consultations:portal_profile_withdraw", args=[own.pk]))
+
+    assert "Maya&#x27;s draft bio." in page and "Omar" not in page
+    assert refused.status_code == 404
+    assert allowed.status_code == 302
+    statuses = dict(ProfileProposal.objects.values_list("pk", "status"))
+    assert statuses == {own.pk: "withdrawn", theirs.pk: "pending"}
+
+
+def test_portal_profile_pages_send_anonymous_visitors_to_the_login(client, clinician_a):
+    proposal = _proposal_of(clinician_a, "Maya's draft bio.")
+    for response in (
+        client.get(reverse("consultations:portal_profile")),
+        client.post(reverse("consultations:portal_profile"), {"bio": "Hijacked"}),
+        client.post(reverse("consultations:portal_profile_withdraw", args=[proposal.pk])),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.changes) == ("pending", {"bio": "Maya's draft bio."})
+
+
+def test_only_staff_with_the_change_permission_decide_a_proposal(
+    client, staff_user, practice_staff, clinician_a
+):
+    from tests.conftest import grant
+
+    proposal = _proposal_of(clinician_a, "Maya's draft bio.")
+    url = reverse("admin:clinicians_profileproposal_change", args=[proposal.pk])
+
+    client.force_login(staff_user)
+    assert client.post(url, {"decision": "approve"}).status_code == 403
+    grant(staff_user, "clinicians.view_profileproposal")
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"decision": "approve"}).status_code == 403
+    proposal.refresh_from_db()
+    clinician_a.refresh_from_db()
+    assert proposal.status == "pending"
+    assert clinician_a.bio != "Maya's draft bio."
+
+    client.force_login(practice_staff)
+    assert client.post(url, {"decision": "approve"}).status_code == 302
+    proposal.refresh_from_db()
+    clinician_a.refresh_from_db()
+    assert proposal.status == "approved"
+    assert clinician_a.bio == "Maya's draft bio."
+
+
+@pytest.mark.parametrize("who", ["anonymous", "clinician"])
+def test_proposal_review_sends_non_staff_to_the_admin_login(client, clinician_a, who):
+    proposal = _proposal_of(clinician_a, "Maya's draft bio.")
+    if who == "clinician":
+        client.force_login(clinician_a.user)
+    url = reverse("admin:clinicians_profileproposal_change", args=[proposal.pk])
+
+    for response in (client.get(url), client.post(url, {"decision": "approve"})):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+    proposal.refresh_from_db()
+    assert proposal.status == "pending"
