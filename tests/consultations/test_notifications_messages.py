@@ -454,9 +454,6 @@ def test_every_message_says_what_it_must_and_no_intake_answer(
                 payload=results_payload(),
             )
             expected_link = link
-        elif status == "clinician":
-            row = Notification(clinician=consultation.clinician, kind=kind, due_at=NOW)
-            expected_link = link
         elif status is None:
             reference = uuid.uuid4()
             row = Notification(intake_reference=reference, kind=kind, due_at=NOW)

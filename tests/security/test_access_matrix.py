@@ -936,12 +936,15 @@ def test_portal_profile_pages_send_anonymous_visitors_to_the_login(client, clini
 
 
 def test_only_staff_with_the_change_permission_decide_a_proposal(
-    client, staff_user, practice_staff, clinician_a
+    client, django_user_model, practice_staff, clinician_a
 ):
     from tests.conftest import grant
 
     proposal = _proposal_of(clinician_a, "Maya's draft bio.")
     url = reverse("admin:clinicians_profileproposal_change", args=[proposal.pk])
+    staff_user = django_user_model.objects.create_user(
+        username="viewer", password="viewer-pass-123", is_staff=True
+    )
 
     client.force_login(staff_user)
     assert client.post(url, {"decision": "approve"}).status_code == 403
