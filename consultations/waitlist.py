@@ -189,9 +189,11 @@ def waitlist_offer_accept(
     practice needs no confirmation), through `consultation_book`. Raises HoldLapsed once the
     hold is no longer theirs, and ClientAlreadyBooked / SlotUnavailable as booking does.
     Accepting twice returns the same consultation."""
-    offer = WaitlistOffer.objects.select_related("entry", "clinician").get(pk=offer_id)
-    if offer.status == Held.TAKEN and offer.consultation_id:
-        return offer.consultation
+    offer = WaitlistOffer.objects.select_related("entry", "clinician", "consultation").get(
+        pk=offer_id
+    )
+    if offer.status == Held.TAKEN and offer.consultation_id and offer.consultation.is_active:
+        return offer.consultation  # a second press: the booking it made
     entry = offer.entry
     return consultation_book(
         clinician_id=offer.clinician_id,
