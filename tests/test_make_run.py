@@ -52,8 +52,9 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, bytes]:
+    # Generous: the first request of a fresh runserver on a busy 2-core machine is slow.
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (local server)
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (local server)
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
