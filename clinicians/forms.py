@@ -135,10 +135,7 @@ class ProfileProposalForm(forms.Form):
         label=_("One-line introduction"),
         max_length=INTRO_MAX_LENGTH,
         required=False,
-        help_text=_(
-            "One sentence in your own voice, shown on your card in clients' results and at the "
-            "top of your profile."
-        ),
+        help_text=_("One sentence in your own voice, shown on your card in clients' results."),
     )
     bio = forms.CharField(
         label=_("About you"),
