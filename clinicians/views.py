@@ -11,6 +11,8 @@ from .selectors import (
     clinician_directory_list,
     clinician_profile_get,
 )
+from .signals import profile_shown
+from .style import STYLE_POLES
 
 DIRECTORY_PAGE_SIZE = 20
 
@@ -66,17 +68,35 @@ def directory(request):
     )
 
 
+def _style_rows(clinician) -> list[dict]:
+    """The clinician's way of working on the intake's four scales, in the intake's words."""
+    return [
+        {
+            "key": key,
+            "question": question,
+            "low": low,
+            "high": high,
+            "value": clinician.style[key],
+            "points": [(point, point == clinician.style[key]) for point in range(1, 6)],
+        }
+        for key, (question, low, high) in STYLE_POLES.items()
+    ]
+
+
 @require_GET
 def profile(request, slug):
     clinician = clinician_profile_get(slug=slug)
     if clinician is None:
         raise Http404
-    return render(
-        request,
-        "clinicians/profile.html",
-        {
-            "clinician": clinician,
-            "format_labels": _labels(clinician, FORMATS, format_field),
-            "age_labels": _labels(clinician, AGE_BANDS, age_field),
-        },
-    )
+    context = {
+        "clinician": clinician,
+        "format_labels": _labels(clinician, FORMATS, format_field),
+        "age_labels": _labels(clinician, AGE_BANDS, age_field),
+        "style_rows": _style_rows(clinician),
+    }
+    # Open times and booking come from the apps that own them (clinicians imports neither).
+    for _receiver, extra in profile_shown.send(
+        sender=type(clinician), request=request, clinician=clinician
+    ):
+        context.update(extra or {})
+    return render(request, "clinicians/profile.html", context)

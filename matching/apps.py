@@ -7,4 +7,4 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import profile, signals  # noqa: F401  (connects the receivers)

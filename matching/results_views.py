@@ -43,6 +43,22 @@ RELAXATION_STEPS = {
 }
 
 
+# The session key under which the results page keeps this browser's results link (the session
+# is stored on the server; its cookie holds only the session's id).
+RESULTS_SESSION_KEY = "intake_results_token"
+
+
+def remember_results(request, token: str) -> None:
+    """This browser has these results: a clinician's profile offers to book in one step."""
+    if request.session.get(RESULTS_SESSION_KEY) != token:
+        request.session[RESULTS_SESSION_KEY] = token
+
+
+def forget_results(request, token: str | None = None) -> None:
+    if token is None or request.session.get(RESULTS_SESSION_KEY) == token:
+        request.session.pop(RESULTS_SESSION_KEY, None)
+
+
 @never_cache
 @require_GET
 def results(request, token):
@@ -51,6 +67,8 @@ def results(request, token):
     if intake is None:
         return _link_expired(request)
     excluded = feedback.clinicians_not_a_fit(client_reference=intake.pk)
+    # A profile opened from here then offers booking in one step (matching/profile.py).
+    remember_results(request, token)
     return _render_results(request, intake, token=token, excluded=excluded, now=now)
 
 

@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 from config import ratelimits
 
 from .forms import FORMER_STEPS, STEP_FORMS, STEPS, answers_from_forms, answers_summary
+from .results_views import forget_results
 from .services import (
     IntakeAlreadySubmitted,
     intake_delete,
@@ -273,6 +274,7 @@ def delete(request, token):
     if request.method == "GET":
         return render(request, "matching/intake_delete.html", {"results_url": _results_path(token)})
     intake_delete(intake=intake)
+    forget_results(request, token)
     if request.session.get(SENT) == _results_path(token):
         request.session.pop(SENT, None)
     draft = request.session.get(DRAFT)

@@ -13,6 +13,7 @@ def maya():
         first_name="Maya",
         last_name="Chen",
         pronouns="she/her",
+        intro="I help people find steadier ground after something frightening.",
         bio="First paragraph.\n\nSecond paragraph.",
         concerns=["anxiety", "trauma and PTSD"],
         focus_concerns=["trauma and PTSD"],
@@ -92,5 +93,33 @@ def test_it_renders_in_a_constant_number_of_queries(
 ):
     ClinicianFactory.create_batch(extra)
 
-    with django_assert_max_num_queries(9):
+    # The profile and its sets (8), and the search for its next open times (5; fewer where the
+    # calendar snapshot is kept, which a test's transaction never does).
+    with django_assert_max_num_queries(13):
         assert client.get(_url(maya)).status_code == 200
+
+
+def test_it_reads_like_the_clinician_introducing_themselves(client, maya):
+    from clinicians.models import Approach
+
+    Approach.objects.filter(name="EMDR").update(description="Processing painful memories.")
+    maya.style_lead, maya.style_challenge = 2, 5
+    maya.save()
+
+    html = client.get(_url(maya)).content.decode()
+
+    assert "“I help people find steadier ground after something frightening.”" in html
+    assert html.index("steadier ground") < html.index("First paragraph.")
+    # Their style on the intake's four questions, in the intake's words.
+    for words in (
+        "Who leads the sessions?",
+        "I lead, the therapist follows",
+        "The therapist leads and guides",
+        "How should the therapist respond?",
+        "Direct challenge",
+    ):
+        assert words in html
+    assert 'aria-label="2 of 5, from 1 (I lead, the therapist follows)' in html
+    assert 'aria-label="5 of 5, from 1 (Gentle support) to 5 (Direct challenge)"' in html
+    assert "<strong>EMDR</strong>: Processing painful memories." in html
+    assert "Fees and insurance" in html and "Languages, formats and offices" in html
