@@ -851,7 +851,7 @@ class AboutYouForm(AboutForm, ConcernsForm, GoalsForm):
     title = _("About you and what brings you")
     intro = _(
         "This tells us which therapists work with people like you, on what matters to you. "
-        "Only who the therapy is for is needed; the rest is optional."
+        "Only who the therapy is for, and their age, are needed; the rest is optional."
     )
 
     def layout(self) -> Layout:
