@@ -142,3 +142,21 @@ def test_a_cancellation_keeps_the_uid_raises_the_sequence_and_names_both_sides(c
     assert mailto(event.organizer) == mailto(request.organizer)
     assert [mailto(a) for a in event.attendee_list] == ["zoe@example.org"]
     assert event.dtstamp.value == NOW
+
+
+def test_the_video_room_is_in_a_confirmed_invite_and_never_a_requests(clinician):
+    clinician.video_url = "https://meet.example.org/maya-chen"
+    clinician.save()
+    confirmed = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9, status="confirmed")
+    requested = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9 + dt.timedelta(hours=1))
+
+    for for_clinician in (False, True):
+        _calendar, event = read(consultation_ics(confirmed, for_clinician=for_clinician))
+        assert event.location.value == "https://meet.example.org/maya-chen"
+        assert event.url.value == "https://meet.example.org/maya-chen"
+        assert "https://meet.example.org/maya-chen" in event.description.value
+        data = consultation_ics(requested, for_clinician=for_clinician)
+        assert b"meet.example.org" not in data
+        _calendar, event = read(data)
+        assert event.description.value == "Video: the link will be sent before the consultation."
+        assert not hasattr(event, "url")
