@@ -41,30 +41,6 @@ class ConsultationEventInline(admin.TabularInline):
         return False
 
 
-class EngagementInline(admin.StackedInline):
-    """Whether the consultation became therapy (the clinician records it in the portal), and
-    the client's choices since. Never the answers: check-ins stay between client and clinician."""
-
-    model = Engagement
-    extra = 0
-    can_delete = False
-    fields = (
-        "started",
-        "first_session_on",
-        "decided_at",
-        "decided_by",
-        "checkins_stopped_at",
-        "switched_at",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Consultation)
 class ConsultationAdmin(EncryptedFieldsAdmin):
     list_display = ("starts_at", "clinician", "client_first_name", "format", "status", "created_at")
@@ -78,7 +54,7 @@ class ConsultationAdmin(EncryptedFieldsAdmin):
     date_hierarchy = "starts_at"
     search_fields = ("client_first_name", "client_email", "clinician__last_name")
     list_select_related = ("clinician",)
-    inlines = (ConsultationEventInline, EngagementInline)
+    inlines = (ConsultationEventInline,)
     readonly_fields = (
         "public_id",
         "status",
@@ -89,6 +65,7 @@ class ConsultationAdmin(EncryptedFieldsAdmin):
         "confirmed_at",
         "client_reference",
         "intake_summary",
+        "therapy",
     )
     # Status changes go through the services (events, notifications), not through this form.
     base_fields = (
@@ -102,7 +79,35 @@ class ConsultationAdmin(EncryptedFieldsAdmin):
         ("sequence", "token_version"),
         ("created_at", "updated_at", "confirmed_at"),
         "client_reference",
+        "therapy",
     )
+
+    @admin.display(description=_("therapy"))
+    def therapy(self, obj):
+        """Whether it became therapy (the clinician records it in the portal) and the client's
+        choices since. Never the answers: check-ins stay between client and clinician."""
+        engagement = Engagement.objects.filter(consultation=obj).first() if obj else None
+        if engagement is None:
+            return _("not recorded")
+        if not engagement.started:
+            return _("not continuing (recorded %(when)s)") % {
+                "when": f"{engagement.decided_at:%Y-%m-%d}"
+            }
+        parts = [
+            _("starting to work together; first session %(date)s")
+            % {"date": f"{engagement.first_session_on:%Y-%m-%d}"}
+        ]
+        if engagement.checkins_stopped_at:
+            parts.append(
+                _("check-ins stopped %(when)s")
+                % {"when": f"{engagement.checkins_stopped_at:%Y-%m-%d}"}
+            )
+        if engagement.switched_at:
+            parts.append(
+                _("chose to continue with someone else %(when)s")
+                % {"when": f"{engagement.switched_at:%Y-%m-%d}"}
+            )
+        return "; ".join(str(p) for p in parts)
 
     def get_fields(self, request, obj=None):
         fields = list(self.base_fields)

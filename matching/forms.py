@@ -20,6 +20,7 @@ from clinicians.models import Approach, Community, Concern, InsurancePlan, Langu
 from clinicians.states import US_STATES
 from clinicians.style import STYLE_POLES
 from clinicians.zones import ZONE_NAMES, city_time_label, known_zones, zone_city, zone_label
+from consultations.checkin_items import SYMPTOM_ITEMS, SYMPTOM_SCALE
 from consultations.forms import clean_phone_number
 
 from .intake_schema import MAX_CONCERNS, MAX_GOAL_TAGS
@@ -37,6 +38,11 @@ from .vocab import (
 SAFETY_QUESTION = _(
     "Over the last 2 weeks, how often have you been bothered by thoughts that you would be "
     "better off dead, or of hurting yourself?"
+)
+SYMPTOMS_INTRO = _(
+    "Over the same two weeks. Skip any you would rather not answer. If you start therapy "
+    "with us, we ask these again a few weeks in, so you and your therapist can see what has "
+    "changed."
 )
 # The zones the contact step lists, each shown as people read it; the browser's own zone is
 # added (static/js/intake.js) when it isn't one of these.
@@ -108,12 +114,45 @@ class SafetyForm(IntakeStepForm):
         },
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The PHQ-2 and GAD-2 items (docs/domain.md, "The items"): optional, asked once more
+        # at each check-in if therapy starts, so the client and their therapist see what changed.
+        for key, words in SYMPTOM_ITEMS:
+            self.fields[key] = forms.TypedChoiceField(
+                label=words,
+                choices=[(str(value), label) for value, label in SYMPTOM_SCALE],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": _("Choose one of the four answers.")},
+            )
+
+    def layout(self) -> Layout:
+        return Layout(
+            "safety",
+            Fieldset(
+                _("How often you have been bothered by these (optional)"),
+                HTML(format_html('<p class="form-text mt-0">{}</p>', SYMPTOMS_INTRO)),
+                *(key for key, _words in SYMPTOM_ITEMS),
+            ),
+        )
+
     def to_answers(self) -> dict:
-        return {"safety": self.cleaned_data["safety"]}
+        answers = {"safety": self.cleaned_data["safety"]}
+        for key, _words in SYMPTOM_ITEMS:
+            if self.cleaned_data.get(key) is not None:
+                answers[key] = self.cleaned_data[key]
+        return answers
 
     @classmethod
     def data_from_answers(cls, answers: dict) -> dict:
-        return {"safety": answers.get("safety", "")}
+        data = {"safety": answers.get("safety", "")}
+        for key, _words in SYMPTOM_ITEMS:
+            if isinstance(answers.get(key), int):
+                data[key] = str(answers[key])
+        return data
 
 
 class AboutForm(IntakeStepForm):
@@ -933,6 +972,7 @@ ANSWER_KEYS = (
     "approaches_avoided", "preferences", "state", "format", "offices", "times", "payment",
     "safety", "first_name", "email", "timezone",
     "concerns_text", "goal_tags", "past_therapy", "phone", "consent",
+    "phq_interest", "phq_mood", "gad_nervous", "gad_worry",
 )  # fmt: skip
 
 
@@ -985,7 +1025,11 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
         (
             "safety",
             str(SafetyForm.title),
-            [(str(SAFETY_QUESTION), _labels(SAFETY).get(answers.get("safety"), nothing))],
+            [(str(SAFETY_QUESTION), _labels(SAFETY).get(answers.get("safety"), nothing))]
+            + [
+                (str(words), _labels(SYMPTOM_SCALE).get(answers.get(key), nothing))
+                for key, words in SYMPTOM_ITEMS
+            ],
         ),
         (
             "about",

@@ -216,3 +216,21 @@ def test_the_clinician_records_a_start_and_reads_a_low_checkin_in_the_portal(
     shot(page, "portal-low-375")
     page.click("text=Mark as read")
     assert CheckIn.objects.get().clinician_seen_at is not None
+
+
+def test_the_intakes_first_screen_asks_the_four_items_optionally(open_page):
+    for viewport, name in ((DESKTOP, "1280"), (None, "375")):
+        page = open_page(viewport=viewport) if viewport else open_page()
+        page.goto("/intake/step/safety/")
+        main = page.inner_text("main")
+        assert "Feeling nervous, anxious, or on edge" in main
+        assert "(optional)" in main
+        if viewport is None:
+            assert_fits_width(page)
+        axe_check(page)
+        shot(page, f"intake-safety-{name}")
+    # Only the safety question is needed to go on.
+    page.check('input[name="safety"][value="not at all"]')
+    page.check('input[name="phq_mood"][value="2"]')
+    page.click('main button[type="submit"]')
+    assert "/intake/step/safety/" not in page.url

@@ -221,3 +221,43 @@ def test_it_rejects_a_phone_number_with_letters():
 
 def test_it_requires_consent():
     assert "privacy notice" in errors(ContactForm, consent="")["consent"][0]
+
+
+def test_the_first_screen_asks_the_phq2_and_gad2_items_as_optional():
+    form = SafetyForm(data={"safety": "not at all"})
+    assert form.is_valid()
+    assert form.to_answers() == {"safety": "not at all"}
+
+    answered = {"phq_interest": "0", "phq_mood": "2", "gad_nervous": "3", "gad_worry": "1"}
+    form = SafetyForm(data={"safety": "not at all", **answered})
+    assert form.is_valid()
+    assert form.to_answers() == {
+        "safety": "not at all",
+        "phq_interest": 0,
+        "phq_mood": 2,
+        "gad_nervous": 3,
+        "gad_worry": 1,
+    }
+    # And back: an edit shows what was chosen.
+    assert SafetyForm.data_from_answers(form.to_answers()) == {"safety": "not at all", **answered}
+    labels = [str(form.fields[key].label) for key in answered]
+    assert labels == [
+        "Little interest or pleasure in doing things",
+        "Feeling down, depressed, or hopeless",
+        "Feeling nervous, anxious, or on edge",
+        "Not being able to stop or control worrying",
+    ]
+
+
+def test_a_bad_item_answer_says_what_to_fix():
+    assert errors(SafetyForm, gad_worry="7") == {"gad_worry": ["Choose one of the four answers."]}
+
+
+def test_the_review_lists_the_items_in_words():
+    from matching.forms import answers_summary
+
+    answers = {**EXPECTED_ANSWERS, "phq_mood": 2}
+    summary = {slug: rows for slug, _title, rows in answers_summary(answers)}
+    rows = dict(summary["safety"])
+    assert rows["Feeling down, depressed, or hopeless"] == "More than half the days"
+    assert rows["Little interest or pleasure in doing things"] == "Not given"
