@@ -304,11 +304,15 @@ def _outcome(row: CleanRow, outcome: str, changed: list[str] | None = None) -> R
 
 def clinician_set_accepting(*, clinician_ids: Iterable[int], accepting: bool) -> int:
     """Pause or resume new clients; returns how many clinicians changed."""
-    return (
+    changed = (
         Clinician.objects.filter(pk__in=list(clinician_ids))
         .exclude(accepting_new_clients=accepting)
         .update(accepting_new_clients=accepting, updated_at=timezone.now())
     )
+    if changed:
+        # An update() sends no post_save: tell the roster's and the calendar's keepers.
+        roster_imported.send(sender=Clinician, count=changed)
+    return changed
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 from django.dispatch import Signal
 
-# Clinicians were created in bulk (no post_save was sent for them); `count` says how many.
+# Clinicians were created or changed in bulk (no post_save was sent for them): a roster import,
+# pausing or resuming new clients; `count` says how many.
 roster_imported = Signal()
 
 # Staff approved or returned the profile changes a clinician proposed: `clinician_id`,

@@ -94,11 +94,40 @@ class Snapshot(Generic[T]):
             logger.warning("Could not bump the snapshot version %s", self.key, exc_info=True)
 
     def _version(self) -> str | None:
-        try:
-            version = cache.get(self.key)
-            if version is None:
-                cache.add(self.key, uuid.uuid4().hex, timeout=None)
-                version = cache.get(self.key)
-            return version
-        except Exception:  # noqa: BLE001  an unreachable cache means fresh reads, not an error
-            return None
+        return read_version(self.key)
+
+
+def read_version(key: str) -> str | None:
+    """The version stamp under `key` (made on first ask); None when the cache can't say."""
+    try:
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(key)
+        return version
+    except Exception:  # noqa: BLE001  an unreachable cache means fresh reads, not an error
+        return None
+
+
+def bump_version(key: str) -> None:
+    """A new stamp under `key`: now, and again once the transaction commits (anything made
+    from the data in between saw it before the change)."""
+    _new_stamp(key)
+    transaction.on_commit(lambda: _new_stamp(key))
+
+
+def _new_stamp(key: str) -> None:
+    try:
+        cache.set(key, uuid.uuid4().hex, timeout=None)
+    except Exception:  # noqa: BLE001  the cache being down must not fail a save
+        logger.warning("Could not bump the version %s", key, exc_info=True)
+
+
+def read_with_versions(keys: list[str], other: str) -> tuple[list[str | None], object]:
+    """Several version stamps and one more cached value in one round trip to the cache:
+    (the stamps in order, each None when missing; the value, or None)."""
+    try:
+        found = cache.get_many([*keys, other])
+    except Exception:  # noqa: BLE001  an unreachable cache means fresh reads, not an error
+        return [None] * len(keys), None
+    return [found.get(key) for key in keys], found.get(other)

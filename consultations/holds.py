@@ -10,6 +10,7 @@ from functools import partial
 from django.db import transaction
 
 from .models import WaitlistChoice, WaitlistEntry, WaitlistOffer
+from .selectors import bookings_changed
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def time_freed(*, clinician_id: int) -> None:
     """A time of this clinician may have opened (a cancellation, a decline, an expired request,
     new hours, a removed day off, a released hold): once the change commits, a worker offers
     it to the waiting list. The beat's sweep does the same every minute, as a safety net."""
+    # Stored rankings read it as busy: holds are released with update(), which sends no signal.
+    bookings_changed()
     transaction.on_commit(partial(_publish, clinician_id))
 
 

@@ -1,5 +1,6 @@
-"""Keep the slot search's calendar snapshot (selectors.Calendar) in step with the data it holds,
-and email clinicians about what clinicians tells of them."""
+"""Keep the slot search's calendar snapshot (selectors.Calendar) in step with the data it
+holds, tell stored results when bookings, days off or fit checks change
+(selectors.bookings_changed), and email clinicians about what clinicians tells of them."""
 
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
@@ -8,8 +9,8 @@ from clinicians.models import AvailabilityException, Clinician, ConsultationHour
 from clinicians.signals import profile_proposal_decided, roster_imported
 
 from . import holds, notifications
-from .models import BookingSettings
-from .selectors import calendar_changed
+from .models import BookingSettings, Consultation, FitCheck, WaitlistOffer
+from .selectors import bookings_changed, calendar_changed
 
 # A clinician's zone, their weekly hours, the practice's booking rules. Exceptions, bookings and
 # who is active or accepting are read on every search, so they need no receiver.
@@ -59,3 +60,25 @@ for _model in (ConsultationHours, AvailabilityException):
 @receiver(profile_proposal_decided, dispatch_uid="consultations.profile_proposal_decided")
 def _profile_proposal_decided(sender, clinician_id, approved, **kwargs) -> None:
     notifications.clinician_profile_notify(clinician_id=clinician_id, approved=approved)
+
+
+# Read afresh by every slot search, so no snapshot holds them; stored rankings do.
+_BOOKING_MODELS = (Consultation, AvailabilityException, FitCheck, WaitlistOffer)
+
+
+def _bookings_changed(sender, **kwargs) -> None:
+    bookings_changed()
+
+
+for _model in _BOOKING_MODELS:
+    post_save.connect(
+        _bookings_changed,
+        sender=_model,
+        dispatch_uid=f"consultations.bookings.{_model.__name__}.save",
+    )
+    post_delete.connect(
+        _bookings_changed,
+        sender=_model,
+        dispatch_uid=f"consultations.bookings.{_model.__name__}.delete",
+    )
+post_migrate.connect(_bookings_changed, dispatch_uid="consultations.bookings.migrate")

@@ -4,12 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone as djtz
 
 from clinicians.models import AvailabilityException, Clinician, ConsultationHours
 from clinicians.zones import practice_today, practice_zone
-from config.snapshots import Snapshot
+from config.snapshots import Snapshot, bump_version
 from config.sql import among, id_array
 
 from . import slots, tokens
@@ -289,6 +289,41 @@ calendar_snapshot: Snapshot[Calendar] = Snapshot(
 def calendar_changed() -> None:
     """Drop every process's calendar snapshot."""
     calendar_snapshot.invalidate()
+
+
+# What the slot search and the ranking read afresh on every search: bookings, days off and extra
+# hours, fit checks. Nothing here is kept per process; the stamp tells whoever stored a result
+# made from them (matching's stored rankings) that it is out of date. Bumped by receivers.py
+# and by the services that change consultations with queryset.update().
+BOOKINGS_VERSION_KEY = "consultations:bookings-version"
+CALENDAR_VERSION_KEY = calendar_snapshot.key
+
+
+def bookings_changed() -> None:
+    """A booking, a day off or extra hours, or a fit check changed somewhere."""
+    bump_version(BOOKINGS_VERSION_KEY)
+
+
+def first_hold_expiry(*, clinician_ids: list[int], now: dt.datetime) -> dt.datetime | None:
+    """When the first waiting-list hold on these clinicians' times runs out (its time is then
+    open again), if any is held."""
+    if not clinician_ids:
+        return None
+    return (
+        WaitlistOffer.objects.filter(
+            among(WaitlistOffer, "clinician_id", clinician_ids),
+            status=WaitlistOffer.Status.HELD,
+            expires_at__gt=now,
+        )
+        .order_by()
+        .aggregate(first=Min("expires_at"))["first"]
+    )
+
+
+def current_slot_rules() -> slots.SlotRules:
+    """The booking rules, from the calendar snapshot when one may be shared."""
+    calendar = calendar_snapshot.current()
+    return calendar.rules if calendar is not None else slot_rules()
 
 
 def client_upcoming_consultation(*, client_reference, now: dt.datetime) -> Consultation | None:

@@ -24,6 +24,7 @@ from .models import (
 )
 from .notifications import Event
 from .selectors import (
+    bookings_changed,
     client_upcoming_consultation,
     clinician_open_slots,
     held_until,
@@ -554,6 +555,7 @@ def consultation_reschedule(
                     sequence=F("sequence") + 1,
                     updated_at=now,
                 )
+                bookings_changed()  # an update() sends no signal
         except IntegrityError:
             raise SlotUnavailable(
                 _next_options(
@@ -601,6 +603,7 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
             )
             if claimed != 1:
                 continue
+            bookings_changed()  # an update() sends no signal
             consultation = Consultation.objects.select_related("clinician").get(pk=pk)
             _record(
                 consultation, from_status=Status.REQUESTED, actor=Actor.SYSTEM, actor_user_id=None

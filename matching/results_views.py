@@ -22,7 +22,7 @@ from consultations import selectors as consultation_selectors
 from . import waitlist_views
 from .intake_schema import IntakeInvalid
 from .models import Intake, MatchingSettings
-from .selectors import intake_match_list, shown_clinicians
+from .selectors import intake_results, shown_clinicians
 from .tokens import intake_from_consultation_token, intake_from_token
 
 SLOTS_SHOWN = 3
@@ -112,12 +112,15 @@ def _render_results(
 ):
     answers = intake.answers
     settings_row = MatchingSettings.load()
+    show_all = request.GET.get("show") == "all"
     try:
-        found = intake_match_list(
+        found = intake_results(
+            intake_id=intake.pk,
             answers=answers,
             now=now,
             exclude_clinician_ids=excluded,
             matching_settings=settings_row,
+            shown=None if show_all else settings_row.results_shown,
             slots_wanted=SLOTS_SHOWN,
         )
     except IntakeInvalid as exc:
@@ -127,12 +130,10 @@ def _render_results(
             {"token": token, "fields": sorted(exc.errors)},
             status=200,
         )
-    ranking = found.ranking
-    show_all = request.GET.get("show") == "all"
-    shown = ranking.matches if show_all else ranking.matches[: settings_row.results_shown]
+    shown = found.matches
     zone = zone_or_practice(answers.get("timezone"))
 
-    wait = waitlist_views.wait_options(ranking, settings_row.results_shown) if token else None
+    wait = waitlist_views.wait_options(found, settings_row.results_shown) if token else None
     clinicians = shown_clinicians(
         clinician_ids=[m.clinician_id for m in shown]
         + ([m.clinician_id for m in wait.fits] if wait else [])
@@ -173,14 +174,14 @@ def _render_results(
             "text": _relaxation_text(r),
             "edit_url": _edit_url(token, consultation_token, r.preference),
         }
-        for r in ranking.relaxations
+        for r in found.relaxations
     ]
-    few = len(ranking.matches) < settings_row.relaxation_threshold
+    few = found.total < settings_row.relaxation_threshold
     context = {
         "token": token,
         "cards": cards,
-        "total": len(ranking.matches),
-        "hidden": len(ranking.matches) - len(shown),
+        "total": found.total,
+        "hidden": found.total - len(shown),
         "show_all": show_all,
         "relaxations": relaxations,
         "few": few,

@@ -1,4 +1,8 @@
+import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -8,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Value
 from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from clinicians.models import (
@@ -29,8 +35,8 @@ from clinicians.models import (
     age_field,
     format_field,
 )
-from clinicians.zones import practice_today, zone_or_practice
-from config.snapshots import Snapshot
+from clinicians.zones import practice_today, practice_zone, zone_or_practice
+from config.snapshots import Snapshot, in_transaction, read_version, read_with_versions
 from config.sql import among
 from consultations import feedback
 from consultations import selectors as consultation_selectors
@@ -44,7 +50,11 @@ from .scoring import (
     REMOTE_FORMATS,
     ClientContext,
     ClinicianProfile,
+    Components,
+    Match,
     Ranking,
+    Reason,
+    Relaxation,
     Weights,
     hard_filter_failures,
     near_miss,
@@ -304,6 +314,7 @@ def clinician_candidates(
     relaxation_threshold: int = 3,
     roster: Roster | None = None,
     slots_wanted: int = 1,
+    keep_failing: bool = True,
 ) -> Candidates:
     """Profiles of the active clinicians for this client, in pk order, in a constant number of
     queries whatever the roster size.
@@ -312,7 +323,10 @@ def clinician_candidates(
     age band or couples/families, a licence in the client's state for video or phone) are left
     out; without it every active clinician comes back, so each can be listed with its reasons.
     Only those who pass every other filter (and those one preference away, when too few pass)
-    get their open slots, felt-heard counts and time buckets."""
+    get their open slots, felt-heard counts and time buckets. Without `keep_failing`, only those
+    come back: the ranking's matches and suggestions are the same (a clinician that wasn't
+    searched has no open time, so it can't be a match nor count towards a suggestion), but
+    its exclusions list only them."""
     roster = roster or current_roster(now=now)
     if prefilter:
         band = BAND_FOR.get(answers.for_whom, answers.age_band)
@@ -343,6 +357,8 @@ def clinician_candidates(
     wanted = list(firsts) + [cid for cid in passing if cid not in firsts]
     counts = feedback.clinician_felt_heard_counts(clinician_ids=wanted) if wanted else {}
     buckets = _time_buckets(roster, wanted, answers, now) if answers.times and wanted else {}
+    if not keep_failing:
+        candidates = [p for p in candidates if p.id in open_slots]
     out = []
     for p in candidates:
         first = firsts.get(p.id)
@@ -415,6 +431,8 @@ class MatchList:
     ranking: Ranking
     # Up to `slots_wanted` open times of each clinician the search looked at.
     open_slots: dict[int, list[dt.datetime]]
+    # The zone of each clinician the search looked at.
+    zones: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 def intake_match_list(
@@ -425,12 +443,15 @@ def intake_match_list(
     list_all_exclusions: bool = False,
     matching_settings: MatchingSettings | None = None,
     slots_wanted: int = 1,
+    list_exclusions: bool = True,
 ) -> MatchList:
     """Rank the practice's clinicians for raw intake answers: the one code path behind the
     results page and the `match` command. Raises IntakeInvalid for malformed answers.
 
     `list_all_exclusions` lists every active clinician in `excluded` (the command); otherwise
-    clinicians that fail a filter no preference can relax are dropped unlisted."""
+    clinicians that fail a filter no preference can relax are dropped unlisted; without
+    `list_exclusions` (the results page, which never reads them) so is every clinician whose
+    open times weren't searched."""
     roster = current_roster(now=now)
     parsed = parse_intake(answers, vocabularies=roster.vocabularies)
     excluded = frozenset(exclude_clinician_ids)
@@ -443,6 +464,7 @@ def intake_match_list(
         relaxation_threshold=weights.relaxation_threshold,
         roster=roster,
         slots_wanted=slots_wanted,
+        keep_failing=list_exclusions or list_all_exclusions,
     )
     ranking = rank(
         parsed,
@@ -452,7 +474,231 @@ def intake_match_list(
         now=now,
         excluded_ids=excluded,
     )
-    return MatchList(ranking=ranking, open_slots=candidates.open_slots)
+    zones = {cid: roster.zones[cid] for cid in candidates.open_slots if cid in roster.zones}
+    return MatchList(ranking=ranking, open_slots=candidates.open_slots, zones=zones)
+
+
+# --- Stored results: each intake's first page of matches, kept in the shared cache --------
+#
+# Ranking every clinician who passes takes time that grows with the roster; reading what the
+# last ranking put first does not. A stored result is used only while everything it was made
+# from is unchanged: the intake's answers, the clinicians it said weren't a fit, the matching
+# settings and the language (all in its key); the roster, the calendar (rules, zones, hours)
+# and the bookings, days off and fit checks (three version stamps bumped by receivers, read
+# with it in one round trip); and the clock (`steady_until`: until when the same ranking
+# would come out, see `_steady_until`). The shown clinicians' open times are searched afresh
+# on every request and must be the stored ones, so what the page offers is always live.
+
+_RESULT_VERSION_KEYS = (
+    roster_snapshot.key,
+    consultation_selectors.CALENDAR_VERSION_KEY,
+    consultation_selectors.BOOKINGS_VERSION_KEY,
+)
+RESULTS_KEPT_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a results page shows: the first matches (every match when asked for all), how
+    many match in all, suggestions to relax an answer, and up to the wanted open times of each
+    shown clinician."""
+
+    matches: list[Match]
+    total: int
+    relaxations: list[Relaxation]
+    open_slots: dict[int, list[dt.datetime]]
+    # The first clinicians who pass every filter but the open time (Ranking.waitlist).
+    waitlist: list[Match] = dataclasses.field(default_factory=list)
+    # Read from a stored result rather than ranked now.
+    stored: bool = False
+
+
+@dataclass(frozen=True)
+class _Stored:
+    versions: tuple[str, ...]
+    made_at: dt.datetime
+    steady_until: dt.datetime
+    # (clinician id, email, score, fit, components, reasons) of each shown match.
+    matches: tuple[tuple[int, str, float, int, tuple[float, ...], tuple[Reason, ...]], ...]
+    total: int
+    relaxations: tuple[Relaxation, ...]
+    open_slots: dict[int, list[dt.datetime]]
+    # (clinician id, email, score, fit, components) of the first clinicians to wait for.
+    waitlist: tuple[tuple[int, str, float, int, tuple[float, ...]], ...] = ()
+
+
+def intake_results(
+    *,
+    intake_id,
+    answers: dict,
+    now: dt.datetime,
+    exclude_clinician_ids: Iterable[int] = (),
+    matching_settings: MatchingSettings,
+    shown: int | None,
+    slots_wanted: int = 1,
+) -> Results:
+    """The first `shown` matches of this intake (every match with None), from the stored
+    result when it is still what a ranking now would give, else ranked now (and stored).
+    Raises IntakeInvalid for malformed answers. A stored read costs two queries, whatever the
+    roster size: the shown clinicians' open times, and nothing else from the database."""
+    excluded = frozenset(exclude_clinician_ids)
+    if shown is None or in_transaction():
+        # Every match (the page's "show all") is ranked each time; nothing made inside a
+        # transaction is kept, since it might roll back.
+        return _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted)
+    key = _results_key(intake_id, answers, excluded, matching_settings, shown, slots_wanted)
+    versions, stored = read_with_versions(list(_RESULT_VERSION_KEYS), key)
+    if (
+        isinstance(stored, _Stored)
+        and None not in versions
+        and stored.versions == tuple(versions)
+        and stored.made_at <= now <= stored.steady_until
+    ):
+        ids = [m[0] for m in stored.matches]
+        live = _open_slots(ids, now, slots_wanted) if ids else {}
+        if all(live.get(cid, []) == stored.open_slots.get(cid, []) for cid in ids):
+            return Results(
+                matches=[
+                    Match(cid, email, score, Components(*parts), fit=fit, reasons=reasons)
+                    for cid, email, score, fit, parts, reasons in stored.matches
+                ],
+                total=stored.total,
+                relaxations=list(stored.relaxations),
+                open_slots=live,
+                waitlist=[
+                    Match(cid, email, score, Components(*parts), fit=fit)
+                    for cid, email, score, fit, parts in stored.waitlist
+                ],
+                stored=True,
+            )
+    if None in versions:
+        # The stamps are made on first ask; without them (the cache unreachable) nothing
+        # could tell a stored result is out of date, so none is kept.
+        versions = [read_version(k) for k in _RESULT_VERSION_KEYS]
+    found = intake_match_list(
+        answers=answers,
+        now=now,
+        exclude_clinician_ids=excluded,
+        matching_settings=matching_settings,
+        slots_wanted=slots_wanted,
+        list_exclusions=False,
+    )
+    results = _results_of(found, shown)
+    if None not in versions:
+        until = _steady_until(found, shown, now)
+        if until > now:
+            kept = _Stored(
+                versions=tuple(versions),
+                made_at=now,
+                steady_until=until,
+                matches=tuple(
+                    (m.clinician_id, m.email, m.score, m.fit, _parts(m.components), m.reasons)
+                    for m in results.matches
+                ),
+                total=results.total,
+                relaxations=tuple(results.relaxations),
+                open_slots={
+                    m.clinician_id: results.open_slots[m.clinician_id] for m in results.matches
+                },
+                waitlist=tuple(
+                    (m.clinician_id, m.email, m.score, m.fit, _parts(m.components))
+                    for m in results.waitlist
+                ),
+            )
+            seconds = min(RESULTS_KEPT_SECONDS, (until - now).total_seconds())
+            # Not kept when the cache is down: the next request ranks again.
+            with contextlib.suppress(Exception):
+                cache.set(key, kept, timeout=int(seconds) + 1)
+    return results
+
+
+def _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted) -> Results:
+    found = intake_match_list(
+        answers=answers,
+        now=now,
+        exclude_clinician_ids=excluded,
+        matching_settings=matching_settings,
+        slots_wanted=slots_wanted,
+        list_exclusions=False,
+    )
+    return _results_of(found, shown)
+
+
+def _results_of(found: MatchList, shown: int | None) -> Results:
+    ranking = found.ranking
+    matches = ranking.matches if shown is None else ranking.matches[:shown]
+    return Results(
+        matches=matches,
+        total=len(ranking.matches),
+        relaxations=ranking.relaxations,
+        open_slots={m.clinician_id: found.open_slots.get(m.clinician_id, []) for m in matches},
+        waitlist=ranking.waitlist if shown is None else ranking.waitlist[:shown],
+    )
+
+
+def _parts(c: Components) -> tuple[float, ...]:
+    return (c.goals, c.tasks, c.bond, c.practical)
+
+
+def _results_key(intake_id, answers, excluded, matching_settings, shown, slots_wanted) -> str:
+    """One key per intake and everything a ranking depends on that the version stamps don't
+    cover: its answers, the not-a-fit clinicians, the settings, what is shown, the language."""
+    settings_fields = {
+        f.attname: getattr(matching_settings, f.attname)
+        for f in MatchingSettings._meta.concrete_fields
+        if f.attname != "id"
+    }
+    material = json.dumps(
+        [answers, sorted(excluded), settings_fields, shown, slots_wanted, get_language()],
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(material.encode()).hexdigest()
+    return f"matching:results:{intake_id}:{digest}"
+
+
+def _steady_until(found: MatchList, shown: int, now: dt.datetime) -> dt.datetime:
+    """The last instant at which ranking again would give the same first page, if only the
+    clock moved: the ranking's own bound (practical fit's hours, `Ranking.steady_until`), and
+    the clock's effects on what the search found:
+
+    - a clinician's open times leave through the minimum notice: one with open times keeps at
+      least one until its last found time does;
+    - one without open times gets one when the horizon reaches it (searched for a day later);
+    - a waiting-list hold on a searched clinician's time runs out;
+    - the days: licences by the practice's date, time choices by each clinician's own date."""
+    rules = consultation_selectors.current_slot_rules()
+    notice = dt.timedelta(hours=rules.minimum_notice_hours)
+    horizon = dt.timedelta(days=rules.horizon_days)
+    bounds = [now + dt.timedelta(seconds=RESULTS_KEPT_SECONDS)]
+    ranked = found.ranking.steady_until(shown)
+    if ranked is not None:
+        bounds.append(ranked)
+    empty = []
+    for cid, times in found.open_slots.items():
+        if times:
+            bounds.append(times[-1] - notice)
+        else:
+            empty.append(cid)
+    if empty:
+        later = _open_slots(empty, now + dt.timedelta(days=1), 1)
+        for times in later.values():
+            if times:
+                # Found a day later, so past today's horizon: open once the horizon passes it.
+                bounds.append(times[0] - horizon)
+        bounds.append(now + dt.timedelta(days=1))
+    # A waiting-list hold keeps a time busy until it runs out.
+    held_until = consultation_selectors.first_hold_expiry(
+        clinician_ids=list(found.open_slots), now=now
+    )
+    if held_until is not None:
+        bounds.append(held_until - dt.timedelta(microseconds=1))
+    zones = {practice_zone(), *(ZoneInfo(z) for z in set(found.zones.values()))}
+    for zone in zones:
+        local = now.astimezone(zone)
+        midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        bounds.append(midnight - dt.timedelta(microseconds=1))
+    return min(bounds)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from consultations.models import BookingSettings, Consultation, WaitlistEntry
 from .intake_schema import IntakeInvalid
 from .models import Intake, MatchingSettings
 from .scoring import Match, Ranking
-from .selectors import intake_clinician_summary, intake_match_list, shown_clinicians
+from .selectors import Results, intake_clinician_summary, intake_match_list, shown_clinicians
 from .tokens import intake_from_token
 from .waitlist_forms import ANY, WaitlistJoinForm
 
@@ -39,7 +39,7 @@ class WaitOptions:
     top: list[Match]
 
 
-def wait_options(ranking: Ranking, results_shown: int) -> WaitOptions:
+def wait_options(ranking: Ranking | Results, results_shown: int) -> WaitOptions:
     top = sorted(
         [*ranking.matches[:results_shown], *ranking.waitlist[:results_shown]],
         key=lambda m: -m.fit,

@@ -64,13 +64,15 @@ class Match:
         fit: int | None = None,
         explain: "Callable[[ClinicianProfile], tuple[Reason, ...]] | None" = None,
         profile: ClinicianProfile | None = None,
+        reasons: tuple[Reason, ...] | None = None,
     ):
         self.clinician_id = clinician_id
         self.email = email
         self.score = score
         self.fit = shown_fit(score, 1.0) if fit is None else fit
         self.components = components
-        self._reasons: tuple[Reason, ...] | None = None
+        # Given when the match comes back from a stored ranking, already worded.
+        self._reasons: tuple[Reason, ...] | None = reasons
         self._explain = explain
         self._profile = profile
 
@@ -117,7 +119,10 @@ class Ranking:
 
     `waitlist`: the clinicians who pass every hard filter but the open time, scored the same
     way (nothing for soonness), best first: whom the client may wait for. They are never among
-    the matches and never change them."""
+    the matches and never change them.
+
+    `steady_until(shown)` says until when, as the clock moves and nothing else changes, the
+    first `shown` matches stay exactly as they are (see `rank`)."""
 
     def __init__(
         self,
@@ -126,12 +131,21 @@ class Ranking:
         *,
         list_excluded: "Callable[[], list[Exclusion]] | None" = None,
         waitlist: list[Match] | None = None,
+        steady_until: "Callable[[int], dt.datetime | None] | None" = None,
     ):
         self.matches = matches
         self.waitlist = waitlist if waitlist is not None else []
         self.relaxations = relaxations if relaxations is not None else []
         self._excluded: list[Exclusion] | None = None
         self._list_excluded = list_excluded
+        self._steady_until = steady_until
+
+    def steady_until(self, shown: int) -> dt.datetime | None:
+        """The last instant at which a ranking made now would still give the same first
+        `shown` matches (same order, fits, scores, components and reasons) and the same fit for
+        every other match relative to them, if only the clock moved and each clinician kept
+        their first open time; None when nothing here depends on the clock."""
+        return self._steady_until(shown) if self._steady_until else None
 
     @property
     def excluded(self) -> list[Exclusion]:
@@ -181,7 +195,12 @@ def rank(
     # Strengths per concern move goals points only once the practice turns them on.
     s_scale = weights.strength_scale if weights.strengths_on else 0.0
     s_cap = weights.strength_cap
+    rotate = tie_band > 0
     reader = Reader()
+    # Each match's alliance points (goals, tasks and bond weighted): the part the clock can't
+    # change, kept for `steady_until`.
+    alliance_of: dict[int, float] = {}
+    profile_of: dict[int, ClinicianProfile] = {}
 
     def explain(p: ClinicianProfile) -> tuple[Reason, ...]:
         """The same rules, asked to say why: for the matches whose reasons are read."""
@@ -207,6 +226,8 @@ def rank(
             ) / w_sum
         else:
             alliance = NEUTRAL
+        alliance_of[p.id] = alliance
+        profile_of[p.id] = p
         total = round(alliance * alliance_share + practical_points * practical_share, 1)
         components = Components(
             round(goals_points, 1),
@@ -238,8 +259,8 @@ def rank(
         else:
             scored.append(score(p))
 
-    matches = fair_order(scored, seed=answers.fingerprint, rotate=tie_band > 0)
-    waitlist = fair_order(slotless, seed=answers.fingerprint, rotate=tie_band > 0)
+    matches = fair_order(scored, seed=answers.fingerprint, rotate=rotate)
+    waitlist = fair_order(slotless, seed=answers.fingerprint, rotate=rotate)
     relaxed = []
     if len(matches) < weights.relaxation_threshold:
         relaxed = relaxations(c, failed)
@@ -263,6 +284,69 @@ def rank(
         out.sort(key=lambda e: (e.email, e.clinician_id))
         return out
 
+    def at_hours(p: ClinicianProfile, hours: int) -> tuple[int, float, float]:
+        """(fit, score, practical points) of a match with `hours` whole hours left before its
+        first open time: the instant `hours` hours before it, when the clock has moved on."""
+        practical_points = practical(c, p, now=p.first_open_slot - dt.timedelta(hours=hours))[0]
+        total = round(alliance_of[p.id] * alliance_share + practical_points * practical_share, 1)
+        return shown_fit(total, tie_band), total, practical_points
+
+    def steady_until(shown: int) -> dt.datetime | None:
+        """Only practical fit reads the clock: the whole hours left before each match's first
+        open time. Every shown match changes as soon as its hours do (its practical points and
+        reasons); any other match matters only once its fit (and score, without a tie band)
+        would climb to the last shown one's, or past its own when they are level."""
+        until: dt.datetime | None = None
+
+        def bound(instant: dt.datetime) -> None:
+            nonlocal until
+            if until is None or instant < until:
+                until = instant
+
+        last = matches[shown - 1] if 0 < shown < len(matches) else None
+        for i, m in enumerate(matches):
+            p = profile_of[m.clinician_id]
+            first = p.first_open_slot
+            hours = int((first - now).total_seconds() // 3600)
+            if hours <= 0:
+                continue  # already as high as it goes before the time itself is past
+            if i < shown or last is None:
+                # The next whole hour: the moment `hours` drops by one.
+                bound(first - dt.timedelta(hours=hours))
+                continue
+            # What must not be reached: the last shown one's place (with a tie band, its
+            # shown fit, where fair exposure may put this one first; without, its fit and
+            # score), or, for one already level with it, any change of its own.
+            width = 1 if rotate else 2
+            target = (max(m.fit + 1, last.fit),) if rotate else (last.fit, last.score)
+            level = not rotate and (m.fit, m.score) >= target
+            if level:
+                target = (m.fit, m.score)
+            if not _reaches(at_hours, p, 0, width, target, level):
+                continue  # never, before its first open time
+            # Points only grow as the hours fall: find the most hours at which it is reached.
+            lo, hi = 0, hours - 1  # reached(lo) holds
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if _reaches(at_hours, p, mid, width, target, level):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            # Still the same while `lo + 1` whole hours are left.
+            bound(first - dt.timedelta(hours=lo + 1))
+        return until
+
     return Ranking(
-        matches=matches, relaxations=relaxed, list_excluded=list_excluded, waitlist=waitlist
+        matches=matches,
+        relaxations=relaxed,
+        list_excluded=list_excluded,
+        waitlist=waitlist,
+        steady_until=steady_until,
     )
+
+
+def _reaches(at_hours, p, hours: int, width: int, target: tuple, level: bool) -> bool:
+    """Whether the match's (fit[, score]) with `hours` whole hours left reaches `target` (or,
+    `level`, differs from it)."""
+    key = at_hours(p, hours)[:width]
+    return key != target if level else key >= target

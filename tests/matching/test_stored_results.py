@@ -1,0 +1,260 @@
+"""Stored results: a results page read from the stored ranking is the page a ranking now would
+give, and anything that could change it makes the next request rank again."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clinicians.models import AvailabilityException, ConsultationHours
+from clinicians.services import clinician_set_accepting
+from consultations.services import consultation_book, consultation_cancel
+from matching import selectors
+from matching.models import Intake, MatchingSettings
+from matching.selectors import intake_results
+from matching.tokens import new_token
+from tests.clinicians.factories import ClinicianFactory
+
+from .scoring_data import intake
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 3, 2, 15, 7, 30, tzinfo=dt.UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def stored(monkeypatch):
+    """Store results inside the test's transaction, as outside one (where they are kept), and
+    start from fresh snapshots and an empty cache."""
+    from django.core.cache import cache
+
+    from config import snapshots
+
+    monkeypatch.setattr(selectors, "in_transaction", lambda: False)
+    monkeypatch.setattr(snapshots, "in_transaction", lambda: False)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def roster(n=6):
+    concerns = [["anxiety", "trauma and PTSD"], ["anxiety"], ["depression"], ["sleep"]]
+    return [
+        ClinicianFactory(
+            first_name=f"C{i}",
+            concerns=concerns[i % len(concerns)],
+            languages=["English", "Spanish"] if i % 2 else ["English"],
+            insurance=["Aetna"] if i % 3 else [],
+            hours=[(d, f"{9 + i % 4:02d}:{15 * (i % 4):02d}", "17:00") for d in range(5)],
+        )
+        for i in range(n)
+    ]
+
+
+def make_intake(**changes):
+    raw, digest = new_token()
+    row = Intake.objects.create(
+        token_hash=digest,
+        answers=intake(
+            times=["weekday mornings"],
+            preferences={"language": {"value": "Spanish", "importance": "nice"}},
+            **changes,
+        ),
+        submitted_at=NOW,
+        expires_at=NOW + dt.timedelta(days=30),
+    )
+    return row, raw
+
+
+def results(row, shown=3):
+    return intake_results(
+        intake_id=row.pk,
+        answers=row.answers,
+        now=dt.datetime.now(dt.UTC),
+        matching_settings=MatchingSettings.load(),
+        shown=shown,
+        slots_wanted=3,
+    )
+
+
+def fresh(row, shown=3):
+    # The same ranking, never stored: what "show all" and the first request do.
+    return intake_results(
+        intake_id=row.pk,
+        answers=row.answers,
+        now=dt.datetime.now(dt.UTC),
+        matching_settings=MatchingSettings.load(),
+        shown=None,
+        slots_wanted=3,
+    )
+
+
+def same(a, b, shown=3):
+    assert a.matches == b.matches[:shown]  # ids, scores, fits, components and worded reasons
+    assert a.total == b.total
+    assert a.relaxations == b.relaxations
+    assert a.open_slots == {m.clinician_id: b.open_slots[m.clinician_id] for m in a.matches}
+
+
+def page(client, token):
+    body = client.get(reverse("matching:results", args=[token])).content.decode()
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+
+
+def test_a_stored_result_is_what_ranking_now_gives():
+    roster()
+    row, _token = make_intake()
+    first = results(row)
+    assert not first.stored and len(first.matches) == 3
+    again = results(row)
+    assert again.stored
+    same(again, fresh(row))
+    same(first, again)
+
+
+def test_the_page_read_from_a_stored_result_is_the_same_page(client):
+    roster()
+    _row, token = make_intake()
+    ranked = page(client, token)
+    assert page(client, token) == ranked
+    assert "C1" in ranked
+
+
+def test_it_keeps_the_same_result_as_the_clock_moves_until_it_could_change(_frozen):
+    roster()
+    row, _token = make_intake()
+    results(row)
+    until = _stored(row).steady_until
+    assert until > NOW
+    _frozen.move_to(until)
+    kept = results(row)
+    assert kept.stored
+    same(kept, fresh(row))
+    _frozen.move_to(until + dt.timedelta(seconds=1))
+    assert not results(row).stored
+
+
+def test_a_staff_edit_shows_on_the_next_request():
+    clinicians = roster()
+    row, _token = make_intake()
+    top = results(row).matches[0].clinician_id
+    clinician = next(c for c in clinicians if c.pk == top)
+    clinician.concerns.set([])
+    clinician.accepting_new_clients = False
+    clinician.save()
+    after = results(row)
+    assert not after.stored
+    assert top not in [m.clinician_id for m in after.matches]
+    same(after, fresh(row))
+
+
+def test_pausing_new_clients_shows_on_the_next_request():
+    roster()
+    row, _token = make_intake()
+    top = results(row).matches[0].clinician_id
+    clinician_set_accepting(clinician_ids=[top], accepting=False)
+    after = results(row)
+    assert not after.stored and top not in [m.clinician_id for m in after.matches]
+
+
+def test_a_booking_and_its_cancellation_show_on_the_next_request():
+    roster()
+    row, _token = make_intake()
+    before = results(row)
+    cid = before.matches[0].clinician_id
+    taken = before.open_slots[cid][0]
+    booked = consultation_book(
+        clinician_id=cid,
+        starts_at=taken,
+        format="video",
+        first_name="Bo",
+        email="bo@example.org",
+        timezone="America/New_York",
+        client_reference=None,
+        client_summary=[],
+    )
+    after = results(row)
+    assert not after.stored
+    assert taken not in after.open_slots.get(cid, [])
+    same(after, fresh(row))
+    consultation_cancel(consultation_id=booked.pk)
+    cancelled = results(row)
+    assert not cancelled.stored
+    assert taken in cancelled.open_slots[cid]
+    same(cancelled, fresh(row))
+
+
+def test_changed_hours_and_days_off_show_on_the_next_request():
+    roster()
+    row, _token = make_intake()
+    before = results(row)
+    cid = before.matches[0].clinician_id
+    hours = ConsultationHours.objects.filter(clinician_id=cid).first()
+    hours.start = dt.time(15)
+    hours.save()
+    after_save = results(row)
+    assert not after_save.stored
+    same(after_save, fresh(row))
+    first_day = before.open_slots[cid][0].date()
+    AvailabilityException.objects.create(clinician_id=cid, date=first_day, kind="time_off")
+    after_day_off = results(row)
+    assert not after_day_off.stored
+    same(after_day_off, fresh(row))
+
+
+def test_changed_answers_or_settings_rank_again():
+    roster()
+    row, _token = make_intake()
+    results(row)
+    row.answers = {**row.answers, "concerns": ["sleep"]}
+    assert not results(row).stored
+    MatchingSettings.objects.create(weight_goals=0.9)
+    assert not results(row).stored
+    assert results(row).stored
+
+
+@pytest.mark.parametrize("size", [4, 16])
+def test_a_stored_read_costs_the_same_queries_at_any_roster_size(
+    client, django_assert_num_queries, size
+):
+    roster(size)
+    _row, token = make_intake()
+    url = reverse("matching:results", args=[token])
+    assert client.get(url).status_code == 200
+    # The intake, its not-a-fit clinicians, the settings, the shown clinicians' open times,
+    # the shown clinicians themselves, and the client's place on the waiting list (two).
+    with django_assert_num_queries(7):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("size", [4, 16])
+def test_ranking_anew_costs_the_same_queries_at_any_roster_size(
+    client, django_assert_num_queries, size
+):
+    roster(size)
+    _row, token = make_intake()
+    url = reverse("matching:results", args=[token])
+    assert client.get(url).status_code == 200  # the snapshots are built
+    from consultations.selectors import bookings_changed
+
+    bookings_changed()
+    # Three more than a stored read: the candidates' felt-heard counts, the practice's rate,
+    # and when a waiting-list hold on their times runs out.
+    with django_assert_num_queries(10):
+        assert client.get(url).status_code == 200
+
+
+def _stored(row, shown=3):
+    from django.core.cache import cache
+
+    key = selectors._results_key(
+        row.pk, row.answers, frozenset(), MatchingSettings.load(), shown, 3
+    )
+    return cache.get(key)
