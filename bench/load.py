@@ -370,7 +370,7 @@ def summarise(label, samples, wall):
 
 def print_table(rows, base):
     print(
-        f"{'path':<36}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'path':<52}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'5xx':>6}   vs baseline (req/s, p50)"
     )
     for r in rows:
@@ -380,7 +380,7 @@ def print_table(rows, base):
             else "-"
         )
         print(
-            f"{r['label']:<36}{r['n']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+            f"{r['label']:<52}{r['n']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
             f"{r['p99']:>9.1f}{r['errors']:>8}{r['5xx']:>6}   {ratio}"
         )
 
@@ -399,7 +399,7 @@ def wait_ready(port, proc, slug, seconds=90):
             client.close()
             return
         if status >= 400:
-            raise SystemExit(f"gunicorn answers {status} to the baseline page")
+            raise SystemExit(f"gunicorn answers {status} to the baseline page (see its log)")
         time.sleep(0.5)
     raise SystemExit("gunicorn did not answer within 90 s")
 
@@ -435,8 +435,20 @@ def run_sizes(args) -> int:
     """One run per size, each in a process of its own (its own database, gunicorn and Django
     state), then every size's rows in one table, each path against its own run's baseline."""
     sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    # gunicorn's log of each size is always kept: an error in one size must be explainable.
+    log = args.log or str(Path(tempfile.gettempdir()) / f"alliance_load_{os.getpid()}.log")
+    print(f"gunicorn's logs: {log}.<size>")
     passed = []
-    for name in ("seconds", "clients", "intakes", "race", "workers", "max_seconds"):
+    for name in (
+        "seconds",
+        "clients",
+        "intakes",
+        "race",
+        "workers",
+        "max_seconds",
+        "results_intakes",
+        "cold",
+    ):
         passed += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     reports = []
     with tempfile.TemporaryDirectory(prefix="alliance_load_sizes_") as folder:
@@ -444,14 +456,13 @@ def run_sizes(args) -> int:
             out = Path(folder) / f"{n}.json"
             print(f"\n=== {n} clinicians ===", flush=True)
             command = [sys.executable, __file__, "--clinicians", str(n), "--json", str(out)]
-            if args.log:
-                command += ["--log", f"{args.log}.{n}"]
+            command += ["--log", f"{log}.{n}"]
             # The run's own --max-seconds alarm stops it; this is a second guard.
             subprocess.run(command + passed, check=False, timeout=args.max_seconds + 120)
             reports.append(json.loads(out.read_text()) if out.exists() else {"clinicians": n})
     print(f"\n=== summary: {args.seconds:g} s per path, {args.clients} clients ===")
     print(
-        f"{'clinicians':>10}  {'path':<36}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'clinicians':>10}  {'path':<52}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'errors':>7}   vs baseline (req/s, p50)"
     )
     ok = True
@@ -470,7 +481,7 @@ def run_sizes(args) -> int:
                 else "-"
             )
             print(
-                f"{n:>10}  {r['label']:<36}{r['rps']:>8.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+                f"{n:>10}  {r['label']:<52}{r['rps']:>8.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
                 f"{r['p99']:>9.1f}{r['errors']:>7}   {ratio}"
             )
         seconds = report.get("import_seconds")
@@ -485,7 +496,7 @@ def run_sizes(args) -> int:
 def main() -> int:  # noqa: C901, PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per measured path")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--clinicians", type=int, default=400)
     parser.add_argument(
         "--intakes",
@@ -494,7 +505,17 @@ def main() -> int:  # noqa: C901, PLR0915
         help="results links; each booking needs its own, beyond the race's",
     )
     parser.add_argument("--race", type=int, default=100, help="clients racing for one slot")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--results-intakes",
+        type=int,
+        default=200,
+        help="intakes whose results pages are measured (each opened once before, as a client "
+        "does on sending the intake)",
+    )
+    parser.add_argument(
+        "--cold", type=int, default=10, help="results requests each after a staff edit"
+    )
     parser.add_argument("--log", help="keep gunicorn's log in this file")
     parser.add_argument("--max-seconds", type=int, default=900, help="stop everything after")
     parser.add_argument(
@@ -558,6 +579,10 @@ def main() -> int:  # noqa: C901, PLR0915
         call_command("collectstatic", interactive=False, verbosity=0)
         tokens, import_seconds = seed(clinicians=args.clinicians, intakes=args.intakes)
         plan, (race_slug, race_start) = slot_plan()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # planner statistics, as a live database has them
         from clinicians.models import Clinician
 
         slugs = list(Clinician.objects.values_list("slug", flat=True).order_by("pk"))
@@ -611,13 +636,29 @@ def main() -> int:  # noqa: C901, PLR0915
             status, _b, e = client.request("GET", DIRECTORY_FILTERED)
             rec.add("directory: state, format, page 2", status, e)
 
+        queue_lock = threading.Lock()
+
+        # The measured results pages, each opened once first (as on sending the intake): the
+        # last intakes, which the booking phase is least likely to book for.
+        results_tokens = tokens[-max(1, min(args.results_intakes, len(tokens))) :]
+        unopened = iter(results_tokens)
+
+        def first_view(client, rec, n):
+            with queue_lock:
+                token = next(unopened, None)
+            if token is None:
+                return False
+            status, body, e = client.request("GET", f"/intake/r/{token}/")
+            rec.add("results page, first view (ranked)", status, e)
+            return None
+
         def results(client, rec, n):
-            status, body, e = client.request("GET", f"/intake/r/{tokens[n % len(tokens)]}/")
+            token = results_tokens[n % len(results_tokens)]
+            status, body, e = client.request("GET", f"/intake/r/{token}/")
             rec.add("results page", status, e)
 
         queue = iter(plan)
         fresh_tokens = iter(tokens[args.race :])
-        queue_lock = threading.Lock()
         booked = [0]
 
         def booking(client, rec, n):
@@ -650,17 +691,40 @@ def main() -> int:  # noqa: C901, PLR0915
             rec.add("booking: POST (a booking)", status, e, note)
             return None
 
+        def staff_edit_then_results(client, rec, n):
+            """One request at a time, each the first after a staff edit (a clinician saved, as
+            in the admin): the roster is read again, and every stored result is out of date."""
+            if n >= args.cold:
+                return False
+            edited = Clinician.objects.order_by("pk")[n % 50]
+            edited.save()
+            connections.close_all()
+            token = results_tokens[n % len(results_tokens)]
+            status, _b, e = client.request("GET", f"/intake/r/{token}/")
+            rec.add("results page, first after a staff edit (1 client)", status, e)
+            return None
+
+        def baseline_alone(client, rec, n):
+            if n >= args.cold:
+                return False
+            status, _b, e = client.request("GET", f"/clinicians/{slugs[n % len(slugs)]}/")
+            rec.add("baseline, 1 client", status, e)
+            return None
+
         phases = [
-            ("baseline", baseline),
-            ("directory", directory),
-            ("directory filtered", directory_filtered),
-            ("results", results),
-            ("booking", booking),
-            ("baseline again", baseline),
+            ("baseline", baseline, args.clients, args.seconds),
+            ("directory", directory, args.clients, args.seconds),
+            ("directory filtered", directory_filtered, args.clients, args.seconds),
+            ("first view", first_view, args.clients, args.max_seconds),
+            ("results", results, args.clients, args.seconds),
+            ("baseline alone", baseline_alone, 1, args.max_seconds),
+            ("cold", staff_edit_then_results, 1, args.max_seconds),
+            ("booking", booking, args.clients, args.seconds),
+            ("baseline again", baseline, args.clients, args.seconds),
         ]
         rows = []
-        for name, step in phases:
-            recorder, wall = run_phase(port, args.clients, args.seconds, step)
+        for name, step, clients, seconds in phases:
+            recorder, wall = run_phase(port, clients, seconds, step)
             for label, samples in recorder.samples.items():
                 row = summarise(
                     label + (" (again)" if name == "baseline again" else ""), samples, wall
@@ -673,6 +737,15 @@ def main() -> int:  # noqa: C901, PLR0915
         print()
         print_table(rows, rows[0])
         print(f"bookings made in the booking phase: {booked[0]}")
+        by_label = {r["label"]: r for r in rows}
+        cold = by_label.get("results page, first after a staff edit (1 client)")
+        alone = by_label.get("baseline, 1 client")
+        if cold and alone:
+            print(
+                f"results page after a staff edit: p50 {cold['p50']:.0f} ms, max "
+                f"{cold['p99']:.0f} ms over {cold['n']} edits, against a profile page's "
+                f"{alone['p50']:.0f} ms alone ({cold['p50'] / alone['p50']:.1f}x)"
+            )
 
         # The race: everyone has the form for the same open slot, then all POST at once.
         barrier = threading.Barrier(args.race, timeout=120)
@@ -748,6 +821,11 @@ def main() -> int:  # noqa: C901, PLR0915
             print("\n".join(log_path.read_text(errors="replace").splitlines()[-40:]))
     finally:
         signal.alarm(0)
+        if sys.exc_info()[0] is not None and log_path.exists():
+            # Stopped early (gunicorn refused a page, a timeout…): what its log says.
+            ok = False
+            print("\ngunicorn log (last lines):")
+            print("\n".join(log_path.read_text(errors="replace").splitlines()[-60:]))
         if proc is not None and proc.poll() is None:
             proc.terminate()  # gunicorn's master stops its workers on SIGTERM
             try:
