@@ -6,14 +6,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet, BaseModelFormSet
-from django.http import Http404
-from django.urls import path
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import roster_admin
+from .branding import DEFAULT_ACCENT, PAGE, WHITE, contrast, logo_rendition
 from .interchange import MAX_FOCUS_CONCERNS
 from .models import (
     FORMATS,
@@ -30,12 +31,18 @@ from .models import (
     Language,
     License,
     Office,
+    PracticeBrand,
     format_field,
 )
 from .photos import photo_open
 from .proposal_admin import ProfileProposalInline
 from .selectors import licence_status
-from .services import clinician_photo_remove, clinician_photo_set, clinician_set_accepting
+from .services import (
+    clinician_photo_remove,
+    clinician_photo_set,
+    clinician_set_accepting,
+    practice_logo_set,
+)
 from .zones import practice_today
 
 
@@ -394,7 +401,8 @@ class ClinicianAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         stored = Clinician.objects.filter(pk=obj.pk).values_list("photo", flat=True).first()
-        obj.photo.name = stored or ""
+        # Assigned as a name, the upload itself is never written to storage.
+        obj.photo = stored or ""
         super().save_model(request, obj, form, change)
         if upload is False:
             clinician_photo_remove(clinician=obj)
@@ -453,3 +461,81 @@ class ApproachAdmin(VocabularyAdmin):
 @admin.register(Office)
 class OfficeAdmin(VocabularyAdmin):
     list_display = ("name", "address", "state", "sort_order", "is_active")
+
+
+class PracticeBrandForm(forms.ModelForm):
+    logo = forms.FileField(
+        label=PracticeBrand._meta.get_field("logo").verbose_name,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text=_(
+            "A PNG (transparent is best), JPEG or WebP, at least 40 pixels tall, up to 2 MB. "
+            "It is shown 40 pixels tall beside the practice's name."
+        ),
+    )
+    accent = forms.CharField(
+        label=PracticeBrand._meta.get_field("accent").verbose_name,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=PracticeBrand._meta.get_field("accent").help_text,
+    )
+
+    class Meta:
+        model = PracticeBrand
+        fields = ("name", "logo", "accent")
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if isinstance(upload, UploadedFile):
+            logo_rendition(upload)
+        return upload
+
+
+@admin.register(PracticeBrand)
+class PracticeBrandAdmin(admin.ModelAdmin):
+    """One row: the list goes straight to it. The accent's contrast is checked on save
+    (`PracticeBrand.clean`)."""
+
+    form = PracticeBrandForm
+    readonly_fields = ("accent_contrast",)
+    fields = ("name", "logo", "accent", "accent_contrast")
+
+    @admin.display(description=_("contrast of the accent"))
+    def accent_contrast(self, obj):
+        accent = (obj.accent if obj and obj.accent else DEFAULT_ACCENT).lower()
+        return format_html(
+            "{}: {}:1 {} · {}:1 {}",
+            accent,
+            f"{int(contrast(accent, WHITE) * 100) / 100:.2f}",
+            _("against white"),
+            f"{int(contrast(accent, PAGE) * 100) / 100:.2f}",
+            _("against the page (4.5:1 needed for both)"),
+        )
+
+    def has_add_permission(self, request):
+        return not PracticeBrand.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        row = PracticeBrand.objects.order_by("pk").first()
+        if row is not None:
+            return HttpResponseRedirect(
+                reverse("admin:clinicians_practicebrand_change", args=[row.pk])
+            )
+        return HttpResponseRedirect(reverse("admin:clinicians_practicebrand_add"))
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data.get("logo")
+        stored = PracticeBrand.objects.filter(pk=obj.pk).values_list("logo", flat=True).first()
+        # Assigned as a name, the upload itself is never written to storage.
+        obj.logo = stored or ""
+        if upload is False:
+            obj.logo = ""
+            obj.logo_width = obj.logo_height = None
+        if isinstance(upload, UploadedFile):
+            super().save_model(request, obj, form, change)
+            practice_logo_set(brand=obj, upload=upload)
+            return
+        super().save_model(request, obj, form, change)

@@ -621,3 +621,59 @@ class ProfileProposal(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+def validate_hex_colour(value: str) -> None:
+    from .branding import HEX_COLOUR
+
+    if not HEX_COLOUR.match(value or ""):
+        raise ValidationError(
+            _("%(value)s is not a colour; write it as # and six hex digits, e.g. #2f6550."),
+            params={"value": value},
+        )
+
+
+class PracticeBrand(models.Model):
+    """The practice's name, logo and accent colour on every page and email; one row, edited by
+    staff in the admin. Read through `practice_brand()` in clinicians/branding.py (cached)."""
+
+    name = models.CharField(
+        _("practice name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown in every page's header and footer and in every email."),
+    )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="brand/",
+        blank=True,
+    )
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    accent = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default="#2f6550",
+        validators=[validate_hex_colour],
+        help_text=_(
+            "Buttons, links and the focus ring, as # and six hex digits. It must have a "
+            "contrast of at least 4.5:1 against white and the page, so everyone can read it."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("practice brand")
+        verbose_name_plural = _("practice brand")
+
+    def __str__(self) -> str:
+        return str(_("Practice brand"))
+
+    def clean(self):
+        from .branding import HEX_COLOUR, accent_problems
+
+        if self.accent and HEX_COLOUR.match(self.accent):
+            self.accent = self.accent.lower()
+            problems = accent_problems(self.accent)
+            if problems:
+                raise ValidationError({"accent": problems})

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from .models import (
     AGE_BANDS,
@@ -326,3 +326,15 @@ def _term_names(value_sets: list[dict]) -> dict[str, dict[int, str]]:
             .values_list("pk", "name")
         )
     return names
+
+
+def clinician_faces(*, limit: int = 6) -> tuple[list[Clinician], int]:
+    """A few active clinicians accepting new clients, those with a photo first, and how many
+    active clinicians there are: the home page's welcome. Two queries."""
+    active = Clinician.objects.filter(is_active=True)
+    faces = list(
+        active.filter(accepting_new_clients=True)
+        .only("first_name", "last_name", "photo")
+        .order_by(F("photo").desc(nulls_last=True), "last_name", "first_name")[:limit]
+    )
+    return faces, active.count()

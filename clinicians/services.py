@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import interchange, photos
+from . import branding, interchange, photos
 from .interchange import CleanRow
 from .models import (
     AGE_BANDS,
@@ -24,6 +24,7 @@ from .models import (
     Clinician,
     ConsultationHours,
     License,
+    PracticeBrand,
     ProfileProposal,
     age_field,
     format_field,
@@ -609,3 +610,31 @@ def _existing_terms(clinician: Clinician, name: str, ids: list[int]) -> list[int
     """The ids that still name a term (a vocabulary term may have been deleted since)."""
     model = Clinician._meta.get_field(name).related_model
     return list(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def practice_logo_set(*, brand: PracticeBrand, upload) -> PracticeBrand:
+    """Check an uploaded logo, store its one rendition (clinicians/branding.py) and make it the
+    practice's logo. Raises ValidationError saying what to fix, changing nothing."""
+    logo = branding.logo_rendition(upload)
+    if not default_storage.exists(logo.name):
+        default_storage.save(logo.name, ContentFile(logo.content))
+    previous = brand.logo.name
+    brand.logo.name = logo.name
+    brand.logo_width, brand.logo_height = logo.width, logo.height
+    brand.save()
+    if previous and previous != logo.name:
+        transaction.on_commit(partial(default_storage.delete, previous))
+    return brand
+
+
+def demo_portraits_add(*, clinician_emails: list[str]) -> int:
+    """Give these demo clinicians, where they have no photo, their drawn portrait
+    (clinicians/demo_portraits.py: an illustration, never a photograph). How many were added."""
+    from .demo_portraits import demo_portrait
+
+    added = 0
+    for clinician in Clinician.objects.filter(email__in=clinician_emails, photo=""):
+        upload = ContentFile(demo_portrait(clinician.email), name="portrait.png")
+        clinician_photo_set(clinician=clinician, upload=upload)
+        added += 1
+    return added

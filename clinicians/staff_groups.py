@@ -24,5 +24,7 @@ GRANTS = {
         "office": ("add", "change", "view"),
         # Clinicians' proposed profile changes: reviewed (approved or returned), never deleted.
         "profileproposal": ("change", "view"),
+        # The practice's name, logo and accent: one row, never deleted.
+        "practicebrand": ("add", "change", "view"),
     },
 }

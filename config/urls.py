@@ -2,10 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
 
+from clinicians.branding import practice_brand
 from matching.dashboard_views import pipeline_dashboard
 
 from . import ratelimits, views
@@ -13,9 +15,10 @@ from . import ratelimits, views
 # One budget for every login form: the clinicians' page and the admin's.
 login_limit = ratelimit(key="ip", rate=ratelimits.LOGIN, method="POST", group="login")
 
-# The practice's own name in every admin page's header and title.
-admin.site.site_header = settings.PRACTICE_NAME
-admin.site.site_title = format_lazy("{} · {}", settings.PRACTICE_NAME, _("staff"))
+# The practice's own name (its brand, as staff set it) in every admin page's header and title.
+practice_name = lazy(lambda: practice_brand().name, str)()
+admin.site.site_header = practice_name
+admin.site.site_title = format_lazy("{} · {}", practice_name, _("staff"))
 admin.site.index_title = _("Run the practice")
 
 urlpatterns = [
@@ -23,6 +26,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("brand.css", views.brand_css, name="brand_css"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", views.media, name="media"),
     path(
         "login/",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -17,7 +17,10 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    return render(request, "home.html")
+    from clinicians.selectors import clinician_faces
+
+    faces, count = clinician_faces()
+    return render(request, "home.html", {"faces": faces, "clinician_count": count})
 
 
 def privacy(request):
@@ -56,6 +59,23 @@ def media(request, name: str):
         response["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def brand_css(request):
+    """The practice's accent as the design system's custom property (static/css/alliance.css
+    derives the rest from it). A stylesheet rather than an inline style, which the Content
+    Security Policy forbids; its address carries the accent's version, so it is kept a year."""
+    from clinicians.branding import practice_brand
+
+    brand = practice_brand()
+    css = f":root {{ --al-accent: {brand.accent}; }}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    if request.GET.get("v") == brand.version:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "no-cache"
     return response
 
 

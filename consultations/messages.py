@@ -21,6 +21,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from clinicians.branding import practice_brand
 from clinicians.zones import zone_label, zone_or_practice
 
 from .ics import consultation_ics
@@ -705,9 +706,16 @@ def build_message(notification: Notification, *, connection=None) -> EmailMultiA
             context.update(message.more_context(notification))
         when = _when(consultation.starts_at, zone, SHORT_FORMAT) if consultation else ""
         subject = str(message.subject) % {"when": when}
+        brand = practice_brand()
         context.update(
-            practice_name=settings.PRACTICE_NAME,
+            practice_name=brand.name,
             practice_phone=settings.PRACTICE_PHONE,
+            # The look of every HTML email (templates/emails/base.html, docs/design.md).
+            accent=brand.accent,
+            accent_strong=brand.accent_strong,
+            logo_url=settings.SITE_URL + brand.logo_url if brand.logo_url else "",
+            logo_width=brand.logo_width // 2,
+            logo_height=brand.logo_height // 2,
             subject=subject,
             LANGUAGE_CODE=translation.get_language(),
         )

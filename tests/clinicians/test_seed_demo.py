@@ -106,3 +106,18 @@ def test_a_second_run_adds_back_a_demo_clinician_that_is_missing(seeded):
 
     assert Clinician.objects.filter(email="daniel.okafor@alliance.example.org").exists()
     assert "1 created, 0 updated, 39 unchanged" in out.getvalue()
+
+
+def test_every_demo_clinician_gets_a_drawn_portrait_the_same_each_time(seeded):
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from clinicians.demo_portraits import demo_portrait
+    from clinicians.photos import RENDITION_NAME
+
+    photos = list(Clinician.objects.values_list("email", "photo"))
+    assert all(RENDITION_NAME.match(photo) for _email, photo in photos)
+    assert len({photo for _email, photo in photos}) == len(photos)
+    email, photo = photos[0]
+    assert Image.open(default_storage.open(photo)).size == (400, 400)
+    assert demo_portrait(email) == demo_portrait(email)
