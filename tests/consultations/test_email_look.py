@@ -18,7 +18,8 @@ def test_it_uses_the_shared_look(path):
         "#2b2622",
         "#5c534c",
         "#e4dcd1",
-    }  # ink, muted, line
+        "#a8321f",
+    }  # ink, muted, line, danger
     assert not colours, f"{path.name}: use {{{{ accent }}}} or emails/_button.html, not {colours}"
     assert "display:inline-block;padding" not in html, (
         f'{path.name}: a button is {{% include "emails/_button.html" with href=… label=… %}}'

@@ -218,7 +218,11 @@ def _emails(open_page, camera: Camera) -> None:
         name = f"email-{notification.kind}"
         if not camera.wants(name):
             continue
-        message = build_message(notification)
+        try:
+            message = build_message(notification)
+        except Exception as exc:  # a kind that needs data of its own this script doesn't make
+            print(f"\nNot photographed: {name} ({type(exc).__name__}: {exc})")
+            continue
         (html, _mimetype) = message.alternatives[0]
         page.set_content(html)
         camera.shoot(page, name)
