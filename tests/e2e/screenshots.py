@@ -155,28 +155,42 @@ def email_notifications() -> list:
 
     from clinicians.models import Clinician
     from clinicians.zones import zone_or_practice
-    from consultations.messages import MESSAGES, Kind, Recipient, reminder_kind
+    from consultations.messages import (
+        MESSAGES,
+        Kind,
+        Recipient,
+        alliance_low_kind,
+        checkin_kind,
+        reminder_kind,
+    )
     from consultations.models import Consultation, Notification
 
     now = timezone.now()
     clinician = Clinician.objects.filter(is_active=True).order_by("pk").first()
     starts_at = (now + dt.timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
     rows = []
+    waiting = None  # one place on the waiting list, for both of its emails
     for kind, message in MESSAGES.items():
-        stored = reminder_kind(1440) if kind is Kind.REMINDER else kind.value
+        # Kinds stored with a number: a sample of each.
+        stored = {
+            Kind.REMINDER: reminder_kind(1440),
+            Kind.CHECKIN: checkin_kind(2),
+            Kind.CLINICIAN_CHECKIN_LOW: alliance_low_kind(2),
+        }.get(kind, kind.value)
         if message.recipient in (Recipient.PRACTICE, Recipient.INTAKE_CLIENT):
+            payload = {
+                "to": "ana.client@example.org",
+                "first_name": "Ana",
+                "path": "/intake/r/" + "x" * 43 + "/",
+                "expires_at": (now + dt.timedelta(days=30)).isoformat(),
+                "timezone": "America/New_York",
+            }
+            if kind in (Kind.WAITLIST_JOINED, Kind.WAITLIST_OFFER):
+                waiting = waiting or _waiting_place(clinician, starts_at, now)
+                payload |= waiting
             rows.append(
                 Notification(
-                    intake_reference=uuid.uuid4(),
-                    kind=stored,
-                    due_at=now,
-                    payload={
-                        "to": "ana.client@example.org",
-                        "first_name": "Ana",
-                        "path": "/intake/r/" + "x" * 43 + "/",
-                        "expires_at": (now + dt.timedelta(days=30)).isoformat(),
-                        "timezone": "America/New_York",
-                    },
+                    intake_reference=uuid.uuid4(), kind=stored, due_at=now, payload=payload
                 )
             )
             continue
@@ -208,6 +222,34 @@ def email_notifications() -> list:
         starts_at += dt.timedelta(hours=1)
         rows.append(Notification(consultation=consultation, kind=stored, due_at=now))
     return rows
+
+
+def _waiting_place(clinician, starts_at: dt.datetime, now: dt.datetime) -> dict:
+    """A place on the waiting list with one time held for it, as the waiting-list emails read
+    them: their payload names the place and the offer."""
+    from consultations.models import WaitlistChoice, WaitlistEntry, WaitlistOffer
+
+    entry = WaitlistEntry.objects.create(
+        client_reference=uuid.uuid4(),
+        first_name="Ana",
+        email="ana.client@example.org",
+        timezone="America/New_York",
+        format="video",
+        times=["weekday evenings"],
+        created_at=now,
+        ends_at=now + dt.timedelta(weeks=2),
+    )
+    WaitlistChoice.objects.create(entry=entry, clinician=clinician, fit=82)
+    held = starts_at + dt.timedelta(days=1)
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        clinician=clinician,
+        starts_at=held,
+        ends_at=held + dt.timedelta(minutes=15),
+        expires_at=now + dt.timedelta(minutes=30),
+        created_at=now,
+    )
+    return {"entry": str(entry.public_id), "offer": str(offer.public_id)}
 
 
 def _emails(open_page, camera: Camera) -> None:
