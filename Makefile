@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check venv dev-venv lock lock-upgrade clean
+.PHONY: run test lint check messages i18n-check venv dev-venv lock lock-upgrade clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,19 @@ check: dev-venv
 	DJANGO_SETTINGS_MODULE=config.settings.production DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  ALLOWED_HOSTS=alliance.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+# The Spanish catalogue (docs/architecture.md, "Languages"; needs GNU gettext: apt-get install
+# gettext). `messages` gathers every marked string into locale/es/LC_MESSAGES/django.po and
+# compiles the .mo beside it (both are committed, so the app needs no gettext to run);
+# `i18n-check` fails while a client-facing string has no Spanish or a fuzzy one.
+MAKEMESSAGES_IGNORE := $(foreach d,.venv var staticfiles tests bench node_modules,--ignore=$(d) --ignore=$(d)/*)
+
+messages: dev-venv
+	$(PY) manage.py makemessages -l es --add-location=file --no-obsolete $(MAKEMESSAGES_IGNORE)
+	msgfmt --check -o locale/es/LC_MESSAGES/django.mo locale/es/LC_MESSAGES/django.po
+
+i18n-check: dev-venv
+	$(PY) -m config.i18n_check
 
 clean:
 	rm -rf $(VENV) var staticfiles

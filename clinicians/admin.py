@@ -436,14 +436,14 @@ class ClinicianAdmin(admin.ModelAdmin):
 
 
 class VocabularyAdmin(admin.ModelAdmin):
-    list_display = ("name", "sort_order", "is_active")
-    list_editable = ("sort_order", "is_active")
+    list_display = ("name", "name_es", "sort_order", "is_active")
+    list_editable = ("name_es", "sort_order", "is_active")
 
     def get_changelist_formset(self, request, **kwargs):
         return super().get_changelist_formset(request, formset=LabelledChangelistFormSet, **kwargs)
 
     list_filter = ("is_active",)
-    search_fields = ("name",)
+    search_fields = ("name", "name_es")
     ordering = ("sort_order", "name")
 
 
@@ -455,12 +455,12 @@ for vocabulary in (Concern, Language, InsurancePlan, Community, Credential):
 class ApproachAdmin(VocabularyAdmin):
     """Approaches carry a plain-words line that clients read in the intake."""
 
-    list_display = ("name", "description", "sort_order", "is_active")
+    list_display = ("name", "name_es", "description", "description_es", "sort_order", "is_active")
 
 
 @admin.register(Office)
 class OfficeAdmin(VocabularyAdmin):
-    list_display = ("name", "address", "state", "sort_order", "is_active")
+    list_display = ("name", "name_es", "address", "state", "sort_order", "is_active")
 
 
 class PracticeBrandForm(forms.ModelForm):

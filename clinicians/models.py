@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.db.models import F, Func, Max, Value
 from django.db.models.functions import Cast, Lower, Substr
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,14 @@ class VocabularyTerm(models.Model):
     """A name from one of the practice's vocabularies, which staff edit in admin."""
 
     name = models.CharField(_("name"), max_length=80)
+    # What Spanish-speaking clients read. The English name stays the term's identity (the
+    # roster format, the intake's answers and the matching use it).
+    name_es = models.CharField(
+        _("name in Spanish"),
+        max_length=80,
+        blank=True,
+        help_text=_("What clients using the site in Spanish read; empty: the English name."),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("offered"), default=True)
 
@@ -81,7 +90,18 @@ class VocabularyTerm(models.Model):
         ordering = ("sort_order", "name")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the page or email being written (staff pages are in
+        English)."""
+        return term_label(self.name, self.name_es)
+
+
+def term_label(name: str, name_es: str) -> str:
+    """A vocabulary name as a reader of the active language reads it."""
+    return name_es if name_es and translation.get_language() == "es" else name
 
 
 def _unique_name(model_name: str) -> list:
@@ -104,6 +124,12 @@ class Approach(VocabularyTerm):
             "in the intake, e.g. “Noticing the thoughts that keep you stuck and trying new "
             "ones”."
         ),
+    )
+    description_es = models.CharField(
+        _("description in Spanish"),
+        max_length=160,
+        blank=True,
+        help_text=_("What clients using the site in Spanish read; empty: the English line."),
     )
 
     class Meta(VocabularyTerm.Meta):

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import translation
 
 from .models import (
     AGE_BANDS,
@@ -187,11 +189,15 @@ def directory_cards_queryset(page: QuerySet[Clinician]) -> QuerySet[Clinician]:
 
 def _names_of(through, term: str) -> ArraySubquery:
     """A clinician's names from one vocabulary, in its order, as an array in the same row: a
-    page of cards in one query instead of one more query per vocabulary."""
+    page of cards in one query instead of one more query per vocabulary. In Spanish, the
+    names' Spanish where staff gave one."""
+    name = F(f"{term}__name")
+    if translation.get_language() == "es":
+        name = Coalesce(NullIf(F(f"{term}__name_es"), Value("")), name)
     return ArraySubquery(
         through.objects.filter(clinician=OuterRef("pk"))
         .order_by(f"{term}__sort_order", f"{term}__name")
-        .values(f"{term}__name")
+        .values(shown=name)
     )
 
 

@@ -3,7 +3,10 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
+from django.http import HttpResponseRedirect
+from django.urls import get_script_prefix, is_valid_path
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 
 def practice_time_in_admin(get_response):
@@ -20,5 +23,38 @@ def practice_time_in_admin(get_response):
             return get_response(request)
         finally:
             timezone.deactivate()
+
+    return middleware
+
+
+def language_from_browser(get_response):
+    """A first visit to a client page at its plain (English) address, from a browser whose
+    Accept-Language prefers Spanish, goes to the same page under /es/. "First" means no choice
+    is recorded yet: the language switch sets the language cookie, and from then on the
+    address alone decides. Staff pages have no /es/ twin and are never redirected."""
+
+    def middleware(request):
+        if (
+            request.method in ("GET", "HEAD")
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and not translation.get_language_from_path(request.path_info)
+        ):
+            preferred = translation.get_language_from_request(request)
+            if preferred != settings.LANGUAGE_CODE:
+                with translation.override(preferred):
+                    prefixed = f"/{preferred}{request.path_info}"
+                    urlconf = getattr(request, "urlconf", None)
+                    if is_valid_path(prefixed, urlconf):
+                        script_prefix = get_script_prefix()
+                        target = request.get_full_path().replace(
+                            script_prefix, f"{script_prefix}{preferred}/", 1
+                        )
+                        response = HttpResponseRedirect(target)
+                        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+                        return response
+        response = get_response(request)
+        if not translation.get_language_from_path(request.path_info):
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response
 
     return middleware

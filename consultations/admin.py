@@ -43,7 +43,15 @@ class ConsultationEventInline(admin.TabularInline):
 
 @admin.register(Consultation)
 class ConsultationAdmin(EncryptedFieldsAdmin):
-    list_display = ("starts_at", "clinician", "client_first_name", "format", "status", "created_at")
+    list_display = (
+        "starts_at",
+        "clinician",
+        "client_first_name",
+        "client_language",
+        "format",
+        "status",
+        "created_at",
+    )
     list_filter = (
         "status",
         "clinician",
@@ -64,6 +72,7 @@ class ConsultationAdmin(EncryptedFieldsAdmin):
         "updated_at",
         "confirmed_at",
         "client_reference",
+        "client_language",
         "intake_summary",
         "therapy",
     )
@@ -75,6 +84,8 @@ class ConsultationAdmin(EncryptedFieldsAdmin):
         "status",
         "format",
         ("client_first_name", "client_email", "client_phone", "client_timezone"),
+        # The language the client's emails are written in (they are not editable here).
+        "client_language",
         "decline_message",
         ("sequence", "token_version"),
         ("created_at", "updated_at", "confirmed_at"),

@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, translation
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from clinicians.branding import practice_brand
 from clinicians.zones import zone_label, zone_or_practice
@@ -48,10 +48,11 @@ from .tokens import (
 CStatus = Consultation.Status
 Status = Notification.Status
 
-SHORT_FORMAT = "D j M, g:i A"  # Tue 3 Dec, 4:00 PM
+# Date formats are translated like words: Spanish reads "martes 3 de diciembre de 2024, 4:00 p.m."
+SHORT_FORMAT = gettext_noop("D j M, g:i A")  # Tue 3 Dec, 4:00 PM
 # Tuesday 3 December 2024, 4:00 PM, then the zone as people read it: Eastern Time (New York).
-LONG_FORMAT = "l j F Y, g:i A"
-DATE_FORMAT = "l j F Y"  # Tuesday 3 December 2024
+LONG_FORMAT = gettext_noop("l j F Y, g:i A")
+DATE_FORMAT = gettext_noop("l j F Y")  # Tuesday 3 December 2024
 
 
 class Kind(enum.StrEnum):
@@ -356,7 +357,7 @@ def _waitlist_offer(notification: Notification) -> dict:
         "clinician_name": offer.clinician.full_name,
         "when": _when(offer.starts_at, zone, LONG_FORMAT),
         "held_until": dateformat.format(
-            offer.expires_at.astimezone(zone_or_practice(zone)), "g:i A"
+            offer.expires_at.astimezone(zone_or_practice(zone)), gettext("g:i A")
         ),
         "hold_minutes": max(1, round((offer.expires_at - offer.created_at).total_seconds() / 60)),
         "offer_url": waitlist_offer_url(offer),
@@ -648,7 +649,7 @@ def reminder_deadline(notification: Notification) -> dt.datetime:
 
 def _when(value: dt.datetime, zone_name: str, fmt: str) -> str:
     zone = zone_or_practice(zone_name)
-    when = dateformat.format(value.astimezone(zone), fmt)
+    when = dateformat.format(value.astimezone(zone), gettext(fmt))
     return f"{when} {zone_label(zone)}" if fmt == LONG_FORMAT else when
 
 
@@ -679,6 +680,10 @@ def _recipient_context(recipient: Recipient, notification: Notification) -> tupl
             "portal_url": settings.SITE_URL + reverse("consultations:portal"),
             "needs_confirmation": consultation.status == CStatus.REQUESTED,
             "was_confirmed": consultation.confirmed_at is not None,
+            # Said when it isn't English: the site (and every email) was in it for the client.
+            "client_language": consultation.get_client_language_display()
+            if consultation.client_language != settings.LANGUAGE_CODE
+            else "",
         }
     zone = consultation.client_timezone
     return zone, {
@@ -695,12 +700,30 @@ def _recipient_context(recipient: Recipient, notification: Notification) -> tupl
     }
 
 
+# Who gets messages in the client's language; everyone else (clinicians, the practice) reads
+# English.
+CLIENT_RECIPIENTS = frozenset({Recipient.CLIENT, Recipient.INTAKE_CLIENT})
+
+
+def message_language(notification: Notification) -> str:
+    """The language a message is written in: a client's own (chosen with their intake, kept on
+    their consultation, their place on the waiting list or in the row's payload), English for
+    clinicians and the practice."""
+    if message_for(notification).recipient not in CLIENT_RECIPIENTS:
+        return settings.LANGUAGE_CODE
+    language = (notification.payload or {}).get("language")
+    if not language and notification.consultation is not None:
+        language = notification.consultation.client_language
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def build_message(notification: Notification, *, connection=None) -> EmailMultiAlternatives:
     """The email for a notification, rendered from today's data (a reschedule shows the new
-    time)."""
+    time), in its recipient's language: words, dates and the links in it (a Spanish client's
+    links open the /es/ pages), and the calendar invite too."""
     message = message_for(notification)
     consultation = notification.consultation
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(message_language(notification)):
         zone, context = _recipient_context(message.recipient, notification)
         if message.more_context is not None:
             context.update(message.more_context(notification))
@@ -721,6 +744,10 @@ def build_message(notification: Notification, *, connection=None) -> EmailMultiA
         )
         text = render_to_string(f"emails/{message.template}.txt", context)
         html = render_to_string(f"emails/{message.template}.html", context)
+        invite = None
+        if consultation is not None and message.invite.attached(consultation):
+            for_clinician = message.recipient is Recipient.CLINICIAN
+            invite = _ics_part(consultation, for_clinician=for_clinician)
     email = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -734,9 +761,8 @@ def build_message(notification: Notification, *, connection=None) -> EmailMultiA
         },
     )
     email.attach_alternative(html, "text/html")
-    if consultation is not None and message.invite.attached(consultation):
-        for_clinician = message.recipient is Recipient.CLINICIAN
-        email.attach(_ics_part(consultation, for_clinician=for_clinician))
+    if invite is not None:
+        email.attach(invite)
     return email
 
 

@@ -98,6 +98,13 @@ class Consultation(models.Model):
     # The client's phone, summary and any free text about them are stored encrypted.
     client_phone = EncryptedTextField(_("client's phone"), max_length=40, blank=True)
     client_timezone = models.CharField(_("client's time zone"), max_length=64)
+    # The language of the client's intake: their emails and invites are written in it.
+    client_language = models.CharField(
+        _("client's language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
     # The intake this booking came from, opaque to this app (matching owns intakes).
     client_reference = models.UUIDField(null=True, blank=True, db_index=True)
     # What the clinician may see of the client's intake once booked; removed with the client's data.
@@ -532,6 +539,10 @@ class WaitlistEntry(models.Model):
     phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64)
     # How they'd like the consultation (phone or video), when the clinician offers it.
+    # The language the client joined in (the results page's): their emails are written in it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     format = models.CharField(_("format"), max_length=8, choices=Consultation.Format.choices)
     # The intake's time choices (TIME_CHOICES) an offered time must touch.
     times = ArrayField(models.CharField(max_length=20), verbose_name=_("times that suit"))

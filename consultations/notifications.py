@@ -221,6 +221,7 @@ def intake_results_notify(
     results_path: str,
     expires_at: dt.datetime,
     timezone_name: str,
+    language: str = settings.LANGUAGE_CODE,
 ) -> None:
     """Record the email with the client's private results link. Call inside the transaction
     that saves the intake: the link goes out once, and only if the intake exists.
@@ -236,6 +237,8 @@ def intake_results_notify(
             "path": results_path,
             "expires_at": expires_at.isoformat(),
             "timezone": timezone_name,
+            # The email is written in the client's language (messages.message_language).
+            "language": language,
         },
     )
 

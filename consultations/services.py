@@ -1,6 +1,7 @@
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -166,6 +167,7 @@ def consultation_book(
     timezone: str,
     client_reference: uuid.UUID | str | None,
     client_summary: list,
+    language: str = settings.LANGUAGE_CODE,
     now: dt.datetime | None = None,
     hold_id: int | None = None,
 ) -> Consultation:
@@ -260,6 +262,7 @@ def consultation_book(
                 client_email=email.strip(),
                 client_phone=phone.strip(),
                 client_timezone=timezone,
+                client_language=language,
                 client_reference=client_reference,
                 client_summary=client_summary,
                 confirmed_at=now if status == Status.CONFIRMED else None,

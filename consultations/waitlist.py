@@ -30,6 +30,7 @@ Why nothing is booked or offered twice (docs/architecture.md, "The waiting list"
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -84,6 +85,7 @@ def waitlist_join(
     phone: str = "",
     timezone: str,
     format: str,
+    language: str = settings.LANGUAGE_CODE,
     now: dt.datetime | None = None,
     until: dt.datetime | None = None,
 ) -> WaitlistEntry:
@@ -125,6 +127,7 @@ def waitlist_join(
                     phone=phone.strip(),
                     timezone=timezone,
                     format=format,
+                    language=language,
                     times=times,
                     created_at=now,
                     ends_at=ends_at,
@@ -147,6 +150,7 @@ def waitlist_join(
                 "to": entry.email,
                 "entry": str(entry.public_id),
                 "expires_at": entry.ends_at.isoformat(),
+                "language": entry.language,
             },
         )
         for cid, _fit in fits:
@@ -205,6 +209,7 @@ def waitlist_offer_accept(
         timezone=entry.timezone,
         client_reference=entry.client_reference,
         client_summary=client_summary,
+        language=entry.language,
         now=now,
         hold_id=offer.pk,
     )
@@ -314,6 +319,7 @@ def _hold(entry, clinician_id, starts_at, ends_at, expires_at, now) -> bool:
                     "to": locked.email,
                     "offer": str(offer.public_id),
                     "expires_at": expires_at.isoformat(),
+                    "language": locked.language,
                 },
             )
             if not recorded:

@@ -74,7 +74,7 @@ class IntakeAdmin(EncryptedFieldsAdmin):
     # What the permission page names when someone without it opens an intake.
     permission_needed = INTAKE_ANSWERS_PERMISSION
     # The answers are encrypted: nothing lists, filters or sorts by them (config/admin_guards.py).
-    list_display = ("__str__", "submitted_at", "safety", "follow_up", "expires_at")
+    list_display = ("__str__", "submitted_at", "language", "safety", "follow_up", "expires_at")
     list_filter = ("follow_up",)
     ordering = ("-submitted_at",)
     date_hierarchy = "submitted_at"
@@ -83,6 +83,7 @@ class IntakeAdmin(EncryptedFieldsAdmin):
         "follow_up",
         "follow_up_note",
         "submitted_at",
+        "language",
         "expires_at",
         "readable_answers",
         "seen_by",
@@ -90,6 +91,7 @@ class IntakeAdmin(EncryptedFieldsAdmin):
     readonly_fields = (
         "safety_answer",
         "submitted_at",
+        "language",
         "expires_at",
         "readable_answers",
         "seen_by",

@@ -5,7 +5,7 @@ import datetime as dt
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -88,7 +88,7 @@ def _held_message(until, zone: str) -> str:
     return _(
         "That time is held for someone on the waiting list until %(until)s. Here are the next "
         "open times."
-    ) % {"until": date_format(local, "g:i A")}
+    ) % {"until": date_format(local, _("g:i A"))}
 
 
 def _outside_window(value: str | None, now) -> bool:
@@ -143,6 +143,8 @@ def _book(request, *, intake: Intake, slug: str, links: dict):
                 timezone=zone,
                 client_reference=intake.id,
                 client_summary=intake_clinician_summary(answers=answers),
+                # The language the client books in: their emails and invites are in it.
+                language=translation.get_language(),
                 now=now,
             )
         except services.ClientAlreadyBooked as exc:

@@ -12,11 +12,20 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from clinicians.models import Approach, Community, Concern, InsurancePlan, Language, Office
+from clinicians.models import (
+    Approach,
+    Community,
+    Concern,
+    InsurancePlan,
+    Language,
+    Office,
+    term_label,
+)
 from clinicians.states import US_STATES
 from clinicians.style import STYLE_POLES
 from clinicians.zones import ZONE_NAMES, city_time_label, known_zones, zone_city, zone_label
@@ -61,6 +70,12 @@ OTHER_ZONE = "other"
 
 def _vocabulary(model) -> list[str]:
     return list(model.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+def _vocabulary_choices(model) -> list[tuple[str, str]]:
+    """The offered names as (the name, how the reader of the page's language reads it)."""
+    rows = model.objects.filter(is_active=True).values_list("name", "name_es")
+    return [(name, term_label(name, name_es)) for name, name_es in rows]
 
 
 def _canonical(names, value: str) -> str:
@@ -234,7 +249,7 @@ class ConcernsForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = _blank_choice(_("— none —")) + [(n, n) for n in _vocabulary(Concern)]
+        choices = _blank_choice(_("— none —")) + _vocabulary_choices(Concern)
         for name in self.RANK_FIELDS:
             self.fields[name].choices = choices
             self.fields[name].error_messages["invalid_choice"] = _(
@@ -378,10 +393,17 @@ class StyleForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        described = Approach.objects.filter(is_active=True).values_list("name", "description")
-        # Each approach's one line in plain words, shown beside it (static/css/intake.css).
-        self.approach_descriptions = dict(described)
-        choices = [(n, n) for n in self.approach_descriptions]
+        rows = Approach.objects.filter(is_active=True).values_list(
+            "name", "name_es", "description", "description_es"
+        )
+        # Each approach's one line in plain words, shown beside it (static/css/intake.css), in
+        # the reader's language.
+        self.approach_descriptions = {
+            name: term_label(description, description_es)
+            for name, _name_es, description, description_es in rows
+        }
+        choices = [(name, term_label(name, name_es)) for name, name_es, _d, _d_es in rows]
+        self.approach_labels = dict(choices)
         for name in ("approaches_wanted", "approaches_avoided"):
             self.fields[name].choices = choices
             self.fields[name].error_messages["invalid_choice"] = _(
@@ -397,13 +419,13 @@ class StyleForm(IntakeStepForm):
             HTML('{% include "matching/intake_approaches.html" %}'),
         ]
 
-    def approach_rows(self) -> list[tuple[str, str, object, object]]:
-        """Each approach with its description and its two boxes: (name, description, "I'd
-        like" box, "I'd rather avoid" box)."""
+    def approach_rows(self) -> list[tuple[str, str, str, object, object]]:
+        """Each approach with its description and its two boxes: (name, the name as the reader
+        reads it, description, "I'd like" box, "I'd rather avoid" box)."""
         wanted = {w.data["value"]: w for w in self["approaches_wanted"]}
         avoided = {w.data["value"]: w for w in self["approaches_avoided"]}
         return [
-            (name, description, wanted[name], avoided[name])
+            (name, self.approach_labels[name], description, wanted[name], avoided[name])
             for name, description in self.approach_descriptions.items()
         ]
 
@@ -497,14 +519,13 @@ class TherapistForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = _blank_choice(_("No preference")) + [
-            (n, n) for n in _vocabulary(Language)
-        ]
-        self.fields["community"].choices = _blank_choice(_("No preference")) + [
-            (n, n) for n in _vocabulary(Community)
-        ]
+        no_preference = _blank_choice(_("No preference"))
+        self.fields["language"].choices = no_preference + _vocabulary_choices(Language)
+        self.fields["community"].choices = no_preference + _vocabulary_choices(Community)
         for name in self.VALUED:
             self.fields[name].error_messages["invalid_choice"] = _("Choose from the list.")
+        if not self.is_bound and not self.initial:
+            prefer_the_page_language(self)
 
     def layout(self) -> Layout:
         return Layout(
@@ -573,6 +594,26 @@ class TherapistForm(IntakeStepForm):
         return data
 
 
+# The vocabulary name of each language the site is written in besides English.
+SITE_LANGUAGE_NAMES = {"es": "Spanish"}
+
+
+def prefer_the_page_language(form) -> None:
+    """A client using the site in Spanish starts this question with Spanish as nice to have
+    (told so, and free to change it): their answers haven't been given yet."""
+    name = SITE_LANGUAGE_NAMES.get(translation.get_language())
+    offered = [value for value, _label in form.fields["language"].choices if value]
+    name = _canonical(offered, name) if name else ""
+    if name not in offered:
+        return
+    form.initial["language"] = name
+    form.initial["language_importance"] = "nice"
+    form.fields["language"].help_text = _(
+        "You are using the site in Spanish, so we have set Spanish as nice to have. "
+        "Change it if you like."
+    )
+
+
 BUDGET_MESSAGE = _("Enter an amount in dollars as a number, such as 120, or leave it empty.")
 
 
@@ -635,10 +676,10 @@ class PracticalForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["offices"].choices = [(n, n) for n in _vocabulary(Office)]
-        self.fields["insurance"].choices = _blank_choice(_("No insurance / I'll pay myself")) + [
-            (n, n) for n in _vocabulary(InsurancePlan)
-        ]
+        self.fields["offices"].choices = _vocabulary_choices(Office)
+        self.fields["insurance"].choices = _blank_choice(
+            _("No insurance / I'll pay myself")
+        ) + _vocabulary_choices(InsurancePlan)
 
     def layout(self) -> Layout:
         return Layout(
@@ -999,6 +1040,12 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
 
     importance = _labels(IMPORTANCE)
     genders = _labels(GENDERS)
+    # Vocabulary names as the reader of the page's language reads them.
+    terms = {
+        name: label
+        for model in (Concern, Approach, Language, Community, Office, InsurancePlan)
+        for name, label in _vocabulary_choices(model)
+    }
     preferences = answers.get("preferences", {})
 
     def preference(key: str) -> str:
@@ -1007,6 +1054,8 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
         value = entry.get("value")
         if key == "gender" and value:
             value = genders.get(value, value)
+        elif value:
+            value = terms.get(value, value)
         return f"{value} ({level})" if value else level
 
     style = answers.get("style", {})
@@ -1020,7 +1069,9 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
         )
     elif not payment_parts:
         payment_parts.append(str(_("I'll pay myself, no budget given")))
-    ranked = [f"{i}. {name}" for i, name in enumerate(answers.get("concerns", []), start=1)]
+    ranked = [
+        f"{i}. {terms.get(name, name)}" for i, name in enumerate(answers.get("concerns", []), 1)
+    ]
     return [
         (
             "safety",
@@ -1070,10 +1121,13 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
                 for key, (question, low, high) in STYLE_POLES.items()
             ]
             + [
-                (str(_("Approaches I'd like")), listed(answers.get("approaches_wanted", []))),
+                (
+                    str(_("Approaches I'd like")),
+                    listed(answers.get("approaches_wanted", []), terms),
+                ),
                 (
                     str(_("Approaches I'd rather avoid")),
-                    listed(answers.get("approaches_avoided", [])),
+                    listed(answers.get("approaches_avoided", []), terms),
                 ),
             ],
         ),
@@ -1094,7 +1148,7 @@ def answers_summary(answers: dict) -> list[tuple[str, str, list[tuple[str, str]]
             [
                 (str(_("State")), _labels(US_STATES).get(answers.get("state"), nothing)),
                 (str(_("Meeting")), _labels(CLIENT_FORMATS).get(answers.get("format"), nothing)),
-                (str(_("Offices")), listed(answers.get("offices", []))),
+                (str(_("Offices")), listed(answers.get("offices", []), terms)),
                 (str(_("Times")), listed(answers.get("times", []), _labels(TIMES)) or nothing),
                 (str(_("Payment")), "; ".join(payment_parts) or nothing),
                 (str(_("Past therapy")), answers.get("past_therapy") or nothing),

@@ -52,6 +52,11 @@ class Intake(models.Model):
         blank=True,
         related_name="+",
     )
+    # The language the client used (the site's address: /es/ is Spanish); every email and
+    # invite they receive is in it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

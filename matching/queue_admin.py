@@ -70,6 +70,7 @@ class SameDayCallAdmin(EncryptedFieldsAdmin):
     list_display = (
         "first_name_shown",
         "how_to_reach",
+        "language",
         "follow_up_flagged_at",
         "waited",
         "status_shown",
@@ -85,7 +86,15 @@ class SameDayCallAdmin(EncryptedFieldsAdmin):
     fieldsets = (
         (
             _("Who to call"),
-            {"fields": ("first_name_shown", "how_to_reach", "follow_up_flagged_at", "waited")},
+            {
+                "fields": (
+                    "first_name_shown",
+                    "how_to_reach",
+                    "language",
+                    "follow_up_flagged_at",
+                    "waited",
+                )
+            },
         ),
         (_("What was done"), {"fields": ("follow_up", "follow_up_note", "changed")}),
         (_("Their answers"), {"fields": ("answers_button",)}),
@@ -93,6 +102,7 @@ class SameDayCallAdmin(EncryptedFieldsAdmin):
     readonly_fields = (
         "first_name_shown",
         "how_to_reach",
+        "language",
         "follow_up_flagged_at",
         "waited",
         "changed",

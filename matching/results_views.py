@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,7 +29,7 @@ SLOTS_SHOWN = 3
 # Reasons a card shows at once; the rest wait behind "More about this fit".
 REASONS_SHOWN = 3
 # How a consultation time reads on a button ("Tue 3 Mar, 9:00 AM"), in the client's zone.
-SLOT_FORMAT = "D j M, g:i A"
+SLOT_FORMAT = gettext_noop("D j M, g:i A")  # translated like words
 # The intake step and field where each relaxable answer can be changed (matching/forms.py).
 RELAXATION_STEPS = {
     "gender": ("therapist", "gender"),
@@ -195,7 +195,7 @@ def _render_results(
         "page_url": request.path,
         # Opened by the intake's own link: that link went to the client's email at once.
         "link_emailed_to": answers.get("email") if token else "",
-        "link_expires": date_format(intake.expires_at.astimezone(zone), "l j F Y"),
+        "link_expires": date_format(intake.expires_at.astimezone(zone), gettext("l j F Y")),
         "waitlist": _waitlist(wait, clinicians, intake, token),
     }
     return render(request, "matching/results.html", context)
@@ -223,7 +223,7 @@ def _waitlist(wait, clinicians: dict, intake: Intake, token: str | None) -> dict
 
 
 def _slot(local: dt.datetime, *, book: str | None, name: str) -> dict:
-    label = date_format(local, SLOT_FORMAT)
+    label = date_format(local, gettext(SLOT_FORMAT))
     iso = local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "local": local,

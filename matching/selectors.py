@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Value
 from django.db.models.expressions import RawSQL
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -115,10 +116,13 @@ class Roster:
         name_of: dict[str, Callable[[int], str]],
         licensed: dict[int, frozenset[str]],
         strengths: dict[int, tuple[tuple[str, float, int], ...]] | None = None,
+        labels: Mapping[str, Mapping[str, str]] | None = None,
     ):
         self.vocabularies = vocabularies
         # Strengths per concern (matching.models.ClinicianStrength), read with the roster.
         self._strengths = strengths or {}
+        # {language: {vocabulary name: how readers of that language read it}}
+        self.labels = labels or {}
         self.ids = tuple(rows)  # pk order
         self.zones = {cid: row.timezone for cid, row in rows.items()}
         self._rows = rows
@@ -230,7 +234,7 @@ def current_roster(*, now: dt.datetime) -> Roster:
 
 
 def _build_roster(*, today: dt.date) -> Roster:
-    names, by_id = _vocabulary_rows()
+    names, by_id, spanish = _vocabulary_rows()
     rows = {
         row.pk: row
         for row in Clinician.objects.filter(is_active=True)
@@ -255,21 +259,28 @@ def _build_roster(*, today: dt.date) -> Roster:
             field: by_id[_RELATION_VOCABULARY[field]].__getitem__ for field in ROSTER_RELATIONS
         },
         licensed={cid: frozenset(states) for cid, states in licensed.items()},
+        labels={"es": spanish},
     )
 
 
-def _vocabulary_rows() -> tuple[dict[str, list[str]], dict[str, dict[int, str]]]:
-    """Every vocabulary's names, and its id → name map, in one query."""
+def _vocabulary_rows() -> tuple[dict[str, list[str]], dict[str, dict[int, str]], dict[str, str]]:
+    """Every vocabulary's names, its id → name map, and the names' Spanish (where staff gave
+    one), in one query."""
     queries = [
-        model.objects.annotate(kind=Value(key)).values_list("kind", "pk", "name").order_by()
+        model.objects.annotate(kind=Value(key))
+        .values_list("kind", "pk", "name", "name_es")
+        .order_by()
         for key, model in _VOCABULARY_MODELS.items()
     ]
     names: dict[str, list[str]] = {key: [] for key in _VOCABULARY_MODELS}
     by_id: dict[str, dict[int, str]] = {key: {} for key in _VOCABULARY_MODELS}
-    for kind, pk, name in queries[0].union(*queries[1:], all=True):
+    spanish: dict[str, str] = {}
+    for kind, pk, name, name_es in queries[0].union(*queries[1:], all=True):
         names[kind].append(name)
         by_id[kind][pk] = name
-    return names, by_id
+        if name_es:
+            spanish[name] = name_es
+    return names, by_id, spanish
 
 
 def _relation_rows(ids: list[int] | None) -> Iterable[tuple[str, int, list[int]]]:
@@ -473,6 +484,7 @@ def intake_match_list(
         weights=weights,
         now=now,
         excluded_ids=excluded,
+        labels=roster.labels.get(translation.get_language()),
     )
     zones = {cid: roster.zones[cid] for cid in candidates.open_slots if cid in roster.zones}
     return MatchList(ranking=ranking, open_slots=candidates.open_slots, zones=zones)

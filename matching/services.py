@@ -51,6 +51,7 @@ def intake_submit(
     now: dt.datetime,
     reference: uuid.UUID | None = None,
     raw_token: str | None = None,
+    language: str = settings.LANGUAGE_CODE,
 ) -> tuple[Intake, str]:
     """Save a finished intake and return it with the raw secret of its results link.
 
@@ -68,6 +69,7 @@ def intake_submit(
         safety_answer=answers.get("safety", SAFETY_NOT_AT_ALL),
         submitted_at=now,
         expires_at=token_expiry(now),
+        language=language,
     )
     if intake.safety_flagged:
         _flag_for_follow_up(intake, now=now)
@@ -93,13 +95,17 @@ def _email_results_link(intake: Intake, raw_token: str) -> None:
         results_path=reverse("matching:results", args=[raw_token]),
         expires_at=intake.expires_at,
         timezone_name=answers.get("timezone", ""),
+        language=intake.language,
     )
 
 
 @transaction.atomic
-def intake_update(*, intake: Intake, answers: dict) -> Intake:
-    """Replace a submitted intake's answers; its results link stays the same."""
+def intake_update(*, intake: Intake, answers: dict, language: str | None = None) -> Intake:
+    """Replace a submitted intake's answers (and the language, when given, the client now uses);
+    its results link stays the same."""
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
+    if language:
+        intake.language = language
     before = intake.safety_answer
     intake.answers = answers
     intake.safety_answer = answers.get("safety", SAFETY_NOT_AT_ALL)

@@ -9,7 +9,7 @@ from django.forms import MultipleChoiceField
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -244,7 +244,7 @@ def review(request):
         if intake is None or str(intake.id) != draft["editing"]:
             request.session.pop(DRAFT, None)
             return _link_invalid(request)
-        intake_update(intake=intake, answers=answers)
+        intake_update(intake=intake, answers=answers, language=translation.get_language())
         back = _back_to_results(draft)
         request.session.pop(DRAFT, None)
         request.session[SENT] = back
@@ -256,6 +256,7 @@ def review(request):
             now=timezone.now(),
             reference=uuid.UUID(draft["reference"]),
             raw_token=token,
+            language=translation.get_language(),
         )
     request.session.pop(DRAFT, None)
     request.session[SENT] = _results_path(token)

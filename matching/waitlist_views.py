@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -155,6 +155,7 @@ def join(request, token):
             format=format_answer
             if format_answer in Consultation.Format.values
             else Consultation.Format.VIDEO,
+            language=translation.get_language(),
             now=now,
             # Never past the results link: the client's answers go with it.
             until=intake.expires_at,

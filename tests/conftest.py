@@ -1,6 +1,15 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request to a Spanish page leaves Spanish active in the thread (LocaleMiddleware);
+    the next test starts in English again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +75,9 @@ def _seed_data_after_flush(request):
     from django.apps import apps
 
     importlib.import_module("clinicians.migrations.0002_seed_vocabularies").seed(apps, None)
+    importlib.import_module("clinicians.migrations.0007_vocabulary_name_es").name_in_spanish(
+        apps, None
+    )
     importlib.import_module("matching.migrations.0002_staff_groups").create_groups(apps, None)
     from matching.staff_groups import staff_groups_ensure
 

@@ -1,7 +1,7 @@
 """What the client asked for, worked out once per ranking so the rules only compare."""
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..intake_schema import IntakeAnswers
 from ..vocab import GOAL_TAGS
@@ -21,8 +21,15 @@ class ClientContext:
     """Everything about the client the rules need, worked out once: which hard filters apply
     (`filters`) and what each component compares against."""
 
-    def __init__(self, a: IntakeAnswers, excluded_ids: Iterable[int] = ()):
+    def __init__(
+        self,
+        a: IntakeAnswers,
+        excluded_ids: Iterable[int] = (),
+        labels: Mapping[str, str] | None = None,
+    ):
         self.answers = a
+        # Vocabulary names as the client reads them (their language), for the words only.
+        self.labels = labels or {}
         # Clinicians this client said weren't the right fit (the fit check).
         self.excluded_ids = frozenset(excluded_ids)
         self.band = BAND_FOR.get(a.for_whom, a.age_band)

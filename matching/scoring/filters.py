@@ -101,7 +101,10 @@ def licence(c: "ClientContext", p: ClinicianProfile) -> Failure | None:
 
 OFFICE = Failure(
     "office",
-    lambda c: _("Not at %(offices)s") % {"offices": _(" or ").join(c.answers.offices)},
+    lambda c: (
+        _("Not at %(offices)s")
+        % {"offices": _(" or ").join(c.labels.get(o, o) for o in c.answers.offices)}
+    ),
 )
 
 
@@ -113,7 +116,11 @@ def office(c: "ClientContext", p: ClinicianProfile) -> Failure | None:
 
 
 def _unmet_words(key: str) -> "Callable[[ClientContext], str]":
-    return lambda c: UNMET[key].words(c.answers.preference(key).value)
+    def words(c: "ClientContext") -> str:
+        value = c.answers.preference(key).value
+        return UNMET[key].words(c.labels.get(value, value))
+
+    return words
 
 
 MUST_FAILURES = {key: Failure(key, _unmet_words(key)) for key in UNMET}

@@ -6,7 +6,7 @@ match's reasons are asked of the same rules when read (`Match.reasons`), and the
 are listed when read (`Ranking.excluded`)."""
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..intake_schema import IntakeAnswers
@@ -180,10 +180,12 @@ def rank(
     weights: Weights,
     now: dt.datetime,
     excluded_ids: Iterable[int] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> Ranking:
     """Every clinician who passes the hard filters, best shown fit first, each scored on goals,
     tasks and bond (weighted as staff set them) with practical fit as a tie-breaker."""
-    c = ClientContext(answers, excluded_ids)
+    # `labels`: vocabulary names in the client's language, for the reasons' words.
+    c = ClientContext(answers, excluded_ids, labels)
     # The quick pass-or-fail check: `filters.first_failure`, then open slots.
     checks = (*c.quick, filters.open_slot)
     w_goals, w_tasks, w_bond = weights.goals, weights.tasks, weights.bond
@@ -196,7 +198,7 @@ def rank(
     s_scale = weights.strength_scale if weights.strengths_on else 0.0
     s_cap = weights.strength_cap
     rotate = tie_band > 0
-    reader = Reader()
+    reader = Reader(labels)
     # Each match's alliance points (goals, tasks and bond weighted): the part the clock can't
     # change, kept for `steady_until`.
     alliance_of: dict[int, float] = {}

@@ -5,7 +5,7 @@ kind of reason reads) and the value it reads with (a concern, an approach, a tim
 None). Ranking thousands of clinicians only adds up points; the matches whose reasons are read
 (the few the results page shows) are asked again, and their notes worded here."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -33,10 +33,13 @@ Note = tuple[Wording, str | None]
 
 
 class Reader:
-    """Words notes into reasons for one ranking, each distinct note once."""
+    """Words notes into reasons for one ranking, each distinct note once. A value that is a
+    vocabulary name reads as `labels` has it in the reader's language (a Spanish client
+    reads "ansiedad" for anxiety)."""
 
-    def __init__(self) -> None:
+    def __init__(self, labels: Mapping[str, str] | None = None) -> None:
         self._seen: dict[Note, Reason] = {}
+        self._labels = labels or {}
 
     def reasons(self, notes: Iterable[Note]) -> tuple[Reason, ...]:
         """What speaks for the match first, then what is worth knowing, each in rule order."""
@@ -47,6 +50,7 @@ class Reader:
             reason = seen.get(note)
             if reason is None:
                 wording, value = note
-                reason = seen[note] = Reason(str(wording.words(value)), wording.positive)
+                shown = self._labels.get(value, value) if isinstance(value, str) else value
+                reason = seen[note] = Reason(str(wording.words(shown)), wording.positive)
             (pos if reason.positive else neg).append(reason)
         return tuple(pos + neg)

@@ -76,7 +76,10 @@ def test_a_taken_time_offers_the_next_open_times(client, clinician, intake):
     ConsultationFactory(clinician=clinician, starts_at=MONDAY_9)
     response = client.get(book_url(raw, clinician, MONDAY_9))
     assert response.status_code == 200
-    body = response.content.decode()
+    # The language switch carries this page's own address (the taken time with it).
+    body = re.sub(
+        r'<form[^>]*action="/language/".*?</form>', "", response.content.decode(), flags=re.S
+    )
     assert "isn&#x27;t open" in body
     assert quote((MONDAY_9 + dt.timedelta(minutes=30)).isoformat(), safe="") in body
     assert quote(MONDAY_9.isoformat(), safe="") not in body

@@ -90,7 +90,7 @@ def test_it_asks_no_approaches_by_default_and_offers_each_in_plain_words():
     assert form.is_valid(), form.errors
     assert form.to_answers()["approaches_wanted"] == []
     assert not form.approaches_open()
-    rows = {name: description for name, description, _like, _avoid in form.approach_rows()}
+    rows = {name: description for name, _label, description, _like, _avoid in form.approach_rows()}
     assert rows["CBT"].startswith("Noticing the thoughts")
     assert all(rows.values())
 

@@ -318,9 +318,11 @@ def test_it_links_to_the_delete_confirmation_instead_of_posting(client, maya):
     page = client.get(reverse("matching:results", args=[token])).content.decode()
     delete_url = reverse("matching:delete", args=[token])
     assert f'href="{delete_url}"' in page
-    # The only form on the page is the waiting list's.
-    assert page.count('method="post"') == page.count('id="waitlist-form"')
+    # The only forms that post are the waiting list's and the language switch.
     assert f'action="{delete_url}"' not in page
+    assert page.count('method="post"') == page.count('id="waitlist-form"') + page.count(
+        f'action="{reverse("set_language")}"'
+    )
     confirmation = client.get(delete_url)
     assert confirmation.status_code == 200
     assert b"Delete your answers?" in confirmation.content
