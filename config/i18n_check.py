@@ -50,6 +50,7 @@ STAFF_ONLY = (
     "config/urls.py",
     "config/permissions.py",
     "clinicians/interchange.py",
+    "clinicians/photos.py",
     "clinicians/services.py",
     "clinicians/staff_groups.py",
     "consultations/staff_groups.py",
@@ -58,6 +59,7 @@ STAFF_ONLY = (
     "matching/staff_groups.py",
     "matching/dashboard_views.py",
     "matching/queue.py",
+    "matching/selectors.py",
     "matching/intake_schema.py",
 )
 # What makemessages should not read: not the project's source.

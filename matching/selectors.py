@@ -10,6 +10,7 @@ from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
@@ -773,7 +774,13 @@ def _style_text(style: dict) -> str:
 
 def intake_clinician_summary(*, answers: dict) -> list[list[str]]:
     """What a clinician may see of an intake once the client books: [label, value] pairs, kept
-    on the consultation. Not the safety answer, not contact details (those are on the booking)."""
+    on the consultation. Not the safety answer, not contact details (those are on the booking).
+    In English, as clinicians work, whichever language the client booked in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _clinician_summary(answers)
+
+
+def _clinician_summary(answers: dict) -> list[list[str]]:
     rows: list[list[str]] = []
 
     def add(label, value):

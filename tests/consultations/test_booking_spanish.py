@@ -85,3 +85,8 @@ def test_the_portal_shows_the_clients_language(booked, client):
     page = client.get(reverse("consultations:portal")).content.decode()
     assert "Uses the site in Spanish" in page
     assert '<html lang="en">' in page
+
+
+def test_the_clinician_reads_the_intake_summary_in_english(booked):
+    labels = [label for label, _value in booked.client_summary]
+    assert "Concerns (most important first)" in labels

@@ -433,42 +433,50 @@ EVERY_MESSAGE = [
 @pytest.mark.parametrize(
     ("kind", "status", "essentials", "link"), EVERY_MESSAGE, ids=[m[0] for m in EVERY_MESSAGE]
 )
+def message_row(consultation, kind, status, link, *, language=None):
+    """The saved row of one EVERY_MESSAGE entry, and the link its email must carry. With a
+    `language`, the client's (the consultation's, or the results email's payload)."""
+    if status == "clinician":
+        NotificationPreferences.objects.create(clinician=consultation.clinician, digest=True)
+        row = Notification(
+            clinician=consultation.clinician,
+            kind=kind,
+            due_at=NOW,
+            payload={"date": "2024-12-03"},
+        )
+        expected_link = link
+    elif status == "intake":
+        payload = results_payload()
+        if language:
+            # As a submission from the site in that language records it.
+            prefix = "" if language == "en" else f"/{language}"
+            payload.update(language=language, path=prefix + payload["path"])
+        row = Notification(intake_reference=uuid.uuid4(), kind=kind, due_at=NOW, payload=payload)
+        expected_link = link
+    elif status is None:
+        reference = uuid.uuid4()
+        row = Notification(intake_reference=reference, kind=kind, due_at=NOW)
+        expected_link = "http://127.0.0.1:8000" + reverse(
+            "admin:matching_samedaycall_change", args=[reference]
+        )
+    else:
+        consultation.status = status
+        consultation.confirmed_at = None if status == Status.REQUESTED else NOW
+        consultation.decline_message = "I'm away that week, sorry."
+        if language:
+            consultation.client_language = language
+        consultation.save()
+        row = Notification(consultation=consultation, kind=kind, due_at=NOW)
+        expected_link = link(consultation) if callable(link) else link
+    row.save()
+    return row, expected_link
+
+
 def test_every_message_says_what_it_must_and_no_intake_answer(
     consultation, kind, status, essentials, link
 ):
     with time_machine.travel(NOW, tick=False):
-        if status == "clinician":
-            NotificationPreferences.objects.create(clinician=consultation.clinician, digest=True)
-            row = Notification(
-                clinician=consultation.clinician,
-                kind=kind,
-                due_at=NOW,
-                payload={"date": "2024-12-03"},
-            )
-            expected_link = link
-        elif status == "intake":
-            row = Notification(
-                intake_reference=uuid.uuid4(),
-                kind=kind,
-                due_at=NOW,
-                payload=results_payload(),
-            )
-            expected_link = link
-        elif status is None:
-            reference = uuid.uuid4()
-            row = Notification(intake_reference=reference, kind=kind, due_at=NOW)
-            expected_link = "http://127.0.0.1:8000" + reverse(
-                "admin:matching_samedaycall_change", args=[reference]
-            )
-        else:
-            consultation.status = status
-            consultation.confirmed_at = None if status == Status.REQUESTED else NOW
-            consultation.decline_message = "I'm away that week, sorry."
-            consultation.save()
-            row = Notification(consultation=consultation, kind=kind, due_at=NOW)
-            expected_link = link(consultation) if callable(link) else link
-        row.save()
-
+        row, expected_link = message_row(consultation, kind, status, link)
         message = build_message(row)
 
     for body in (message.body, html(message)):
