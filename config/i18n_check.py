@@ -35,6 +35,7 @@ STAFF_ONLY = (
     "templates/admin/*",
     "templates/registration/*",
     "templates/consultations/portal*",
+    "templates/consultations/_portal*",
     "templates/emails/clinician_*",
     "templates/emails/practice_*",
     "templates/403.html",
