@@ -27,11 +27,19 @@ def practice_time_in_admin(get_response):
     return middleware
 
 
+# The pages a first visit starts from. Private links (results, booking, manage, fit check,
+# check-ins) are never redirected: they come from emails, already in the client's language.
+FIRST_VISIT_PAGES = frozenset(
+    {"home", "privacy", "clinicians:directory", "clinicians:profile", "matching:start"}
+)
+
+
 def language_from_browser(get_response):
     """A first visit to a client page at its plain (English) address, from a browser whose
     Accept-Language prefers Spanish, goes to the same page under /es/. "First" means no choice
     is recorded yet: the language switch sets the language cookie, and from then on the
-    address alone decides. Staff pages have no /es/ twin and are never redirected."""
+    address alone decides. Only the pages a visit starts from (`FIRST_VISIT_PAGES`) are
+    redirected; staff pages have no /es/ twin."""
 
     def middleware(request):
         if (
@@ -44,7 +52,8 @@ def language_from_browser(get_response):
                 with translation.override(preferred):
                     prefixed = f"/{preferred}{request.path_info}"
                     urlconf = getattr(request, "urlconf", None)
-                    if is_valid_path(prefixed, urlconf):
+                    match = is_valid_path(prefixed, urlconf)
+                    if match and match.view_name in FIRST_VISIT_PAGES:
                         script_prefix = get_script_prefix()
                         target = request.get_full_path().replace(
                             script_prefix, f"{script_prefix}{preferred}/", 1

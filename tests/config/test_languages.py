@@ -62,6 +62,16 @@ def test_a_spanish_browser_lands_on_the_spanish_page_on_its_first_visit(client):
     assert admin.status_code == 302 and not admin["Location"].startswith("/es/")
 
 
+def test_a_private_link_opens_in_the_language_it_was_sent_in(client):
+    # An English email's link, opened on a phone that prefers Spanish, stays English.
+    response = client.get(
+        reverse("consultations:manage", args=["not-a-real-token"]), HTTP_ACCEPT_LANGUAGE="es"
+    )
+    assert response.status_code == 404
+    assert b'<html lang="en">' in response.content
+    assert client.get("/intake/step/safety/", HTTP_ACCEPT_LANGUAGE="es").status_code != 302
+
+
 def test_a_language_chosen_with_the_switch_wins_over_the_browser(client):
     response = client.post(
         "/es/language/", {"language": "en", "next": "/es/intake/?from=ad"}, follow=False

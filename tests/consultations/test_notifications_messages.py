@@ -430,9 +430,6 @@ EVERY_MESSAGE = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("kind", "status", "essentials", "link"), EVERY_MESSAGE, ids=[m[0] for m in EVERY_MESSAGE]
-)
 def message_row(consultation, kind, status, link, *, language=None):
     """The saved row of one EVERY_MESSAGE entry, and the link its email must carry. With a
     `language`, the client's (the consultation's, or the results email's payload)."""
@@ -472,6 +469,9 @@ def message_row(consultation, kind, status, link, *, language=None):
     return row, expected_link
 
 
+@pytest.mark.parametrize(
+    ("kind", "status", "essentials", "link"), EVERY_MESSAGE, ids=[m[0] for m in EVERY_MESSAGE]
+)
 def test_every_message_says_what_it_must_and_no_intake_answer(
     consultation, kind, status, essentials, link
 ):

@@ -66,7 +66,8 @@ def test_a_spanish_clients_email_is_in_spanish(consultation, kind, status, essen
     for sentence in _english_sentences(english.body):
         assert sentence not in body, sentence
     # Times read in Spanish (the consultation, or the link's expiry, is in December).
-    assert "diciembre" in body
+    if "December" in english.body:
+        assert "diciembre" in body
     assert not re.search(r"\b(Monday|Tuesday|December|PM|AM)\b", body)
     # Every link into the site opens the Spanish page.
     links = re.findall(re.escape(SITE) + r"(/[^\s\"<]*)", body + page)
