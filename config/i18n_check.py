@@ -56,6 +56,8 @@ STAFF_ONLY = (
     "clinicians/staff_groups.py",
     "consultations/staff_groups.py",
     "consultations/access_log.py",
+    "consultations/calendar_views.py",
+    "consultations/preference_forms.py",
     "consultations/portal_forms.py",
     "matching/staff_groups.py",
     "matching/dashboard_views.py",

@@ -32,7 +32,7 @@ CLIENT_LANGUAGE_PREFIX = LocalePrefixPattern(prefix_default_language=False)
 
 # consultations/urls.py holds the portal and the client's links under one namespace; the
 # portal's routes (STAFF_ROUTES) stay unprefixed, every other route is the client's.
-STAFF_ROUTES = ("portal/",)
+STAFF_ROUTES = ("portal/", "calendar/")
 
 
 def _consultation_routes():

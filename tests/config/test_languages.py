@@ -29,6 +29,8 @@ def test_client_pages_live_under_es_and_english_addresses_stay_as_they_were():
 def test_staff_pages_have_no_spanish_address():
     for name in ("consultations:portal", "admin:index", "healthz", "login"):
         assert spanish(name) == reverse(name), name
+    feed = reverse("consultations:calendar_feed", args=["t"])
+    assert spanish("consultations:calendar_feed", "t") == feed == "/consultations/calendar/t.ics"
     assert spanish("consultations:portal_decline", "00000000-0000-0000-0000-000000000000")[:4] == (
         "/con"
     )
