@@ -6,11 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-<<<<<<<< HEAD:consultations/migrations/0016_client_language.py
         ('consultations', '0015_notification_clinician'),
-========
-        ('consultations', '0013_calendar_feed_and_email_preferences'),
->>>>>>>> 5bb0980 (Spanish for the results cards' new words and the clinicians' calendar invites; calendar feeds stay unprefixed):consultations/migrations/0014_client_language.py
     ]
 
     operations = [

@@ -8,8 +8,15 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from consultations.messages import MESSAGES, Kind, Recipient, build_message, message_for
+from consultations.messages import (
+    CLIENT_RECIPIENTS,
+    MESSAGES,
+    Kind,
+    build_message,
+    message_for,
+)
 from consultations.models import Notification
+from tests.clinicians.factories import ClinicianFactory
 
 from . import test_notifications_messages as messages_test
 from .test_notifications_messages import EVERY_MESSAGE, NOW, PRACTICE, calendar, html, message_row
@@ -17,11 +24,12 @@ from .test_notifications_messages import EVERY_MESSAGE, NOW, PRACTICE, calendar,
 consultation = messages_test.consultation  # the fixture
 
 pytestmark = pytest.mark.django_db
-STAFF = (Recipient.CLINICIAN, Recipient.PRACTICE)
+# The waiting list's emails are made by its own service (and checked in test_waitlist.py).
+WAITLIST = {Kind.WAITLIST_JOINED, Kind.WAITLIST_OFFER}
 
 
 def client_kind(stored) -> bool:
-    return MESSAGES[Kind.of(str(stored))].recipient not in STAFF
+    return MESSAGES[Kind.of(str(stored))].recipient in CLIENT_RECIPIENTS
 
 
 CLIENT_MESSAGES = [m for m in EVERY_MESSAGE if client_kind(m[0])]
@@ -29,8 +37,10 @@ SITE = "http://127.0.0.1:8000"
 
 
 def test_every_kind_of_email_to_a_client_is_checked_in_spanish():
-    to_clients = {kind for kind, message in MESSAGES.items() if message.recipient not in STAFF}
-    checked = {Kind.of(str(stored)) for stored, *_rest in CLIENT_MESSAGES}
+    to_clients = {
+        kind for kind, message in MESSAGES.items() if message.recipient in CLIENT_RECIPIENTS
+    }
+    checked = {Kind.of(str(stored)) for stored, *_rest in CLIENT_MESSAGES} | WAITLIST
     assert to_clients and to_clients <= checked, to_clients - checked
 
 
@@ -58,7 +68,7 @@ def test_a_spanish_clients_email_is_in_spanish(consultation, kind, status, essen
         translation.deactivate()
         spanish = build_message(row)
 
-    assert message_for(row).recipient not in STAFF
+    assert message_for(row).recipient in CLIENT_RECIPIENTS
     assert spanish.subject != english.subject
     body, page = spanish.body, html(spanish)
     assert '<html lang="es">' in page
@@ -76,3 +86,36 @@ def test_a_spanish_clients_email_is_in_spanish(consultation, kind, status, essen
         if getattr(part, "get_content_type", lambda: "")() == "text/calendar":
             _method, content = calendar(spanish)
             assert "SUMMARY:Consulta gratuita con" in content
+
+
+@pytest.mark.parametrize("kind", sorted(WAITLIST))
+def test_a_spanish_clients_waiting_list_emails_are_in_spanish(kind, monkeypatch):
+    """Joining from the Spanish results page: the joining email, and the offer of the time that
+    is open at once, are written in Spanish."""
+    from tests.consultations.test_waitlist import NOW as WAITLIST_NOW
+    from tests.consultations.test_waitlist import join
+
+    from .factories import booking_settings
+
+    monkeypatch.setattr("consultations.tasks.send_notification.apply_async", lambda *a, **k: None)
+    with time_machine.travel(WAITLIST_NOW, tick=False):
+        booking_settings(horizon_days=3)
+        clinician = ClinicianFactory(
+            first_name="Maya", last_name="Chen", hours=[(0, "09:00", "09:15")]
+        )
+        entry = join(clinician, 80, language="es")
+        assert entry.language == "es"
+        row = Notification.objects.get(intake_reference=entry.client_reference, kind=kind)
+        assert row.payload["language"] == "es"
+        spanish = build_message(row)
+        row.payload = {**row.payload, "language": "en"}
+        english = build_message(row)
+
+    assert spanish.subject != english.subject
+    body, page = spanish.body, html(spanish)
+    assert '<html lang="es">' in page
+    for sentence in _english_sentences(english.body):
+        assert sentence not in body, sentence
+    assert not re.search(r"\b(Monday|Tuesday|Sunday|March|PM|AM)\b", body)
+    links = re.findall(re.escape(SITE) + r"(/[^\s\"<]*)", body + page)
+    assert links and all(path.startswith("/es/") for path in links), links
