@@ -92,6 +92,7 @@ def test_a_spanish_clients_email_is_in_spanish(consultation, kind, status, essen
 def test_a_spanish_clients_waiting_list_emails_are_in_spanish(kind, monkeypatch):
     """Joining from the Spanish results page: the joining email, and the offer of the time that
     is open at once, are written in Spanish."""
+    from consultations import waitlist
     from tests.consultations.test_waitlist import NOW as WAITLIST_NOW
     from tests.consultations.test_waitlist import join
 
@@ -105,6 +106,8 @@ def test_a_spanish_clients_waiting_list_emails_are_in_spanish(kind, monkeypatch)
         )
         entry = join(clinician, 80, language="es")
         assert entry.language == "es"
+        # The worker's pass offers the open time to the waiting list.
+        waitlist.waitlist_offer_pass(clinician_id=clinician.pk, now=WAITLIST_NOW)
         row = Notification.objects.get(intake_reference=entry.client_reference, kind=kind)
         assert row.payload["language"] == "es"
         spanish = build_message(row)
