@@ -51,6 +51,8 @@ STAFF_ONLY = (
     "config/urls.py",
     "config/permissions.py",
     "clinicians/interchange.py",
+    "clinicians/proposals.py",
+    "templates/clinicians/_proposal_diff.html",
     "clinicians/photos.py",
     "clinicians/services.py",
     "clinicians/staff_groups.py",
