@@ -64,6 +64,7 @@ check: dev-venv
 	DJANGO_SETTINGS_MODULE=config.settings.production DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  ALLOWED_HOSTS=alliance.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	$(MAKE) i18n-check
 
 # The Spanish catalogue (docs/architecture.md, "Languages"; needs GNU gettext: apt-get install
 # gettext). `messages` gathers every marked string into locale/es/LC_MESSAGES/django.po and

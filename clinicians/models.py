@@ -137,6 +137,10 @@ class Approach(VocabularyTerm):
         verbose_name_plural = _("approaches")
         constraints = _unique_name("approach")
 
+    @property
+    def description_label(self) -> str:
+        return term_label(self.description, self.description_es)
+
 
 class Language(VocabularyTerm):
     class Meta(VocabularyTerm.Meta):

@@ -59,6 +59,7 @@ STAFF_ONLY = (
     "consultations/staff_groups.py",
     "consultations/access_log.py",
     "consultations/calendar_views.py",
+    "templates/consultations/_portal_calendar_links.html",
     "consultations/preference_forms.py",
     "consultations/portal_forms.py",
     "matching/staff_groups.py",

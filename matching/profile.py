@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from clinicians.signals import profile_shown
@@ -38,7 +39,8 @@ def profile_booking(sender, *, request, clinician, **kwargs) -> dict:
     )
     return {
         "next_times": [
-            {"label": date_format(t.astimezone(zone), SLOT_FORMAT), "book_url": None} for t in times
+            {"label": date_format(t.astimezone(zone), gettext(SLOT_FORMAT)), "book_url": None}
+            for t in times
         ],
         "times_zone": zone_label(zone),
         "book_url": reverse("matching:start"),
