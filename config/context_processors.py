@@ -3,7 +3,6 @@
 from django.urls import translate_url
 from django.utils import translation
 
-
 # Each language named in itself, as the switch shows it.
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 

@@ -54,6 +54,7 @@ STAFF_ONLY = (
     "clinicians/proposals.py",
     "templates/clinicians/_proposal_diff.html",
     "clinicians/photos.py",
+    "clinicians/branding.py",
     "clinicians/services.py",
     "clinicians/staff_groups.py",
     "consultations/staff_groups.py",

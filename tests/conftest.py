@@ -75,7 +75,7 @@ def _seed_data_after_flush(request):
     from django.apps import apps
 
     importlib.import_module("clinicians.migrations.0002_seed_vocabularies").seed(apps, None)
-    importlib.import_module("clinicians.migrations.0008_vocabulary_name_es").name_in_spanish(
+    importlib.import_module("clinicians.migrations.0009_vocabulary_name_es").name_in_spanish(
         apps, None
     )
     importlib.import_module("matching.migrations.0002_staff_groups").create_groups(apps, None)

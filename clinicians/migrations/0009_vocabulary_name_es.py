@@ -115,7 +115,7 @@ def name_in_spanish(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinicians', '0007_profileproposal'),
+        ('clinicians', '0008_practice_brand'),
     ]
 
     operations = [
