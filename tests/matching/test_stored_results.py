@@ -228,9 +228,10 @@ def test_a_stored_read_costs_the_same_queries_at_any_roster_size(
     _row, token = make_intake()
     url = reverse("matching:results", args=[token])
     assert client.get(url).status_code == 200
-    # The intake, its not-a-fit clinicians, the settings, the shown clinicians' open times,
-    # the shown clinicians themselves, and the client's place on the waiting list (two).
-    with django_assert_num_queries(7):
+    # The intake, its not-a-fit clinicians, the session (where the page remembers the client's
+    # results for the profile pages), the settings, the shown clinicians' open times, the shown
+    # clinicians themselves, and the client's place on the waiting list (two).
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
 
 
@@ -247,7 +248,7 @@ def test_ranking_anew_costs_the_same_queries_at_any_roster_size(
     bookings_changed()
     # Three more than a stored read: the candidates' felt-heard counts, the practice's rate,
     # and when a waiting-list hold on their times runs out.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
 
 

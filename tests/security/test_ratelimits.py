@@ -37,7 +37,8 @@ def test_it_limits_intake_step_posts(client, frozen):
     response = client.post(url, {"safety": "nearly every day", "nav": "next"})
 
     assert_friendly_429(response)
-    assert client.session[DRAFT]["steps"]["safety"]["data"] == {"safety": "not at all"}
+    # The answer given before the pause is kept, not the one the pause refused.
+    assert client.session[DRAFT]["steps"]["safety"]["data"]["safety"] == "not at all"
 
 
 def test_it_limits_intake_submissions(client, frozen):
