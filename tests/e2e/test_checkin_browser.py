@@ -92,7 +92,7 @@ def test_the_checkin_form_at_two_widths_then_a_low_one_and_the_switch(open_page,
     shot(page, "checkin-375")
 
     # Sent without the alliance answers: the summary says what to fix, and it is axe-clean.
-    page.click('button[type="submit"]')
+    page.click('main button[type="submit"]')
     assert page.locator("#error-summary").is_visible()
     assert "Choose how true this is" in page.locator("#error-summary").inner_text()
     axe_check(page)
@@ -110,7 +110,7 @@ def test_the_checkin_form_at_two_widths_then_a_low_one_and_the_switch(open_page,
         },
     )
     page.fill("#id_note", "I'm not sure we're working on the right thing.")
-    page.click('button[type="submit"]')
+    page.click('main button[type="submit"]')
     assert page.locator("h1").inner_text() == "Thank you for your check-in"
     assert "If it doesn't feel right, that's okay" in page.inner_text("main")
     axe_check(page)
@@ -140,13 +140,13 @@ def test_worse_symptoms_ask_the_safety_question_in_the_browser(open_page, therap
             "alliance_honest": "4",
         },
     )
-    page.click('button[type="submit"]')
+    page.click('main button[type="submit"]')
     assert page.locator("h1").inner_text() == "One more question"
     axe_check(page)
     shot(page, "checkin-safety-375")
 
     page.check('input[name="safety"][value="several days"]')
-    page.click('button[type="submit"]')
+    page.click('main button[type="submit"]')
     assert "988" in page.inner_text("main")
     axe_check(page)
     shot(page, "checkin-crisis-375")
@@ -157,7 +157,7 @@ def test_the_stop_page_is_one_button(open_page, therapy):
     page = open_page()
     page.goto(f"/consultations/check-ins/stop/{make_token(therapy, CHECKIN_STOP)}/")
     axe_check(page)
-    page.click('button[type="submit"]')
+    page.click('main button[type="submit"]')
     assert page.locator("h1").inner_text() == "Check-in emails stopped"
     axe_check(page)
     shot(page, "checkin-stopped-375")
