@@ -9,12 +9,15 @@ when a client-facing string has no Spanish or a fuzzy one. It also fails when th
 Which strings are client-facing is read from each entry's `#:` references: a string is for staff
 or clinicians only when every place that uses it is one of `STAFF_ONLY` (the admin, the
 clinicians' portal and login, staff emails, staff-only Python modules, model definitions);
-anything else a client may see. Model fields' names are staff-only, but choices shown to
-clients are used by forms and templates too, which makes them client-facing.
+anything else a client may see. A model's strings are staff-only too (its fields' names and
+help), except the choices clients read: templates show those with `get_…_display` and forms
+take them whole, neither of which names the string again, so they are listed by name in
+`CLIENT_CHOICES` and every string written inside them must have Spanish.
 
 Needs GNU gettext (`xgettext`, `msgmerge`, `msgfmt`): Debian's `gettext` package.
 """
 
+import ast
 import fnmatch
 import gettext
 import os
@@ -69,6 +72,17 @@ STAFF_ONLY = (
     "matching/selectors.py",
     "matching/intake_schema.py",
 )
+# The choices defined in a models.py that clients read (file → names in it, a class's attribute
+# as "Class.NAME"): the profile's age groups and ways to meet, the manage page's format and
+# status, the fit check's scale. Every string marked for translation inside them is
+# client-facing, whatever other file uses it.
+CLIENT_CHOICES = {
+    "clinicians/models.py": ("AGE_BANDS", "FORMATS"),
+    "consultations/models.py": ("Consultation.Status", "Consultation.Format", "FitCheck.SCALE"),
+}
+# The gettext functions as models.py files call them: (context argument?, message argument).
+_MARKERS = {"_": (None, 0), "gettext_lazy": (None, 0), "gettext": (None, 0)}
+_MARKERS |= {"pgettext_lazy": (0, 1), "pgettext": (0, 1)}
 # What makemessages should not read: not the project's source.
 IGNORED = (".venv", "var", "staticfiles", "tests", "bench", "node_modules", ".git")
 
@@ -193,15 +207,62 @@ def staff_only(reference: str) -> bool:
     return any(fnmatch.fnmatch(path, pattern) for pattern in STAFF_ONLY)
 
 
-def client_facing(entry: Entry) -> bool:
+def _named(tree: ast.Module, name: str) -> ast.AST | None:
+    """The module-level assignment or class (or a class's attribute, "Class.NAME") so named."""
+    body: list[ast.stmt] = tree.body
+    found = None
+    for part in name.split("."):
+        found = None
+        for node in body:
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if isinstance(node, ast.AnnAssign):
+                targets = [node.target]
+            if (isinstance(node, ast.ClassDef) and node.name == part) or any(
+                isinstance(t, ast.Name) and t.id == part for t in targets
+            ):
+                found = node
+                break
+        if found is None:
+            return None
+        body = found.body if isinstance(found, ast.ClassDef) else []
+    return found
+
+
+def client_choice_strings(root: Path, choices: dict | None = None) -> set[tuple[str | None, str]]:
+    """(context, msgid) of every string marked for translation inside `CLIENT_CHOICES`.
+    A listed name that is no longer there is an error: the list must follow the models."""
+    strings: set[tuple[str | None, str]] = set()
+    for path, names in (CLIENT_CHOICES if choices is None else choices).items():
+        tree = ast.parse((root / path).read_text(encoding="utf-8"), filename=path)
+        for name in names:
+            node = _named(tree, name)
+            if node is None:
+                raise LookupError(f"{path} has no {name}: correct CLIENT_CHOICES in {__name__}.")
+            for call in ast.walk(node):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+                    continue
+                context_at, message_at = _MARKERS.get(call.func.id, (None, None))
+                if message_at is None or len(call.args) <= message_at:
+                    continue
+                args = [a.value if isinstance(a, ast.Constant) else None for a in call.args]
+                context = args[context_at] if context_at is not None else None
+                if isinstance(args[message_at], str):
+                    strings.add((context, args[message_at]))
+    return strings
+
+
+def client_facing(entry: Entry, client_strings: set | frozenset = frozenset()) -> bool:
+    if (entry.msgctxt, entry.msgid) in client_strings:
+        return True
     return bool(entry.references) and not all(staff_only(r) for r in entry.references)
 
 
-def problems(entries: list[Entry]) -> list[str]:
-    """What is wrong with the catalogue for clients: missing and fuzzy translations."""
+def problems(entries: list[Entry], client_strings: set | frozenset = frozenset()) -> list[str]:
+    """What is wrong with the catalogue for clients: missing and fuzzy translations.
+    `client_strings`: (context, msgid) pairs client-facing wherever they are used."""
     found = []
     for entry in entries:
-        if entry.obsolete or not entry.msgid or not client_facing(entry):
+        if entry.obsolete or not entry.msgid or not client_facing(entry, client_strings):
             continue
         label = repr(entry.msgid if len(entry.msgid) <= 70 else entry.msgid[:67] + "...")
         if entry.msgctxt:
@@ -250,13 +311,21 @@ def main() -> int:
         del env_ok
         makemessages(copy)
         entries = parse_po((copy / PO).read_text(encoding="utf-8"))
-        trouble += problems(entries)
+        client_strings = client_choice_strings(ROOT)
+        trouble += problems(entries, client_strings)
+        listed = {(e.msgctxt, e.msgid) for e in entries if not e.obsolete}
+        trouble += [
+            f"not in the catalogue: {msgid!r}, listed in CLIENT_CHOICES"
+            for _context, msgid in sorted(client_strings - listed, key=str)
+        ]
         # The committed .mo must be the committed .po compiled (make compilemessages).
         compiled = Path(tmp) / "django.mo"
         compile_po(ROOT / PO, compiled)
         if not (ROOT / MO).exists() or _catalog(compiled) != _catalog(ROOT / MO):
             trouble.append(f"{MO} is not {PO} compiled: run `make messages` and commit both.")
-    client = sum(1 for e in entries if e.msgid and not e.obsolete and client_facing(e))
+    client = sum(
+        1 for e in entries if e.msgid and not e.obsolete and client_facing(e, client_strings)
+    )
     if trouble:
         print(f"The Spanish catalogue is incomplete ({len(trouble)} problems):")
         for line in trouble:
