@@ -119,3 +119,44 @@ def test_spanish_numbers_keep_the_us_decimal_point():
 
     with translation.override("es"):
         assert formats.number_format(1200.5, 2, force_grouping=True) == "1,200.50"
+
+
+def _home_fails_with(monkeypatch, error):
+    """The home page's one read raises `error`: what a client sees when a page breaks."""
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("clinicians.selectors.clinician_faces", fail)
+
+
+def test_the_server_error_page_is_in_the_pages_language(client, monkeypatch):
+    _home_fails_with(monkeypatch, RuntimeError("broken"))
+    client.raise_request_exception = False
+
+    spanish_page = client.get("/es/")
+    english_page = client.get("/")
+
+    assert spanish_page.status_code == english_page.status_code == 500
+    text = spanish_page.content.decode()
+    assert '<html lang="es">' in text
+    assert "Algo salió mal de nuestro lado" in text
+    assert "oprima el 2 para español" in text  # 988's Spanish line
+    assert "Something went wrong" not in text
+    assert '<html lang="en">' in english_page.content.decode()
+    assert "Something went wrong on our side" in english_page.content.decode()
+
+
+def test_the_too_many_requests_page_is_in_the_pages_language(client, monkeypatch):
+    from django_ratelimit.exceptions import Ratelimited
+
+    _home_fails_with(monkeypatch, Ratelimited())
+
+    response = client.get("/es/")
+
+    assert response.status_code == 429
+    text = response.content.decode()
+    assert '<html lang="es">' in text
+    assert "Please wait a moment" not in text
+    with translation.override("es"):
+        assert translation.gettext("Please wait a moment") in text
