@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,11 +23,26 @@ class NotificationPreferencesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["digest_time"].input_formats = ["%H:%M", "%H:%M:%S"]
-        self.fields["digest_time"].error_messages = {
+        digest_time = self.fields["digest_time"]
+        digest_time.input_formats = ["%H:%M", "%H:%M:%S"]
+        # Needed only with the summary on (clean): someone turning it off needn't pick a time.
+        digest_time.required = False
+        digest_time.error_messages = {
             "required": _("Choose the time of day for the summary, for example 18:00."),
             "invalid": _("Enter the time as hours and minutes, for example 18:00."),
         }
 
-    def clean_digest_time(self) -> dt.time:
-        return self.cleaned_data["digest_time"].replace(second=0, microsecond=0)
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("digest_time") is None and "digest_time" not in self.errors:
+            if cleaned.get("digest"):
+                self.add_error(
+                    "digest_time",
+                    forms.ValidationError(
+                        self.fields["digest_time"].error_messages["required"], code="required"
+                    ),
+                )
+            else:
+                # The summary is off: the time it had stays for when it is turned on again.
+                cleaned["digest_time"] = self.instance.digest_time
+        return cleaned

@@ -158,6 +158,42 @@ def test_it_refuses_a_time_it_cannot_read_and_changes_nothing(client, clinician,
     assert not NotificationPreferences.objects.exists()
 
 
+def test_turning_the_summary_off_needs_no_time_and_keeps_the_one_chosen(client, clinician):
+    # The time matters only with the summary on: an empty time field must not stop a clinician
+    # from turning it off (or from saving the other choices).
+    NotificationPreferences.objects.create(
+        clinician=clinician, digest=True, digest_time=dt.time(7, 30)
+    )
+    client.force_login(clinician.user)
+
+    response = client.post(EMAILS, {"new_requests": "on", "digest_time": ""}, follow=True)
+
+    assert "Your email choices are saved." in response.content.decode()
+    saved = NotificationPreferences.objects.get(clinician=clinician)
+    assert (saved.new_requests, saved.digest, saved.digest_time) == (True, False, dt.time(7, 30))
+    page = client.get(EMAILS).content.decode()
+    assert re.search(r'<input[^>]*name="digest_time"[^>]*value="07:30"', page)
+
+
+def test_a_first_choice_without_the_summary_needs_no_time(client, clinician):
+    client.force_login(clinician.user)
+
+    response = client.post(EMAILS, {"changes": "on"}, follow=True)
+
+    assert "Your email choices are saved." in response.content.decode()
+    saved = NotificationPreferences.objects.get(clinician=clinician)
+    assert (saved.changes, saved.digest, saved.digest_time) == (True, False, dt.time(18))
+
+
+def test_a_time_it_cannot_read_is_refused_even_with_the_summary_off(client, clinician):
+    client.force_login(clinician.user)
+    response = client.post(EMAILS, {"changes": "on", "digest_time": "25:00"})
+
+    assert response.status_code == 400
+    assert "Enter the time as hours and minutes, for example 18:00." in response.content.decode()
+    assert not NotificationPreferences.objects.exists()
+
+
 @pytest.mark.parametrize(("expiry", "hours"), [(24, "12 hours"), (72, "24 hours"), (2, "1 hour")])
 def test_it_says_when_a_waiting_request_is_reminded(client, clinician, expiry, hours):
     booking_settings(request_expiry_hours=expiry)
