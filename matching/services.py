@@ -23,8 +23,10 @@ class IntakeAlreadySubmitted(Exception):
     """The same draft was submitted before (a double POST); its intake already exists."""
 
 
-def _flag_for_follow_up(intake: Intake, *, now: dt.datetime) -> None:
-    # Inside the caller's transaction, so the notification rows exist only if the intake does.
+def intake_flag_for_call(intake: Intake, *, now: dt.datetime) -> None:
+    """Put the intake in the same-day call queue (a new flag, due its reminder in working
+    hours) and record the email to the practice. The caller saves the intake, inside the same
+    transaction, so the notification rows exist only if the intake does."""
     intake.follow_up = Intake.FollowUp.PENDING
     intake.follow_up_flagged_at = now
     intake.follow_up_due_at = same_day_call_due(now)
@@ -72,7 +74,7 @@ def intake_submit(
         language=language,
     )
     if intake.safety_flagged:
-        _flag_for_follow_up(intake, now=now)
+        intake_flag_for_call(intake, now=now)
     try:
         with transaction.atomic():
             intake.save(force_insert=True)
@@ -115,7 +117,7 @@ def intake_update(*, intake: Intake, answers: dict, language: str | None = None)
     if intake.safety_flagged and (
         not intake.follow_up or (closed and intake.safety_answer != before)
     ):
-        _flag_for_follow_up(intake, now=timezone.now())
+        intake_flag_for_call(intake, now=timezone.now())
     intake.save()
     return intake
 

@@ -10,7 +10,7 @@ from consultations.checkin_items import SYMPTOM_ITEMS
 from consultations.checkins import engagement_set_baseline
 
 from .models import Intake
-from .services import _flag_for_follow_up
+from .services import intake_flag_for_call
 from .tokens import token_expiry
 
 
@@ -44,7 +44,7 @@ def checkin_safety_flag(*, client_reference, week: int, now: dt.datetime) -> boo
         intake.follow_up_note = "\n".join(filter(None, [intake.follow_up_note, line]))
         raised = intake.follow_up not in Intake.FOLLOW_UP_OPEN
         if raised:
-            _flag_for_follow_up(intake, now=now)
+            intake_flag_for_call(intake, now=now)
         intake.save()
     return raised
 
