@@ -27,7 +27,7 @@ from . import checkin_items as items
 from .messages import Kind as MessageKind
 from .messages import alliance_low_kind, checkin_kind, stored_as
 from .models import CheckIn, Consultation, Engagement, Notification
-from .notifications import _enqueue_on_commit
+from .notifications import enqueue_on_commit
 from .signals import (
     checkin_recorded,
     checkin_safety_flagged,
@@ -146,7 +146,7 @@ def _schedule_checkins(consultation: Consultation, engagement: Engagement, *, no
         .filter(stored_as(MessageKind.CHECKIN))
         .values_list("pk", flat=True)
     )
-    _enqueue_on_commit(due_now)
+    enqueue_on_commit(due_now)
 
 
 def _cancel_checkin_emails(consultation: Consultation) -> None:
@@ -273,7 +273,7 @@ def _tell_clinician(consultation: Consultation, week: int, now: dt.datetime) -> 
             status=Notification.Status.PENDING,
         ).values_list("pk", flat=True)
     )
-    _enqueue_on_commit(ids)
+    enqueue_on_commit(ids)
 
 
 def checkin_safety_record(*, checkin_id: int, answer: str) -> CheckIn:

@@ -197,7 +197,7 @@ def consultation_notify(*, consultation: Consultation, event: str) -> None:
                 status=Status.PENDING,
             ).values_list("pk", flat=True)
         )
-        _enqueue_on_commit(ids)
+        enqueue_on_commit(ids)
 
 
 def intake_safety_notify(*, intake_reference) -> None:
@@ -267,7 +267,7 @@ def waitlist_notify(*, client_reference, kind: Kind, payload: dict) -> bool:
             intake_reference=client_reference, kind=kind, status=Status.PENDING
         ).values_list("pk", flat=True)
     )
-    _enqueue_on_commit(ids)
+    enqueue_on_commit(ids)
     return bool(created) and bool(ids)
 
 
@@ -305,7 +305,7 @@ def clinician_digests_record(*, now: dt.datetime | None = None) -> int:
                 due_at=now,
                 payload={"date": (today + dt.timedelta(days=1)).isoformat()},
             )
-            _enqueue_on_commit([row.pk])
+            enqueue_on_commit([row.pk])
         recorded += 1
     return recorded
 
@@ -316,7 +316,7 @@ def clinician_profile_notify(*, clinician_id: int, approved: bool) -> None:
     commits. One row per decision; the email carries a link to the portal and nothing else."""
     kind = Kind.PROFILE_APPROVED if approved else Kind.PROFILE_RETURNED
     row = Notification.objects.create(clinician_id=clinician_id, kind=kind, due_at=timezone.now())
-    _enqueue_on_commit([row.pk])
+    enqueue_on_commit([row.pk])
 
 
 def notifications_forget(*, consultations=None, intake_references=None) -> None:
@@ -358,7 +358,7 @@ def _intake_notify(intake_reference, kind, payload=None) -> None:
             intake_reference=intake_reference, kind=kind, status=Status.PENDING
         ).values_list("pk", flat=True)
     )
-    _enqueue_on_commit(ids)
+    enqueue_on_commit(ids)
 
 
 # A request nobody answered gets one reminder to the clinician after this long, or halfway to
@@ -409,7 +409,9 @@ def _cancel_pending(consultation: Consultation, *, only: Kind | None = None) -> 
     rows.update(status=Status.CANCELLED, last_error="")
 
 
-def _enqueue_on_commit(ids: list[int]) -> None:
+def enqueue_on_commit(ids: list[int]) -> None:
+    """Queue these rows' sending once the caller's transaction commits (the sweep is the
+    safety net). For services elsewhere that record their own rows (checkins.py)."""
     if ids:
         # After commit only: a rolled-back booking sends nothing.
         transaction.on_commit(partial(_enqueue, ids))
@@ -521,7 +523,7 @@ def notifications_retry(*, notification_ids) -> int:
     count = Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
         status=Status.PENDING, due_at=now, attempts=0, claimed_at=None, failing_since=None
     )
-    _enqueue_on_commit(ids)
+    enqueue_on_commit(ids)
     return count
 
 
