@@ -419,16 +419,16 @@ def clinician_switches(*, clinician_id: int, limit: int = 20) -> list[Engagement
 
 
 def engagement_figures(*, since: dt.datetime) -> dict[str, int]:
-    """For the dashboard: of consultations booked since `since`, how many became therapy; and
-    check-ins answered, low ones, low ones the clinician hasn't seen, and switches since."""
-    started = Engagement.objects.filter(consultation__created_at__gte=since, started=True).count()
+    """For the dashboard: check-ins answered since `since`, low ones, low ones the clinician
+    hasn't seen, and switches since. (How many consultations became therapy is a step of the
+    funnel, `selectors.dashboard_figures`.)"""
     checkin_counts = CheckIn.objects.filter(submitted_at__gte=since).aggregate(
         answered=Count("pk"),
         low=Count("pk", filter=Q(low_alliance=True)),
         low_unseen=Count("pk", filter=Q(low_alliance=True, clinician_seen_at__isnull=True)),
     )
     switched = Engagement.objects.filter(switched_at__gte=since).count()
-    return {"started": started, **checkin_counts, "switched": switched}
+    return {**checkin_counts, "switched": switched}
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,6 @@ def test_the_dashboard_counts_clients_who_started_therapy(staff_client, staff_us
     assert "Started therapy" in body
     assert "engagement__started__exact=1" in body
     assert response.context["therapy"] == {
-        "started": 1,
         "answered": 0,
         "low": 0,
         "low_unseen": 0,
