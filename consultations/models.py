@@ -430,7 +430,7 @@ class CheckIn(models.Model):
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkins")
     week = models.PositiveSmallIntegerField(_("week"))
-    # {"phq2": [a, b], "gad2": [c, d], "alliance": [goals, tasks, bond, bond]}
+    # {"symptoms": [PHQ-2, then GAD-2: 0–3 or None], "alliance": [goals, tasks, bond, bond]}
     answers = EncryptedJSONField(default=dict)
     note = EncryptedTextField(_("note to the therapist"), blank=True)
     # The client ticked that their therapist may read the note.
