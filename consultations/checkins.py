@@ -351,8 +351,15 @@ def checkin_mark_seen(*, clinician_id: int, checkin_id: int, now: dt.datetime) -
 
 
 def checkins_erase(*, consultation_ids) -> None:
-    """A client's data is going: their check-ins (answers and notes) and baseline with it."""
+    """A client's data is going: their check-ins (answers and notes) and baseline with it. The
+    clinician's email about a low check-in, if not sent yet, goes too: it says nothing, but
+    sends them to a check-in that is no longer there."""
     CheckIn.objects.filter(engagement__consultation_id__in=consultation_ids).delete()
+    Notification.objects.filter(
+        consultation_id__in=consultation_ids, status=Notification.Status.PENDING
+    ).filter(stored_as(MessageKind.CLINICIAN_CHECKIN_LOW)).update(
+        status=Notification.Status.CANCELLED, last_error="The client's check-ins were erased."
+    )
     Engagement.objects.filter(consultation_id__in=consultation_ids).update(baseline={})
     Engagement.objects.filter(
         consultation_id__in=consultation_ids, checkins_stopped_at__isnull=True

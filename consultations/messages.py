@@ -565,10 +565,14 @@ def message_for(notification: Notification) -> Message:
     return MESSAGES[Kind.of(notification.kind)]
 
 
-def stored_kinds(recipient: Recipient) -> list[str]:
-    """The stored kinds of the messages to this recipient (reminders, to the client, are
-    stored by minutes and not listed)."""
-    return [kind.value for kind, m in MESSAGES.items() if m.recipient is recipient]
+def sent_to(recipient: Recipient) -> Q:
+    """Rows of the messages to this recipient, kinds stored with a number (a reminder's
+    minutes, a check-in's week) included."""
+    which = Q(pk__in=[])
+    for kind, message in MESSAGES.items():
+        if message.recipient is recipient:
+            which |= stored_as(kind)
+    return which
 
 
 def recipient_address(notification: Notification) -> str:

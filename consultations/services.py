@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from clinicians.models import Clinician
 
 from . import checkins, holds, notifications, tokens
-from .messages import Recipient, stored_kinds
+from .messages import Recipient, sent_to
 from .models import (
     ERASED_NAME,
     BookingSettings,
@@ -656,14 +656,13 @@ def _erase(which: Q, client_reference) -> int:
         # Nothing more goes to a client who asked to be forgotten; the clinician is still told.
         Notification.objects.filter(
             consultation_id__in=ids, status=Notification.Status.PENDING
-        ).exclude(kind__in=stored_kinds(Recipient.CLINICIAN)).update(
-            status=Notification.Status.CANCELLED
-        )
+        ).exclude(sent_to(Recipient.CLINICIAN)).update(status=Notification.Status.CANCELLED)
         # A delivery error can quote the client's address.
         Notification.objects.filter(consultation_id__in=ids).exclude(last_error="").update(
             last_error=""
         )
-        # Their check-ins and the answers kept from before therapy.
+        # Their check-ins and the answers kept from before therapy (and the clinician's email
+        # about a low one, which would point to a check-in no longer there).
         checkins.checkins_erase(consultation_ids=ids)
         if client_reference is not None:
             # Nor anything about their intake (the results link, if still unsent).

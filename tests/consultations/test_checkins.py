@@ -396,6 +396,26 @@ def test_erasing_the_clients_data_deletes_their_checkins(client, started):
     assert client.get(link(started)).status_code == 404
 
 
+def test_erasing_the_clients_data_cancels_the_unsent_email_about_their_low_checkin(
+    client, started, clinician
+):
+    from consultations.messages import Recipient, sent_to
+    from consultations.services import consultation_erase_client
+
+    answer(client, started, alliance_goals="0")
+    # The clinician's email names no client, but it points to a check-in about to be erased.
+    low = Notification.objects.get(kind="alliance_low_w2")
+    assert low.status == Notification.Status.PENDING
+    assert Notification.objects.filter(sent_to(Recipient.CLINICIAN), pk=low.pk).exists()
+
+    consultation_erase_client(client_reference=started.client_reference)
+
+    low.refresh_from_db()
+    assert low.status == Notification.Status.CANCELLED
+    assert notifications.notifications_sweep() == 0
+    assert not [m for m in mail.outbox if m.to == [clinician.email]]
+
+
 # --- Who may open what ----------------------------------------------------------------------
 
 
