@@ -7,6 +7,8 @@ import logging
 import pytest
 import time_machine
 import vobject
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.logging import DropRequestData, JsonFormatter
@@ -236,6 +238,25 @@ def test_it_limits_how_often_one_link_is_read(client, maya, token, frozen):
 
     assert answers[:60] == [200] * 60
     assert answers[60] == 429
+
+
+def test_it_reads_the_same_number_of_queries_however_many_events(client, maya, token):
+    def queries_for_a_feed_of(count: int) -> int:
+        start = MONDAY_9 + dt.timedelta(days=7 * count)
+        for i in range(count):
+            consultation(
+                maya,
+                (Status.CONFIRMED, Status.REQUESTED)[i % 2],
+                start + dt.timedelta(hours=i),
+                format=("video", "phone")[i // 2 % 2],
+            )
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+            body = client.get(feed_path(token)).content.decode()
+        assert body.count("BEGIN:VEVENT") == count
+        Consultation.objects.filter(clinician=maya).delete()
+        return len(queries)
+
+    assert queries_for_a_feed_of(2) == queries_for_a_feed_of(12)
 
 
 def test_it_only_answers_reads(client, token):

@@ -2,6 +2,7 @@
 zone, once a day, with first names, times and formats only."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -124,6 +125,46 @@ def test_it_keeps_the_clinicians_wall_clock_time_across_daylight_saving(clinicia
     assert run(dt.datetime(2026, 3, 8, 21, 59, tzinfo=dt.UTC)) == []
     (sunday,) = run(dt.datetime(2026, 3, 8, 22, 0, tzinfo=dt.UTC))
     assert "Tomorrow, Monday 9 March 2026" in sunday.body
+    assert "9:00 AM" in sunday.body
+
+
+def test_its_heading_names_the_day_then_the_zone_in_plain_words(maya):
+    booked(maya, WEDNESDAY_9_CHICAGO, client_first_name="Zoë")
+
+    (summary,) = run(TUESDAY_18_CHICAGO)
+
+    heading = "Tomorrow, Wednesday 4 March 2026, in Central Time (Chicago)"
+    assert f"{heading}:\n" in summary.body
+    (html, _mimetype), *_ = summary.alternatives
+    (html_heading,) = re.findall(r"<p><strong>Tomorrow,.*?</p>", html)
+    assert re.sub(r"<[^>]+>", "", html_heading) == heading
+    # The zone's city is the one bracket: never "(Wednesday …) (Central Time (Chicago))".
+    for body in (summary.body, html):
+        assert "((" not in body and "))" not in body
+
+
+def test_daylight_saving_follows_the_clinicians_zone_not_the_practices(settings, clinician):
+    # The practice in Phoenix (no daylight saving); the clinician in Los Angeles, which moves
+    # to daylight time on Sunday 8 March 2026: 18:00 there is 02:00 UTC, then 01:00 UTC.
+    settings.PRACTICE_TIME_ZONE = "America/Phoenix"
+    clinician.timezone = "America/Los_Angeles"
+    clinician.save()
+    NotificationPreferences.objects.create(
+        clinician=clinician, digest=True, digest_time=dt.time(18)
+    )
+    # Clocks move at 02:00 on Sunday: 09:00 that day and the next is already daylight time.
+    sunday_9 = dt.datetime(2026, 3, 8, 16, tzinfo=dt.UTC)
+    monday_9 = dt.datetime(2026, 3, 9, 16, tzinfo=dt.UTC)
+    booked(clinician, sunday_9)
+    booked(clinician, monday_9)
+
+    assert run(dt.datetime(2026, 3, 8, 1, 59, tzinfo=dt.UTC)) == []
+    (saturday,) = run(dt.datetime(2026, 3, 8, 2, 0, tzinfo=dt.UTC))
+    assert "Tomorrow, Sunday 8 March 2026, in Pacific Time (Los Angeles)" in saturday.body
+    assert "9:00 AM" in saturday.body
+    assert run(dt.datetime(2026, 3, 9, 0, 59, tzinfo=dt.UTC)) == []
+    (sunday,) = run(dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC))
+    assert "Tomorrow, Monday 9 March 2026, in Pacific Time (Los Angeles)" in sunday.body
     assert "9:00 AM" in sunday.body
 
 

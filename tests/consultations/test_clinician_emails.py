@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db.models import BooleanField
 
 from consultations import notifications as n
 from consultations import services
-from consultations.messages import Kind
+from consultations.messages import MESSAGES, Kind
 from consultations.models import Consultation, Notification, NotificationPreferences
 
 from .factories import ConsultationFactory, booking_settings
@@ -178,6 +179,24 @@ def test_a_clinician_who_turned_new_requests_off_still_gets_the_reminder(clinici
     )
     (reminder,) = waiting(sweep(NOW + dt.timedelta(hours=12)))
     assert reminder.to == [clinician.email]
+
+
+def test_no_choice_silences_the_reminder_of_a_waiting_request(clinician):
+    # Every choice off at once, the summary included: the request is still reminded.
+    choices = [
+        field.name
+        for field in NotificationPreferences._meta.get_fields()
+        if isinstance(field, BooleanField)
+    ]
+    assert {"new_requests", "changes", "cancellations", "digest"} <= set(choices)
+    NotificationPreferences.objects.create(clinician=clinician, **dict.fromkeys(choices, False))
+    request_at(clinician)
+    sweep(NOW)
+
+    (reminder,) = waiting(sweep(NOW + dt.timedelta(hours=12)))
+
+    assert reminder.to == [clinician.email]
+    assert not MESSAGES[Kind.CLINICIAN_REQUEST_WAITING].preference
 
 
 @pytest.mark.parametrize(
