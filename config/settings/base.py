@@ -237,8 +237,15 @@ if REDIS_URL := env_str("REDIS_URL", ""):
     # Django's own Redis cache increments atomically; the check only knows django-redis.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
-    # One process in development: a local cache is enough for rate limits there.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process in development: a local cache is enough for rate limits there. Room for more
+    # than the default 300 entries: each roster change leaves one (config/snapshots.py), and a
+    # full cache would drop rate-limit counters and stored results to make room.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files under var/.
