@@ -189,7 +189,9 @@ def _create_all(rows: list[CleanRow]) -> None:
         clinicians.append(clinician)
     Clinician.objects.bulk_create(clinicians)
     _create_related(list(zip(clinicians, rows, strict=True)))
-    roster_imported.send(sender=Clinician, count=len(clinicians))
+    roster_imported.send(
+        sender=Clinician, count=len(clinicians), clinician_ids=[c.pk for c in clinicians]
+    )
 
 
 def _focus_outside_concerns(row: CleanRow, current: dict) -> str:
@@ -305,14 +307,15 @@ def _outcome(row: CleanRow, outcome: str, changed: list[str] | None = None) -> R
 
 def clinician_set_accepting(*, clinician_ids: Iterable[int], accepting: bool) -> int:
     """Pause or resume new clients; returns how many clinicians changed."""
+    clinician_ids = list(clinician_ids)
     changed = (
-        Clinician.objects.filter(pk__in=list(clinician_ids))
+        Clinician.objects.filter(pk__in=clinician_ids)
         .exclude(accepting_new_clients=accepting)
         .update(accepting_new_clients=accepting, updated_at=timezone.now())
     )
     if changed:
         # An update() sends no post_save: tell the roster's and the calendar's keepers.
-        roster_imported.send(sender=Clinician, count=changed)
+        roster_imported.send(sender=Clinician, count=changed, clinician_ids=clinician_ids)
     return changed
 
 

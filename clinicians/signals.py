@@ -3,7 +3,8 @@
 from django.dispatch import Signal
 
 # Clinicians were created or changed in bulk (no post_save was sent for them): a roster import,
-# pausing or resuming new clients; `count` says how many.
+# pausing or resuming new clients; `count` says how many, and `clinician_ids` which (may be
+# absent: then anyone may have changed).
 roster_imported = Signal()
 
 # Staff approved or returned the profile changes a clinician proposed: `clinician_id`,

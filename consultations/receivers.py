@@ -12,29 +12,46 @@ from . import holds, notifications
 from .models import BookingSettings, Consultation, FitCheck, WaitlistOffer
 from .selectors import bookings_changed, calendar_changed
 
-# A clinician's zone, their weekly hours, the practice's booking rules. Exceptions, bookings and
-# who is active or accepting are read on every search, so they need no receiver.
-_CALENDAR_MODELS = (Clinician, ConsultationHours, BookingSettings)
+# A clinician's zone, their weekly hours (those clinicians), the practice's booking rules
+# (everything). Exceptions, bookings and who is active or accepting are read on every search, so
+# they need no receiver.
 
 
-def _calendar_changed(sender, **kwargs) -> None:
+def _clinician_changed(sender, instance, **kwargs) -> None:
+    calendar_changed(clinician_ids=[instance.pk])
+
+
+def _hours_row_changed(sender, instance, **kwargs) -> None:
+    calendar_changed(clinician_ids=[instance.clinician_id])
+
+
+def _rules_changed(sender, **kwargs) -> None:
     calendar_changed()
 
 
-for _model in _CALENDAR_MODELS:
+def _bulk_changed(sender, clinician_ids=None, **kwargs) -> None:
+    calendar_changed(clinician_ids=clinician_ids)
+
+
+for _model, _receiver in (
+    (Clinician, _clinician_changed),
+    (ConsultationHours, _hours_row_changed),
+    (BookingSettings, _rules_changed),
+):
     post_save.connect(
-        _calendar_changed,
+        _receiver,
         sender=_model,
         dispatch_uid=f"consultations.calendar.{_model.__name__}.save",
     )
     post_delete.connect(
-        _calendar_changed,
+        _receiver,
         sender=_model,
         dispatch_uid=f"consultations.calendar.{_model.__name__}.delete",
     )
-# A flush or migration rewrites tables without model signals, and so does a bulk import.
-post_migrate.connect(_calendar_changed, dispatch_uid="consultations.calendar.migrate")
-roster_imported.connect(_calendar_changed, dispatch_uid="consultations.calendar.imported")
+# A flush or migration rewrites tables without model signals; a bulk write says who it touched
+# when it knows.
+post_migrate.connect(_rules_changed, dispatch_uid="consultations.calendar.migrate")
+roster_imported.connect(_bulk_changed, dispatch_uid="consultations.calendar.imported")
 
 
 # New hours, or a day off removed, may open times someone on the waiting list wants: offer them

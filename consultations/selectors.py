@@ -1,6 +1,7 @@
 import datetime as dt
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -231,8 +232,10 @@ class Calendar:
     """The booking rules read when it was made, and the zones and weekly hours of every
     clinician asked about since (loaded on first ask, kept until the version changes)."""
 
-    def __init__(self, *, rules: slots.SlotRules):
+    def __init__(self, *, rules: slots.SlotRules, booking: BookingSettings | None = None):
         self.rules = rules
+        # The settings row the rules were read from (request expiry, hold minutes…).
+        self.booking = booking if booking is not None else BookingSettings()
         self._zones: dict[int, str | None] = {}  # None: no such clinician
         self._hours: dict[int, tuple[slots.Hours, ...]] = {}
         self.weekly: dict[int, tuple] = {}  # slots.weekly_windows of each clinician's hours
@@ -275,20 +278,39 @@ class Calendar:
                 hours_out[cid] = self._hours[cid]
         return zones_out, hours_out
 
+    def without(self, ids: frozenset[int]) -> "Calendar":
+        """This calendar with these clinicians forgotten (read again on their next search)."""
+        calendar = Calendar(rules=self.rules, booking=self.booking)
+        with self._lock:
+            zones, hours, weekly = self._zones.copy(), self._hours.copy(), self.weekly.copy()
+        for cid in ids:
+            for kept in (zones, hours, weekly):
+                kept.pop(cid, None)
+        calendar._zones, calendar._hours, calendar.weekly = zones, hours, weekly
+        return calendar
 
-# Booking rules, zones and weekly hours change rarely: dropped when consultations' receivers
-# (receivers.py) say BookingSettings, a clinician or their hours changed, and at least every
-# minute (queryset.update() and bulk_create send no signal).
+
+# Booking rules, zones and weekly hours change rarely. When consultations' receivers
+# (receivers.py) say a clinician or their hours changed, those clinicians are forgotten (read
+# again on their next search); when BookingSettings changed, everything is. At least every
+# minute it is read anew: a write that sends no signal is seen by then.
 calendar_snapshot: Snapshot[Calendar] = Snapshot(
     key="consultations:calendar-version",
-    build=lambda _stamp: Calendar(rules=slot_rules()),
+    build=lambda _stamp: _new_calendar(),
+    patch=lambda calendar, ids: calendar.without(ids),
     max_age_seconds=60,
 )
 
 
-def calendar_changed() -> None:
-    """Drop every process's calendar snapshot."""
-    calendar_snapshot.invalidate()
+def _new_calendar() -> Calendar:
+    booking = BookingSettings.load()
+    return Calendar(rules=slot_rules(booking), booking=booking)
+
+
+def calendar_changed(*, clinician_ids: Iterable[int] | None = None) -> None:
+    """Tell every process's calendar snapshot: `clinician_ids` when only their zone or hours
+    changed, None when the booking rules (or anything else) did."""
+    calendar_snapshot.invalidate(clinician_ids)
 
 
 # What the slot search and the ranking read afresh on every search: bookings, days off and extra
@@ -318,6 +340,13 @@ def first_hold_expiry(*, clinician_ids: list[int], now: dt.datetime) -> dt.datet
         .order_by()
         .aggregate(first=Min("expires_at"))["first"]
     )
+
+
+def current_booking_settings() -> BookingSettings:
+    """The practice's booking settings, from the calendar snapshot when one may be shared (no
+    query); read afresh inside a transaction."""
+    calendar = calendar_snapshot.current()
+    return calendar.booking if calendar is not None else BookingSettings.load()
 
 
 def current_slot_rules() -> slots.SlotRules:

@@ -21,8 +21,8 @@ from consultations import selectors as consultation_selectors
 
 from . import waitlist_views
 from .intake_schema import IntakeInvalid
-from .models import Intake, MatchingSettings
-from .selectors import intake_results, shown_clinicians
+from .models import Intake
+from .selectors import current_matching_settings, intake_results, shown_clinicians
 from .tokens import intake_from_consultation_token, intake_from_token
 
 SLOTS_SHOWN = 3
@@ -111,7 +111,7 @@ def _render_results(
     consultation=None,
 ):
     answers = intake.answers
-    settings_row = MatchingSettings.load()
+    settings_row = current_matching_settings()
     show_all = request.GET.get("show") == "all"
     try:
         found = intake_results(

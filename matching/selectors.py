@@ -112,14 +112,20 @@ class Roster:
     def __init__(
         self,
         *,
+        today: dt.date,
         vocabularies: Vocabularies,
         rows: dict[int, tuple],
         name_of: dict[str, Callable[[int], str]],
         licensed: dict[int, frozenset[str]],
         strengths: dict[int, tuple[tuple[str, float, int], ...]] | None = None,
         labels: Mapping[str, Mapping[str, str]] | None = None,
+        concern_names: dict[int, str] | None = None,
     ):
+        # The practice's date it was read for (licences are current on it).
+        self.today = today
         self.vocabularies = vocabularies
+        # Concern id → name, for a patch's strengths.
+        self.concern_names = concern_names or {}
         # Strengths per concern (matching.models.ClinicianStrength), read with the roster.
         self._strengths = strengths or {}
         # {language: {vocabulary name: how readers of that language read it}}
@@ -211,56 +217,124 @@ class Roster:
         )
 
 
-# Rebuilt when matching's receivers (signals.py) say a clinician, their many-to-many sets,
-# licences, consultation hours or a vocabulary changed, on a new practice day (licences expire),
-# and at least every minute: queryset.update() sends no signal (pausing new clients), and the
-# open-slot search rechecks "accepting" live anyway.
+# Patched when matching's receivers (signals.py) say a clinician, their many-to-many sets,
+# licences or consultation hours changed (those clinicians are read again), rebuilt when a
+# vocabulary or the strengths changed, on a new practice day (licences expire), and at least
+# every ten minutes: a write that sends no signal (a change made outside the app) is seen by then.
 roster_snapshot: Snapshot[Roster] = Snapshot(
     key="matching:roster-version",
     build=lambda today: _build_roster(today=today),
+    patch=lambda roster, ids: _patch_roster(roster, ids),
+    max_age_seconds=10 * 60,
+)
+
+
+# The matching settings, read by every results page and changed by staff now and then: kept
+# per process, dropped when matching's receivers (signals.py) see the row saved.
+settings_snapshot: Snapshot[MatchingSettings] = Snapshot(
+    key="matching:settings-version",
+    build=lambda _stamp: MatchingSettings.load(),
     max_age_seconds=60,
 )
 
 
-def roster_changed() -> None:
-    """Invalidate every process's roster snapshot."""
-    roster_snapshot.invalidate()
+def current_matching_settings() -> MatchingSettings:
+    """The matching settings (not to be changed: other threads share them); no query while the
+    snapshot is current, one otherwise."""
+    return settings_snapshot.current() or MatchingSettings.load()
+
+
+def roster_changed(*, clinician_ids: Iterable[int] | None = None) -> None:
+    """Tell every process's roster snapshot: `clinician_ids` when the change touched only
+    those clinicians (they are read again), None for anything else (everyone is)."""
+    roster_snapshot.invalidate(clinician_ids)
 
 
 def current_roster(*, now: dt.datetime) -> Roster:
-    """The roster snapshot: no query when it is current, four whatever the roster size when
-    it has to be built."""
+    """The roster snapshot: no query when it is current, three when a few clinicians changed,
+    four whatever the roster size when it has to be built."""
     today = practice_today(now)
     return roster_snapshot.current(today) or _build_roster(today=today)
 
 
 def _build_roster(*, today: dt.date) -> Roster:
     names, by_id, spanish = _vocabulary_rows()
-    rows = {
-        row.pk: row
-        for row in Clinician.objects.filter(is_active=True)
-        .order_by("pk")
-        .values_list(*_SCALARS, named=True)
-    }
-    licensed: dict[int, set[str]] = defaultdict(set)
-    for cid, state in License.objects.filter(
-        expires_on__gte=today, clinician__is_active=True
-    ).values_list("clinician_id", "state"):
-        licensed[cid].add(state)
-    strengths: dict[int, list[tuple[str, float, int]]] = defaultdict(list)
-    for cid, concern_id, estimate, mean, clients in ClinicianStrength.objects.filter(
-        clinician__is_active=True
-    ).values_list("clinician_id", "concern_id", "estimate", "practice_mean", "clients"):
-        strengths[cid].append((by_id["concerns"][concern_id], estimate - mean, clients))
+    rows, licensed, strengths = _clinician_rows(
+        today=today, ids=None, concern_names=by_id["concerns"]
+    )
     return Roster(
-        strengths={cid: tuple(rows) for cid, rows in strengths.items()},
+        today=today,
+        strengths=strengths,
         vocabularies=Vocabularies.from_names(**names),
         rows=rows,
         name_of={
             field: by_id[_RELATION_VOCABULARY[field]].__getitem__ for field in ROSTER_RELATIONS
         },
-        licensed={cid: frozenset(states) for cid, states in licensed.items()},
+        licensed=licensed,
         labels={"es": spanish},
+        concern_names=by_id["concerns"],
+    )
+
+
+def _patch_roster(roster: Roster, ids: frozenset[int]) -> Roster:
+    """The roster with these clinicians read again, in three queries; everyone else's profile,
+    hours and time choices are carried over as they were."""
+    found_rows, found_licensed, found_strengths = _clinician_rows(
+        today=roster.today, ids=ids, concern_names=roster.concern_names
+    )
+    # Copies first (one step each, safe while other threads fill the old roster's lazily).
+    rows, licensed = roster._rows.copy(), roster._licensed.copy()
+    strengths = roster._strengths.copy()
+    profiles, hours, buckets = roster._profiles.copy(), roster._hours.copy(), roster.buckets.copy()
+    for cid in ids:
+        for kept in (licensed, strengths, profiles, hours):
+            kept.pop(cid, None)
+        if cid not in found_rows:
+            rows.pop(cid, None)  # no longer active
+    for key in [key for key in buckets if key[0] in ids]:
+        del buckets[key]
+    rows.update(found_rows)  # in place for those already there
+    if any(cid not in roster._rows for cid in found_rows):
+        rows = dict(sorted(rows.items()))  # pk order
+    licensed.update(found_licensed)
+    strengths.update(found_strengths)
+    patched = Roster(
+        today=roster.today,
+        strengths=strengths,
+        vocabularies=roster.vocabularies,
+        rows=rows,
+        name_of=roster._name_of,
+        licensed=licensed,
+        labels=roster.labels,
+        concern_names=roster.concern_names,
+    )
+    patched._profiles, patched._hours, patched.buckets = profiles, hours, buckets
+    return patched
+
+
+def _clinician_rows(*, today: dt.date, ids: frozenset[int] | None, concern_names: dict[int, str]):
+    """The scalar fields, unexpired licences and strengths of these active clinicians (every
+    active one with None), in three queries."""
+    clinicians = Clinician.objects.filter(is_active=True).order_by("pk")
+    licences = License.objects.filter(expires_on__gte=today, clinician__is_active=True)
+    strength_rows = ClinicianStrength.objects.filter(clinician__is_active=True)
+    if ids is not None:
+        clinicians = clinicians.filter(among(Clinician, "id", ids))
+        licences = licences.filter(among(License, "clinician_id", ids))
+        strength_rows = strength_rows.filter(among(ClinicianStrength, "clinician_id", ids))
+    rows = {row.pk: row for row in clinicians.values_list(*_SCALARS, named=True)}
+    licensed: dict[int, set[str]] = defaultdict(set)
+    for cid, state in licences.values_list("clinician_id", "state"):
+        licensed[cid].add(state)
+    strengths: dict[int, list[tuple[str, float, int]]] = defaultdict(list)
+    for cid, concern_id, estimate, mean, clients in strength_rows.values_list(
+        "clinician_id", "concern_id", "estimate", "practice_mean", "clients"
+    ):
+        strengths[cid].append((concern_names[concern_id], estimate - mean, clients))
+    return (
+        rows,
+        {cid: frozenset(states) for cid, states in licensed.items()},
+        {cid: tuple(found) for cid, found in strengths.items()},
     )
 
 
@@ -467,7 +541,7 @@ def intake_match_list(
     roster = current_roster(now=now)
     parsed = parse_intake(answers, vocabularies=roster.vocabularies)
     excluded = frozenset(exclude_clinician_ids)
-    weights = Weights.from_settings(matching_settings or MatchingSettings.load())
+    weights = Weights.from_settings(matching_settings or current_matching_settings())
     candidates = clinician_candidates(
         answers=parsed,
         now=now,

@@ -25,7 +25,8 @@ from consultations.signals import (
     therapy_switch_requested,
 )
 
-from .selectors import ROSTER_RELATIONS, roster_changed
+from .models import MatchingSettings
+from .selectors import ROSTER_RELATIONS, roster_changed, settings_snapshot
 from .services import intake_erase
 from .staff_groups import staff_groups_ensure
 
@@ -78,36 +79,57 @@ def _queue_quietly(task) -> None:
 
 
 # --- The roster snapshot (matching.selectors.current_roster) -------------------------------
-# Any change to what a clinician's profile is built from invalidates every process's snapshot.
+# Any change to what a clinician's profile is built from tells every process's snapshot: with
+# the clinician's id when one clinician's own rows changed (only they are read again), without
+# one when a vocabulary did (every profile names its terms).
 
-_ROSTER_MODELS = (
-    Clinician,
-    License,
-    ConsultationHours,
-    Concern,
-    Approach,
-    Language,
-    InsurancePlan,
-    Community,
-    Office,
-)
+_VOCABULARY_MODELS = (Concern, Approach, Language, InsurancePlan, Community, Office)
 
 
-def _roster_changed(sender, **kwargs) -> None:
+def _clinician_changed(sender, instance, **kwargs) -> None:
+    roster_changed(clinician_ids=[instance.pk])
+
+
+def _clinician_row_changed(sender, instance, **kwargs) -> None:
+    roster_changed(clinician_ids=[instance.clinician_id])
+
+
+def _vocabulary_changed(sender, **kwargs) -> None:
     roster_changed()
 
 
-def _roster_links_changed(sender, action, **kwargs) -> None:
-    if action in ("post_add", "post_remove", "post_clear"):
-        roster_changed()
+def _roster_links_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        roster_changed(clinician_ids=[instance.pk])
+    elif pk_set is not None:
+        # A term's clinicians changed (concern.clinicians.add(...)): those clinicians.
+        roster_changed(clinician_ids=pk_set)
+    else:
+        roster_changed()  # a term's list cleared: who was on it isn't known any more
 
 
-for _model in _ROSTER_MODELS:
+def _roster_bulk_changed(sender, clinician_ids=None, **kwargs) -> None:
+    roster_changed(clinician_ids=clinician_ids)
+
+
+def _everyone_changed(sender, **kwargs) -> None:
+    roster_changed()
+
+
+_RECEIVERS = (
+    (Clinician, _clinician_changed),
+    (License, _clinician_row_changed),
+    (ConsultationHours, _clinician_row_changed),
+    *((model, _vocabulary_changed) for model in _VOCABULARY_MODELS),
+)
+for _model, _receiver in _RECEIVERS:
     post_save.connect(
-        _roster_changed, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.save"
+        _receiver, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.save"
     )
     post_delete.connect(
-        _roster_changed, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.delete"
+        _receiver, sender=_model, dispatch_uid=f"matching.roster.{_model.__name__}.delete"
     )
 for _field in ROSTER_RELATIONS:
     m2m_changed.connect(
@@ -115,9 +137,21 @@ for _field in ROSTER_RELATIONS:
         sender=getattr(Clinician, _field).through,
         dispatch_uid=f"matching.roster.{_field}",
     )
-# A flush or migration rewrites tables without model signals, and so does a bulk import.
-post_migrate.connect(_roster_changed, dispatch_uid="matching.roster.migrate")
-roster_imported.connect(_roster_changed, dispatch_uid="matching.roster.imported")
+# A flush or migration rewrites tables without model signals; a bulk write says who it touched
+# when it knows.
+post_migrate.connect(_everyone_changed, dispatch_uid="matching.roster.migrate")
+roster_imported.connect(_roster_bulk_changed, dispatch_uid="matching.roster.imported")
+
+
+def _settings_changed(sender, **kwargs) -> None:
+    settings_snapshot.invalidate()
+
+
+post_save.connect(_settings_changed, sender=MatchingSettings, dispatch_uid="matching.settings.save")
+post_delete.connect(
+    _settings_changed, sender=MatchingSettings, dispatch_uid="matching.settings.delete"
+)
+post_migrate.connect(_settings_changed, dispatch_uid="matching.settings.migrate")
 
 
 def _staff_groups(sender, using="default", **kwargs) -> None:

@@ -20,12 +20,18 @@ from config import ratelimits
 from consultations import selectors as consultation_selectors
 from consultations import services, tokens, waitlist
 from consultations.feedback import clinicians_not_a_fit
-from consultations.models import BookingSettings, Consultation, WaitlistEntry
+from consultations.models import Consultation, WaitlistEntry
 
 from .intake_schema import IntakeInvalid
-from .models import Intake, MatchingSettings
+from .models import Intake
 from .scoring import Match, Ranking
-from .selectors import Results, intake_clinician_summary, intake_match_list, shown_clinicians
+from .selectors import (
+    Results,
+    current_matching_settings,
+    intake_clinician_summary,
+    intake_match_list,
+    shown_clinicians,
+)
 from .tokens import intake_from_token
 from .waitlist_forms import ANY, WaitlistJoinForm
 
@@ -81,7 +87,7 @@ def place_context(entry: WaitlistEntry | None) -> dict | None:
 
 
 def hold_minutes() -> int:
-    return BookingSettings.load().waitlist_hold_minutes
+    return consultation_selectors.current_booking_settings().waitlist_hold_minutes
 
 
 def _expired(request):
@@ -98,7 +104,7 @@ def join(request, token):
     if intake is None:
         return _expired(request)
     answers = intake.answers or {}
-    settings_row = MatchingSettings.load()
+    settings_row = current_matching_settings()
     try:
         found = intake_match_list(
             answers=answers,

@@ -228,6 +228,31 @@ def test_it_sees_new_hours_zone_and_booking_rules_through_its_receivers(reuse):
     assert len(search()) == 6
 
 
+def test_a_clinicians_new_hours_reread_only_them(reuse, django_assert_num_queries):
+    booking_settings(horizon_days=3)  # this Monday only
+    changed = ClinicianFactory(hours=[(0, "09:00", "09:15")])
+    others = [ClinicianFactory(hours=[(0, "09:00", "09:15")]) for _ in range(3)]
+    ids = [changed.pk] + [c.pk for c in others]
+    selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW)
+    ConsultationHours.objects.filter(clinician=changed).update(end=dt.time(9, 30))
+    ConsultationHours.objects.create(  # a signal naming this clinician
+        clinician=changed, weekday=0, start=dt.time(11), end=dt.time(11, 15)
+    )
+    with django_assert_num_queries(1):  # the live rows only: everyone else's hours are kept
+        selectors.open_slots_by_clinician(clinician_ids=ids[1:], now=NOW)
+    with django_assert_num_queries(2):  # the changed clinician's zone and hours, the live rows
+        found = selectors.open_slots_by_clinician(clinician_ids=ids, now=NOW)
+    assert found[changed.pk] == [
+        MONDAY_9,
+        MONDAY_9 + dt.timedelta(minutes=15),
+        MONDAY_9 + dt.timedelta(hours=2),
+    ]
+    assert all(found[c.pk] == [MONDAY_9] for c in others)
+    booking_settings(slot_minutes=5, buffer_minutes=0, horizon_days=3)
+    with django_assert_num_queries(3):  # new booking rules: everything is read again
+        selectors.open_slots_by_clinician(clinician_ids=ids[1:], now=NOW)
+
+
 def test_it_rebuilds_the_snapshot_after_the_maximum_age(reuse, monkeypatch):
     booking_settings(horizon_days=3)  # this Monday only
     clinician = ClinicianFactory(hours=[(0, "09:00", "09:15")])

@@ -50,8 +50,68 @@ def test_it_reuses_the_snapshot_until_something_changes(reuse, django_assert_num
         assert current_roster(now=NOW) is first
         first.profiles([one.pk]), first.hours([one.pk])
     ClinicianFactory()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):  # only the new clinician: row, licences, strengths
         assert len(current_roster(now=NOW).ids) == 2
+
+
+def test_an_edit_rereads_that_clinician_and_keeps_everyone_elses_profile(
+    reuse, django_assert_num_queries
+):
+    edited = ClinicianFactory(gender="woman", concerns=["anxiety"])
+    others = [ClinicianFactory(concerns=["anxiety"]) for _ in range(3)]
+    before = current_roster(now=NOW)
+    kept = before.profiles([c.pk for c in others])
+    before.hours([c.pk for c in others])
+    old_profile = before.profiles([edited.pk])[0]
+    edited.gender = "man"
+    edited.save()
+    edited.concerns.add(Concern.objects.get(name="trauma and PTSD"))
+    with django_assert_num_queries(3):  # the edited clinician's row, licences, strengths
+        after = current_roster(now=NOW)
+    with django_assert_num_queries(0):
+        assert after.profiles([c.pk for c in others]) == kept
+        assert all(
+            a is b for a, b in zip(after.profiles([c.pk for c in others]), kept, strict=True)
+        )
+        after.hours([c.pk for c in others])
+    profile = after.profiles([edited.pk])[0]
+    assert profile.gender == "man" and profile.concerns == {"anxiety", "trauma and PTSD"}
+    # The roster another thread may still be reading is left as it was.
+    assert before.profiles([edited.pk])[0] is old_profile and old_profile.gender == "woman"
+    assert after.ids == before.ids
+
+
+def test_a_clinician_paused_or_gone_leaves_the_patched_indexes(reuse):
+    from clinicians.services import clinician_set_accepting
+
+    paused, gone, stays = ClinicianFactory(), ClinicianFactory(), ClinicianFactory()
+    roster = current_roster(now=NOW)
+    assert roster.accepting == {paused.pk, gone.pk, stays.pk}
+    clinician_set_accepting(clinician_ids=[paused.pk], accepting=False)
+    gone.is_active = False
+    gone.save()
+    after = current_roster(now=NOW)
+    assert after.accepting == {stays.pk}
+    assert after.ids == (paused.pk, stays.pk)
+    assert gone.pk not in after.by_state["NY"] and paused.pk in after.by_state["NY"]
+    assert not after.profiles([paused.pk])[0].accepting
+
+
+def test_another_process_edit_is_read_again_from_the_ids_it_left(reuse):
+    clinician = ClinicianFactory(gender="woman")
+    current_roster(now=NOW).profiles([clinician.pk])
+    # Another process's save: its rows, then the count and the id it leaves in the cache.
+    Clinician.objects.filter(pk=clinician.pk).update(gender="man")
+    snapshots.count_change(selectors.roster_snapshot.key, frozenset({clinician.pk}))
+    assert current_roster(now=NOW).profiles([clinician.pk])[0].gender == "man"
+
+
+def test_a_vocabulary_change_rereads_everyone(reuse, django_assert_num_queries):
+    ClinicianFactory(concerns=["anxiety"])
+    current_roster(now=NOW)
+    _rename_concern(None)
+    with django_assert_num_queries(4):  # vocabularies, clinicians, licences, strengths
+        current_roster(now=NOW)
 
 
 def test_it_never_keeps_a_snapshot_built_inside_a_transaction(django_assert_num_queries):

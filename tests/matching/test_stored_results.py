@@ -229,9 +229,10 @@ def test_a_stored_read_costs_the_same_queries_at_any_roster_size(
     url = reverse("matching:results", args=[token])
     assert client.get(url).status_code == 200
     # The intake, its not-a-fit clinicians, the session (where the page remembers the client's
-    # results for the profile pages), the settings, the shown clinicians' open times, the shown
-    # clinicians themselves, and the client's place on the waiting list (two).
-    with django_assert_num_queries(8):
+    # results for the profile pages), the shown clinicians' open times, the shown clinicians
+    # themselves, and the client's place on the waiting list. The matching and booking
+    # settings come from their snapshots.
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
 
 
@@ -248,7 +249,7 @@ def test_ranking_anew_costs_the_same_queries_at_any_roster_size(
     bookings_changed()
     # Three more than a stored read: the candidates' felt-heard counts, the practice's rate,
     # and when a waiting-list hold on their times runs out.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
 
 
