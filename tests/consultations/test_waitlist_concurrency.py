@@ -3,6 +3,7 @@ ever booked twice, held for two clients at once, or held while booked by someone
 
 import datetime as dt
 import threading
+import time
 import uuid
 
 import pytest
@@ -85,6 +86,12 @@ def test_cancellations_offers_acceptances_and_bookings_racing_never_double_book(
     ]
     violations: list[tuple[str, int]] = []
     done = threading.Event()
+    # The cancelling threads that have made their last offer pass: a waiting client keeps
+    # looking for a hold until every one has, so an offer made late, on a slow machine, is
+    # still answered.
+    passes_finished = []
+    lock = threading.Lock()
+    offering_done = threading.Event()
 
     def watch():
         # Checks the invariants over and over while the others race.
@@ -104,13 +111,26 @@ def test_cancellations_offers_acceptances_and_bookings_racing_never_double_book(
         outcomes = []
         if i < len(booked):  # cancel one booking, then keep offering
             services.consultation_cancel(consultation_id=booked[i].pk, now=NOW)
-            for _ in range(ROUNDS):
-                outcomes.append(waitlist.waitlist_offer_pass(clinician_id=clinician.pk, now=NOW))
+            try:
+                for _ in range(ROUNDS):
+                    outcomes.append(
+                        waitlist.waitlist_offer_pass(clinician_id=clinician.pk, now=NOW)
+                    )
+            finally:
+                with lock:
+                    passes_finished.append(i)
+                    if len(passes_finished) == len(booked):
+                        offering_done.set()
         elif i < len(booked) + WAITING:  # a waiting client accepting whatever is held for them
             entry = entries[i - len(booked)]
-            for _ in range(ROUNDS * 3):
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                # Read before looking, so a hold made by the last pass is still seen.
+                last_look = offering_done.is_set()
                 offer = WaitlistOffer.objects.filter(entry=entry, status="held").first()
                 if offer is None:
+                    if last_look:
+                        break
                     continue
                 try:
                     outcomes.append(
@@ -118,6 +138,7 @@ def test_cancellations_offers_acceptances_and_bookings_racing_never_double_book(
                             offer_id=offer.pk, client_summary=[], now=NOW
                         )
                     )
+                    break  # booked: they leave the list
                 except (waitlist.HoldLapsed, services.SlotUnavailable) as exc:
                     outcomes.append(exc)
         else:  # someone from outside trying every time directly
