@@ -257,6 +257,15 @@ def current_roster(*, now: dt.datetime) -> Roster:
     return roster_snapshot.current(today) or _build_roster(today=today)
 
 
+def roster_warm(*, now: dt.datetime) -> int:
+    """Build this process's roster snapshot with every clinician's profile and weekly hours
+    (a worker does it before taking requests); returns how many clinicians it holds."""
+    roster = current_roster(now=now)
+    roster.profiles(roster.ids)
+    roster.hours(roster.ids)
+    return len(roster.ids)
+
+
 def _build_roster(*, today: dt.date) -> Roster:
     names, by_id, spanish = _vocabulary_rows()
     rows, licensed, strengths = _clinician_rows(
