@@ -306,3 +306,26 @@ def test_it_creates_clinicians_in_a_number_of_queries_independent_of_their_numbe
 
     assert queries_to_import(3, "a.") == queries_to_import(12, "b.")
     assert Clinician.objects.count() == 15
+
+
+def test_importing_the_same_roster_again_changes_nothing_in_queries_independent_of_its_size(
+    maya_row,
+):
+    def import_twice(count: int, prefix: str) -> int:
+        rows = [dict(row, email=f"{prefix}{row['email']}") for row in _namesakes(maya_row, count)]
+        assert clinician_roster_import(rows=rows).created == count
+        before = clinician_roster_export()
+        with CaptureQueriesContext(connection) as queries:
+            again = clinician_roster_import(rows=rows)
+        assert (again.ok, again.created, again.updated, again.unchanged) == (True, 0, 0, count)
+        assert {row.outcome for row in again.rows} == {"unchanged"}
+        assert clinician_roster_export() == before
+        writes = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        ]
+        assert writes == []
+        return len(queries)
+
+    assert import_twice(3, "a.") == import_twice(12, "b.")

@@ -21,6 +21,8 @@ from .scoring_data import intake
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 2, 15, 7, 30, tzinfo=dt.UTC)  # a Monday
+# A results page ranked anew, when the snapshots are current.
+FRESH_QUERIES = 9
 
 
 @pytest.fixture(autouse=True)
@@ -249,8 +251,28 @@ def test_ranking_anew_costs_the_same_queries_at_any_roster_size(
     bookings_changed()
     # Three more than a stored read: the candidates' felt-heard counts, the practice's rate,
     # and when a waiting-list hold on their times runs out.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(FRESH_QUERIES):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("size", [4, 16])
+def test_a_staff_edit_costs_the_same_queries_at_any_roster_size(
+    client, django_assert_num_queries, size
+):
+    roster(size)
+    _row, token = make_intake()
+    url = reverse("matching:results", args=[token])
+    first = client.get(url)  # the snapshots are built
+    edited = first.context["cards"][0]["clinician"]  # a shown clinician
+    edited.intro = "Warm, practical help with worry."
+    edited.save()
+    # A fresh ranking (as above), plus the snapshots reading only the edited clinician again:
+    # the roster their row, licences and strengths, then their lists and weekly hours on first
+    # ask; the calendar their zone and hours.
+    with django_assert_num_queries(FRESH_QUERIES + 3 + 2 + 1):
+        page = client.get(url)
+    assert page.status_code == 200
+    assert "Warm, practical help with worry." in page.content.decode()
 
 
 def _stored(row, shown=3):
