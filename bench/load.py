@@ -154,10 +154,10 @@ def intake_answers(i: int, rng: random.Random) -> dict:
     }
 
 
-def seed(*, clinicians: int, intakes: int) -> tuple[list[str], float]:
+def seed(*, clinicians: int, intakes: int) -> tuple[list[str], tuple[float, float]]:
     """Import the roster (timed: the service `manage.py import_clinicians` calls, without
-    reading a file), then submit the intakes; returns the results tokens and the import's
-    seconds."""
+    reading a file), then the same roster again (timed: it must change nothing), then submit
+    the intakes; returns the results tokens and both imports' seconds."""
     from django.utils import timezone
 
     from clinicians.services import clinician_roster_import
@@ -171,6 +171,15 @@ def seed(*, clinicians: int, intakes: int) -> tuple[list[str], float]:
     import_seconds = time.perf_counter() - started
     if result.errors:
         raise SystemExit("roster import failed: " + "; ".join(result.errors[:5]))
+    # The same roster again: it must change nothing.
+    started = time.perf_counter()
+    again = clinician_roster_import(rows=rows)
+    import_seconds = (import_seconds, time.perf_counter() - started)
+    if again.errors or again.created or again.updated or again.unchanged != len(rows):
+        raise SystemExit(
+            f"importing the same roster again changed it: {again.created} created, "
+            f"{again.updated} updated, {len(again.errors)} errors"
+        )
     vocabularies = matching_vocabularies()
     rng = random.Random(7)
     tokens = []
@@ -347,6 +356,26 @@ def run_phase(port, clients, seconds, step) -> tuple[Recorder, float]:
     return recorder, time.monotonic() - started
 
 
+PAIRED_BASELINE = "baseline, in turns with the results page"
+PAIRED_RESULTS = "results page, in turns with the baseline"
+PAIRED_TURNS = 4
+
+
+def paired_rows(port, clients, seconds, baseline, results) -> list[dict]:
+    """The profile page and the results page measured in turns (a quarter of `seconds` each,
+    four times over), so a machine that slows down or speeds up during the run weighs on both
+    alike: one row each, every turn pooled."""
+    pooled: dict[str, list] = {PAIRED_BASELINE: [], PAIRED_RESULTS: []}
+    walls = dict.fromkeys(pooled, 0.0)
+    for _turn in range(PAIRED_TURNS):
+        for label, step in ((PAIRED_BASELINE, baseline), (PAIRED_RESULTS, results)):
+            recorder, wall = run_phase(port, clients, seconds / PAIRED_TURNS, step)
+            for samples in recorder.samples.values():
+                pooled[label].extend(samples)
+            walls[label] += wall
+    return [summarise(label, samples, walls[label]) for label, samples in pooled.items()]
+
+
 def percentile(sorted_values, p):
     if not sorted_values:
         return float("nan")
@@ -368,17 +397,22 @@ def summarise(label, samples, wall):
     }
 
 
+def ratio_text(row, base, by_label) -> str:
+    """req/s and p50 against the baseline; the rows measured in turns against each other."""
+    against = by_label.get(PAIRED_BASELINE) if row["label"] == PAIRED_RESULTS else base
+    if not (against and against["rps"] and against["p50"]):
+        return "-"
+    return f"{row['rps'] / against['rps']:.2f}x, {row['p50'] / against['p50']:.1f}x"
+
+
 def print_table(rows, base):
     print(
         f"{'path':<52}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'5xx':>6}   vs baseline (req/s, p50)"
     )
+    by_label = {r["label"]: r for r in rows}
     for r in rows:
-        ratio = (
-            f"{r['rps'] / base['rps']:.2f}x, {r['p50'] / base['p50']:.1f}x"
-            if base["rps"] and base["p50"]
-            else "-"
-        )
+        ratio = ratio_text(r, base, by_label)
         print(
             f"{r['label']:<52}{r['n']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
             f"{r['p99']:>9.1f}{r['errors']:>8}{r['5xx']:>6}   {ratio}"
@@ -474,12 +508,9 @@ def run_sizes(args) -> int:
             print(f"{n:>10}  (no figures: the run failed before measuring)")
             continue
         base = rows[0]
+        by_label = {r["label"]: r for r in rows}
         for r in rows:
-            ratio = (
-                f"{r['rps'] / base['rps']:.2f}x, {r['p50'] / base['p50']:.1f}x"
-                if base["rps"] and base["p50"]
-                else "-"
-            )
+            ratio = ratio_text(r, base, by_label)
             print(
                 f"{n:>10}  {r['label']:<52}{r['rps']:>8.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
                 f"{r['p99']:>9.1f}{r['errors']:>7}   {ratio}"
@@ -487,7 +518,12 @@ def run_sizes(args) -> int:
         seconds = report.get("import_seconds")
         print(
             f"{n:>10}  roster import of {n} clinicians: "
-            + (f"{seconds:.1f} s ({n / seconds:.0f} clinicians/s)" if seconds else "not measured")
+            + (
+                f"{seconds[0]:.1f} s ({n / seconds[0]:.0f} clinicians/s); the same roster "
+                f"again, nothing changed: {seconds[1]:.1f} s"
+                if seconds
+                else "not measured"
+            )
         )
     print("all checks OK" if ok else "SOME CHECKS FAILED (see each run above)")
     return 0 if ok else 1
@@ -592,7 +628,7 @@ def main() -> int:  # noqa: C901, PLR0915
         print(
             f"database {db_name}: {len(slugs)} clinicians, {len(tokens)} intakes, "
             f"{len(plan)} bookable slots planned ({time.monotonic() - t0:.0f} s to set up; "
-            f"roster import {import_seconds:.1f} s)"
+            f"roster import {import_seconds[0]:.1f} s, again unchanged {import_seconds[1]:.1f} s)"
         )
 
         with open(log_path, "wb") as log:
@@ -643,17 +679,23 @@ def main() -> int:  # noqa: C901, PLR0915
         results_tokens = tokens[-max(1, min(args.results_intakes, len(tokens))) :]
         unopened = iter(results_tokens)
 
+        # Each intake's own browser: its cookies (the session that remembers its results) from
+        # the first view on, as a client coming back to their matches has them.
+        browsers: dict[str, dict[str, str]] = {}
+
         def first_view(client, rec, n):
             with queue_lock:
                 token = next(unopened, None)
             if token is None:
                 return False
+            client.cookies = browsers.setdefault(token, {})
             status, body, e = client.request("GET", f"/intake/r/{token}/")
             rec.add("results page, first view (ranked)", status, e)
             return None
 
         def results(client, rec, n):
             token = results_tokens[n % len(results_tokens)]
+            client.cookies = browsers.setdefault(token, {})
             status, body, e = client.request("GET", f"/intake/r/{token}/")
             rec.add("results page", status, e)
 
@@ -700,6 +742,7 @@ def main() -> int:  # noqa: C901, PLR0915
             edited.save()
             connections.close_all()
             token = results_tokens[n % len(results_tokens)]
+            client.cookies = browsers.setdefault(token, {})
             status, _b, e = client.request("GET", f"/intake/r/{token}/")
             rec.add("results page, first after a staff edit (1 client)", status, e)
             return None
@@ -717,6 +760,7 @@ def main() -> int:  # noqa: C901, PLR0915
             ("directory filtered", directory_filtered, args.clients, args.seconds),
             ("first view", first_view, args.clients, args.max_seconds),
             ("results", results, args.clients, args.seconds),
+            ("paired", None, args.clients, args.seconds),
             ("baseline alone", baseline_alone, 1, args.max_seconds),
             ("cold", staff_edit_then_results, 1, args.max_seconds),
             ("booking", booking, args.clients, args.seconds),
@@ -724,6 +768,9 @@ def main() -> int:  # noqa: C901, PLR0915
         ]
         rows = []
         for name, step, clients, seconds in phases:
+            if step is None:
+                rows += paired_rows(port, clients, seconds, baseline, results)
+                continue
             recorder, wall = run_phase(port, clients, seconds, step)
             for label, samples in recorder.samples.items():
                 row = summarise(
@@ -738,6 +785,13 @@ def main() -> int:  # noqa: C901, PLR0915
         print_table(rows, rows[0])
         print(f"bookings made in the booking phase: {booked[0]}")
         by_label = {r["label"]: r for r in rows}
+        pair = by_label.get(PAIRED_RESULTS), by_label.get(PAIRED_BASELINE)
+        if all(pair) and pair[1]["rps"]:
+            print(
+                f"results page against the profile page, measured in turns: "
+                f"{pair[0]['rps'] / pair[1]['rps']:.2f}x the req/s, "
+                f"p50 {pair[0]['p50'] / pair[1]['p50']:.2f}x"
+            )
         cold = by_label.get("results page, first after a staff edit (1 client)")
         alone = by_label.get("baseline, 1 client")
         if cold and alone:
