@@ -320,7 +320,10 @@ def test_worse_symptoms_ask_the_safety_question_and_a_worrying_answer_goes_to_th
     response = client.post(response.url, {"safety": "several days"})
     thanks = client.get(response.url).content.decode()
 
-    assert "988" in thanks
+    # The same lines as the intake's crisis notice (templates/_crisis_lines.html): call or text
+    # 988, chat online, Spanish, and 911.
+    for line in ('href="tel:988"', 'href="sms:988"', "988lifeline.org/chat/", "AYUDA", "tel:911"):
+        assert line in thanks
     call = SameDayCall.objects.get()
     assert call.follow_up == Intake.FollowUp.PENDING
     assert "week 2 check-in" in call.follow_up_note
