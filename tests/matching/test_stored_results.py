@@ -222,14 +222,22 @@ def test_changed_answers_or_settings_rank_again():
     assert results(row).stored
 
 
+def opened_results(client, size):
+    """A roster of `size` and an intake whose results page was opened once (the snapshots
+    built, the ranking stored): its address and that first page."""
+    roster(size)
+    _row, token = make_intake()
+    url = reverse("matching:results", args=[token])
+    first = client.get(url)
+    assert first.status_code == 200
+    return url, first
+
+
 @pytest.mark.parametrize("size", [4, 16])
 def test_a_stored_read_costs_the_same_queries_at_any_roster_size(
     client, django_assert_num_queries, size
 ):
-    roster(size)
-    _row, token = make_intake()
-    url = reverse("matching:results", args=[token])
-    assert client.get(url).status_code == 200
+    url, _first = opened_results(client, size)
     # The intake, its not-a-fit clinicians, the session (where the page remembers the client's
     # results for the profile pages), the shown clinicians' open times, the shown clinicians
     # themselves, and the client's place on the waiting list. The matching and booking
@@ -242,10 +250,7 @@ def test_a_stored_read_costs_the_same_queries_at_any_roster_size(
 def test_ranking_anew_costs_the_same_queries_at_any_roster_size(
     client, django_assert_num_queries, size
 ):
-    roster(size)
-    _row, token = make_intake()
-    url = reverse("matching:results", args=[token])
-    assert client.get(url).status_code == 200  # the snapshots are built
+    url, _first = opened_results(client, size)
     from consultations.selectors import bookings_changed
 
     bookings_changed()
@@ -259,10 +264,7 @@ def test_ranking_anew_costs_the_same_queries_at_any_roster_size(
 def test_a_staff_edit_costs_the_same_queries_at_any_roster_size(
     client, django_assert_num_queries, size
 ):
-    roster(size)
-    _row, token = make_intake()
-    url = reverse("matching:results", args=[token])
-    first = client.get(url)  # the snapshots are built
+    url, first = opened_results(client, size)
     edited = first.context["cards"][0]["clinician"]  # a shown clinician
     edited.intro = "Warm, practical help with worry."
     edited.save()
