@@ -334,6 +334,14 @@ class Clinician(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def video_room_url(self) -> str:
+        """The video room link as clients may be sent it: https only. A plain http:// link
+        stored before that rule (or written around the admin) is left out until staff fix it;
+        the admin flags it at the next save."""
+        url = (self.video_url or "").strip()
+        return url if url[:8].lower() == "https://" else ""
+
     # The photo: renditions at every size of clinicians/photos.py, or a drawn placeholder.
 
     @property

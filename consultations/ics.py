@@ -32,7 +32,7 @@ def video_room(consultation: Consultation) -> str:
         consultation.format == Consultation.Format.VIDEO
         and consultation.status == Consultation.Status.CONFIRMED
     ):
-        return consultation.clinician.video_url
+        return consultation.clinician.video_room_url
     return ""
 
 

@@ -696,7 +696,7 @@ def _recipient_context(recipient: Recipient, notification: Notification) -> tupl
         "when": _when(consultation.starts_at, zone, LONG_FORMAT),
         "format": consultation.format,
         # The join link only once the clinician has confirmed: a request may be declined.
-        "video_link": consultation.clinician.video_url
+        "video_link": consultation.clinician.video_room_url
         if consultation.status == CStatus.CONFIRMED
         else "",
         "manage_url": manage_url(consultation),

@@ -160,3 +160,16 @@ def test_the_video_room_is_in_a_confirmed_invite_and_never_a_requests(clinician)
         _calendar, event = read(data)
         assert event.description.value == "Video: the link will be sent before the consultation."
         assert not hasattr(event, "url")
+
+
+def test_a_plain_http_video_room_stored_before_the_rule_is_never_sent(clinician):
+    # Written around the admin's check, as a link saved before https was required.
+    type(clinician).objects.filter(pk=clinician.pk).update(video_url="http://meet.example.org/m")
+    clinician.refresh_from_db()
+    confirmed = ConsultationFactory(clinician=clinician, starts_at=MONDAY_9, status="confirmed")
+
+    for for_clinician in (False, True):
+        data = consultation_ics(confirmed, for_clinician=for_clinician)
+        assert b"meet.example.org" not in data
+        _calendar, event = read(data)
+        assert not hasattr(event, "url")

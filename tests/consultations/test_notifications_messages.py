@@ -172,6 +172,19 @@ def test_it_sends_the_join_link_only_with_the_confirmation(consultation):
     assert 'href="https://video.example.org/maya"' in html(confirmed)
 
 
+def test_it_never_sends_a_plain_http_room_stored_before_the_rule(consultation):
+    # Written around the admin's check, as a link saved before https was required.
+    clinician = consultation.clinician
+    type(clinician).objects.filter(pk=clinician.pk).update(video_url="http://video.example.org/m")
+    consultation.clinician.refresh_from_db()
+    confirmed = send(
+        consultation, "confirmed", status=Consultation.Status.CONFIRMED, confirmed_at=NOW
+    )
+    for message in confirmed.values():
+        assert "video.example.org" not in message.message().as_string()
+    assert "will send you the link before the consultation" in confirmed["zoe@example.org"].body
+
+
 def test_it_says_the_clinician_will_call_for_a_phone_consultation(consultation):
     sent = send(
         consultation,
