@@ -151,11 +151,13 @@ def read_version(key: str) -> object:
         return None
 
 
-def bump_version(key: str) -> None:
+def bump_version(key: str, ids: Iterable[int] | None = None) -> None:
     """Count the version under `key` up: now, and again once the transaction commits
-    (anything made from the data in between saw it before the change)."""
-    count_change(key, None)
-    transaction.on_commit(lambda: count_change(key, None))
+    (anything made from the data in between saw it before the change). `ids`: the only
+    clinicians the change touched, when it is known."""
+    ids = None if ids is None else frozenset(ids)
+    count_change(key, ids)
+    transaction.on_commit(lambda: count_change(key, ids))
 
 
 def count_change(key: str, ids: frozenset[int] | None) -> None:

@@ -96,7 +96,7 @@ def time_freed(*, clinician_id: int) -> None:
     new hours, a removed day off, a released hold): once the change commits, a worker offers
     it to the waiting list. The beat's sweep does the same every minute, as a safety net."""
     # Stored rankings read it as busy: holds are released with update(), which sends no signal.
-    bookings_changed()
+    bookings_changed(clinician_ids=[clinician_id])
     transaction.on_commit(partial(_publish, clinician_id))
 
 

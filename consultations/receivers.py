@@ -79,23 +79,32 @@ def _profile_proposal_decided(sender, clinician_id, approved, **kwargs) -> None:
     notifications.clinician_profile_notify(clinician_id=clinician_id, approved=approved)
 
 
-# Read afresh by every slot search, so no snapshot holds them; stored rankings do.
-_BOOKING_MODELS = (Consultation, AvailabilityException, FitCheck, WaitlistOffer)
+# Read afresh by every slot search, so no snapshot holds them; stored rankings do. A booking,
+# day off or hold names its clinician (a stored ranking that never searched them stays good);
+# a fit check names nobody, since the practice's felt-heard rate counts in every ranking.
+_BOOKING_MODELS = (Consultation, AvailabilityException, WaitlistOffer)
 
 
-def _bookings_changed(sender, **kwargs) -> None:
+def _bookings_changed(sender, instance, **kwargs) -> None:
+    bookings_changed(clinician_ids=[instance.clinician_id])
+
+
+def _feedback_changed(sender, **kwargs) -> None:
     bookings_changed()
 
 
-for _model in _BOOKING_MODELS:
+for _model, _receiver in (
+    *((model, _bookings_changed) for model in _BOOKING_MODELS),
+    (FitCheck, _feedback_changed),
+):
     post_save.connect(
-        _bookings_changed,
+        _receiver,
         sender=_model,
         dispatch_uid=f"consultations.bookings.{_model.__name__}.save",
     )
     post_delete.connect(
-        _bookings_changed,
+        _receiver,
         sender=_model,
         dispatch_uid=f"consultations.bookings.{_model.__name__}.delete",
     )
-post_migrate.connect(_bookings_changed, dispatch_uid="consultations.bookings.migrate")
+post_migrate.connect(_feedback_changed, dispatch_uid="consultations.bookings.migrate")

@@ -321,9 +321,11 @@ BOOKINGS_VERSION_KEY = "consultations:bookings-version"
 CALENDAR_VERSION_KEY = calendar_snapshot.key
 
 
-def bookings_changed() -> None:
-    """A booking, a day off or extra hours, or a fit check changed somewhere."""
-    bump_version(BOOKINGS_VERSION_KEY)
+def bookings_changed(*, clinician_ids: Iterable[int] | None = None) -> None:
+    """A booking, a day off or extra hours, or a hold changed: of these clinicians only, or
+    (None) of anyone, or something every ranking reads (a fit check moves the practice's
+    felt-heard rate)."""
+    bump_version(BOOKINGS_VERSION_KEY, clinician_ids)
 
 
 def first_hold_expiry(*, clinician_ids: list[int], now: dt.datetime) -> dt.datetime | None:

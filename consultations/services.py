@@ -558,7 +558,8 @@ def consultation_reschedule(
                     sequence=F("sequence") + 1,
                     updated_at=now,
                 )
-                bookings_changed()  # an update() sends no signal
+                # An update() sends no signal.
+                bookings_changed(clinician_ids=[consultation.clinician_id])
         except IntegrityError:
             raise SlotUnavailable(
                 _next_options(
@@ -606,8 +607,9 @@ def consultations_expire_stale(*, now: dt.datetime | None = None) -> int:
             )
             if claimed != 1:
                 continue
-            bookings_changed()  # an update() sends no signal
             consultation = Consultation.objects.select_related("clinician").get(pk=pk)
+            # An update() sends no signal.
+            bookings_changed(clinician_ids=[consultation.clinician_id])
             _record(
                 consultation, from_status=Status.REQUESTED, actor=Actor.SYSTEM, actor_user_id=None
             )

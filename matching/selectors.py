@@ -38,7 +38,13 @@ from clinicians.models import (
     format_field,
 )
 from clinicians.zones import practice_today, practice_zone, zone_or_practice
-from config.snapshots import Snapshot, in_transaction, read_version, read_with_versions
+from config.snapshots import (
+    Snapshot,
+    changes_between,
+    in_transaction,
+    read_version,
+    read_with_versions,
+)
 from config.sql import among
 from consultations import feedback
 from consultations import selectors as consultation_selectors
@@ -580,10 +586,12 @@ def intake_match_list(
 # last ranking put first does not. A stored result is used only while everything it was made
 # from is unchanged: the intake's answers, the clinicians it said weren't a fit, the matching
 # settings and the language (all in its key); the roster, the calendar (rules, zones, hours)
-# and the bookings, days off and fit checks (three version stamps bumped by receivers, read
-# with it in one round trip); and the clock (`steady_until`: until when the same ranking
-# would come out, see `_steady_until`). The shown clinicians' open times are searched afresh
-# on every request and must be the stored ones, so what the page offers is always live.
+# and the bookings, days off, holds and fit checks (three version counters counted up by
+# receivers, read with it in one round trip; bookings, days off and holds with anyone the
+# ranking did not search leave it as it was, see `_still_current`); and the clock
+# (`steady_until`: until when the same ranking would come out, see `_steady_until`). The shown
+# clinicians' open times are searched afresh on every request and must be the stored ones, so
+# what the page offers is always live.
 
 _RESULT_VERSION_KEYS = (
     roster_snapshot.key,
@@ -621,6 +629,9 @@ class _Stored:
     open_slots: dict[int, list[dt.datetime]]
     # (clinician id, email, score, fit, components) of the first clinicians to wait for.
     waitlist: tuple[tuple[int, str, float, int, tuple[float, ...]], ...] = ()
+    # The clinicians whose open times were searched: the only ones whose bookings, days off
+    # and holds count in this ranking.
+    searched: frozenset[int] = frozenset()
 
 
 def intake_results(
@@ -647,8 +658,8 @@ def intake_results(
     if (
         isinstance(stored, _Stored)
         and None not in versions
-        and stored.versions == tuple(versions)
         and stored.made_at <= now <= stored.steady_until
+        and _still_current(stored, versions, key, now)
     ):
         ids = [m[0] for m in stored.matches]
         live = _open_slots(ids, now, slots_wanted) if ids else {}
@@ -700,12 +711,32 @@ def intake_results(
                     (m.clinician_id, m.email, m.score, m.fit, _parts(m.components))
                     for m in results.waitlist
                 ),
+                searched=frozenset(found.open_slots),
             )
             seconds = min(RESULTS_KEPT_SECONDS, (until - now).total_seconds())
             # Not kept when the cache is down: the next request ranks again.
             with contextlib.suppress(Exception):
                 cache.set(key, kept, timeout=int(seconds) + 1)
     return results
+
+
+def _still_current(stored: _Stored, versions: list, key: str, now: dt.datetime) -> bool:
+    """Whether the stored result was made under these versions, or under older bookings whose
+    changes since touched none of the clinicians it searched (a booking with anyone else
+    changes nothing it shows or counts); then it is kept under the new versions."""
+    versions = tuple(versions)
+    if stored.versions == versions:
+        return True
+    # The bookings' version comes last; the roster's and the calendar's must be the same.
+    if stored.versions[:-1] != versions[:-1]:
+        return False
+    touched = changes_between(_RESULT_VERSION_KEYS[-1], stored.versions[-1], versions[-1])
+    if touched is None or not touched.isdisjoint(stored.searched):
+        return False
+    seconds = min(RESULTS_KEPT_SECONDS, (stored.steady_until - now).total_seconds())
+    with contextlib.suppress(Exception):  # not kept when the cache is down: checked again
+        cache.set(key, dataclasses.replace(stored, versions=versions), timeout=int(seconds) + 1)
+    return True
 
 
 def _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted) -> Results:

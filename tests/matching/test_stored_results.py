@@ -16,6 +16,7 @@ from matching.models import Intake, MatchingSettings
 from matching.selectors import intake_results
 from matching.tokens import new_token
 from tests.clinicians.factories import ClinicianFactory
+from tests.consultations.factories import ConsultationFactory, FitCheckFactory
 
 from .scoring_data import intake
 
@@ -191,6 +192,46 @@ def test_a_booking_and_its_cancellation_show_on_the_next_request():
     assert not cancelled.stored
     assert taken in cancelled.open_slots[cid]
     same(cancelled, fresh(row))
+
+
+def test_bookings_and_days_off_of_a_clinician_never_searched_keep_the_stored_result():
+    roster()
+    paused = ClinicianFactory(first_name="Paused", accepting_new_clients=False)
+    row, _token = make_intake()
+    results(row)
+    assert paused.pk not in _stored(row).searched
+    start = NOW.replace(hour=15, minute=0, second=0) + dt.timedelta(days=2)
+    ConsultationFactory(clinician=paused, starts_at=start)  # staff booked them by hand
+    AvailabilityException.objects.create(
+        clinician=paused, date=(NOW + dt.timedelta(days=3)).date(), kind="time_off"
+    )
+    after = results(row)
+    assert after.stored
+    same(after, fresh(row))
+    assert _stored(row) is not None  # kept, under the new bookings version
+
+
+def test_a_booking_with_a_searched_clinician_not_shown_ranks_again():
+    roster()
+    row, _token = make_intake()
+    before = results(row)
+    shown = {m.clinician_id for m in before.matches}
+    unseen = sorted(_stored(row).searched - shown)[0]
+    start = NOW.replace(hour=15, minute=0, second=0) + dt.timedelta(days=2)
+    ConsultationFactory(clinician_id=unseen, starts_at=start)
+    after = results(row)
+    assert not after.stored
+    same(after, fresh(row))
+
+
+def test_a_fit_check_with_anyone_ranks_again():
+    # The practice's felt-heard rate counts in every ranking.
+    roster()
+    elsewhere = ClinicianFactory(first_name="Elsewhere", accepting_new_clients=False)
+    row, _token = make_intake()
+    results(row)
+    FitCheckFactory(consultation__clinician=elsewhere, felt_heard=1)
+    assert not results(row).stored
 
 
 def test_changed_hours_and_days_off_show_on_the_next_request():
