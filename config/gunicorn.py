@@ -12,8 +12,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (a guard against slow leaks). Each new one
+# reads the whole roster before serving (post_worker_init below), so not too often: at 2,000,
+# a busy worker was replaced every half minute at 10,000 clinicians.
+max_requests = 10000
+max_requests_jitter = 1000
 # Access logs would carry client link tokens in paths; the app logs what it needs itself.
 accesslog = None
 errorlog = "-"
