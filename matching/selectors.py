@@ -629,9 +629,6 @@ class _Stored:
     open_slots: dict[int, list[dt.datetime]]
     # (clinician id, email, score, fit, components) of the first clinicians to wait for.
     waitlist: tuple[tuple[int, str, float, int, tuple[float, ...]], ...] = ()
-    # The clinicians whose open times were searched: the only ones whose bookings, days off
-    # and holds count in this ranking.
-    searched: frozenset[int] = frozenset()
 
 
 def intake_results(
@@ -711,12 +708,16 @@ def intake_results(
                     (m.clinician_id, m.email, m.score, m.fit, _parts(m.components))
                     for m in results.waitlist
                 ),
-                searched=frozenset(found.open_slots),
             )
             seconds = min(RESULTS_KEPT_SECONDS, (until - now).total_seconds())
-            # Not kept when the cache is down: the next request ranks again.
+            # Not kept when the cache is down: the next request ranks again. The clinicians
+            # whose open times were searched (thousands at 10,000) go in an entry of their own,
+            # read only when bookings changed since (`_still_current`).
             with contextlib.suppress(Exception):
-                cache.set(key, kept, timeout=int(seconds) + 1)
+                cache.set_many(
+                    {key: kept, _searched_key(key): frozenset(found.open_slots)},
+                    timeout=int(seconds) + 1,
+                )
     return results
 
 
@@ -731,12 +732,24 @@ def _still_current(stored: _Stored, versions: list, key: str, now: dt.datetime) 
     if stored.versions[:-1] != versions[:-1]:
         return False
     touched = changes_between(_RESULT_VERSION_KEYS[-1], stored.versions[-1], versions[-1])
-    if touched is None or not touched.isdisjoint(stored.searched):
+    if touched is None:
+        return False
+    try:
+        searched = cache.get(_searched_key(key))
+    except Exception:  # noqa: BLE001  an unreachable cache means ranking again
+        return False
+    if not isinstance(searched, frozenset) or not touched.isdisjoint(searched):
         return False
     seconds = min(RESULTS_KEPT_SECONDS, (stored.steady_until - now).total_seconds())
     with contextlib.suppress(Exception):  # not kept when the cache is down: checked again
         cache.set(key, dataclasses.replace(stored, versions=versions), timeout=int(seconds) + 1)
     return True
+
+
+def _searched_key(key: str) -> str:
+    """Where a stored result keeps the clinicians whose open times it searched: the only ones
+    whose bookings, days off and holds count in it."""
+    return f"{key}:searched"
 
 
 def _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted) -> Results:
