@@ -94,10 +94,6 @@ def _clinician_row_changed(sender, instance, **kwargs) -> None:
     roster_changed(clinician_ids=[instance.clinician_id])
 
 
-def _vocabulary_changed(sender, **kwargs) -> None:
-    roster_changed()
-
-
 def _roster_links_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in ("post_add", "post_remove", "post_clear"):
         return
@@ -122,7 +118,7 @@ _RECEIVERS = (
     (Clinician, _clinician_changed),
     (License, _clinician_row_changed),
     (ConsultationHours, _clinician_row_changed),
-    *((model, _vocabulary_changed) for model in _VOCABULARY_MODELS),
+    *((model, _everyone_changed) for model in _VOCABULARY_MODELS),
 )
 for _model, _receiver in _RECEIVERS:
     post_save.connect(
