@@ -12,6 +12,18 @@ from . import holds, notifications
 from .models import BookingSettings, Consultation, FitCheck, WaitlistOffer
 from .selectors import bookings_changed, calendar_changed
 
+
+def _on_save_and_delete(handler, model, group: str) -> None:
+    """Connect `handler` to every save and delete of `model`, once (dispatch uids name
+    `group`)."""
+    for signal, action in ((post_save, "save"), (post_delete, "delete")):
+        signal.connect(
+            handler,
+            sender=model,
+            dispatch_uid=f"consultations.{group}.{model.__name__}.{action}",
+        )
+
+
 # A clinician's zone, their weekly hours (those clinicians), the practice's booking rules
 # (everything). Exceptions, bookings and who is active or accepting are read on every search, so
 # they need no receiver.
@@ -38,16 +50,7 @@ for _model, _receiver in (
     (ConsultationHours, _hours_row_changed),
     (BookingSettings, _rules_changed),
 ):
-    post_save.connect(
-        _receiver,
-        sender=_model,
-        dispatch_uid=f"consultations.calendar.{_model.__name__}.save",
-    )
-    post_delete.connect(
-        _receiver,
-        sender=_model,
-        dispatch_uid=f"consultations.calendar.{_model.__name__}.delete",
-    )
+    _on_save_and_delete(_receiver, _model, "calendar")
 # A flush or migration rewrites tables without model signals; a bulk write says who it touched
 # when it knows.
 post_migrate.connect(_rules_changed, dispatch_uid="consultations.calendar.migrate")
@@ -62,16 +65,7 @@ def _hours_changed(sender, instance, **kwargs) -> None:
 
 
 for _model in (ConsultationHours, AvailabilityException):
-    post_save.connect(
-        _hours_changed,
-        sender=_model,
-        dispatch_uid=f"consultations.waitlist.{_model.__name__}.save",
-    )
-    post_delete.connect(
-        _hours_changed,
-        sender=_model,
-        dispatch_uid=f"consultations.waitlist.{_model.__name__}.delete",
-    )
+    _on_save_and_delete(_hours_changed, _model, "waitlist")
 
 
 @receiver(profile_proposal_decided, dispatch_uid="consultations.profile_proposal_decided")
@@ -97,14 +91,5 @@ for _model, _receiver in (
     *((model, _bookings_changed) for model in _BOOKING_MODELS),
     (FitCheck, _feedback_changed),
 ):
-    post_save.connect(
-        _receiver,
-        sender=_model,
-        dispatch_uid=f"consultations.bookings.{_model.__name__}.save",
-    )
-    post_delete.connect(
-        _receiver,
-        sender=_model,
-        dispatch_uid=f"consultations.bookings.{_model.__name__}.delete",
-    )
+    _on_save_and_delete(_receiver, _model, "bookings")
 post_migrate.connect(_feedback_changed, dispatch_uid="consultations.bookings.migrate")
