@@ -222,6 +222,21 @@ def test_symptom_items_are_optional_and_alliance_items_are_not(client, started):
     assert CheckIn.objects.get().answers["symptoms"] == [None, None, 1, 1]
 
 
+def test_an_answer_off_the_scale_or_a_note_too_long_is_refused_and_says_why(client, started):
+    response = answer(client, started, phq_mood="7", note="x" * 2001)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose one of the four answers." in html
+    assert "Please keep this to 2,000 characters (you wrote 2001)." in html
+    assert not CheckIn.objects.exists()
+    # This week's email still waits: nothing was answered.
+    assert (
+        Notification.objects.get(consultation=started, kind="checkin_w2").status
+        == Notification.Status.PENDING
+    )
+
+
 def test_a_second_submission_records_nothing_more(client, started):
     answer(client, started)
     response = answer(client, started, alliance_goals="0")
