@@ -556,7 +556,8 @@ def profile_proposal_approve(
                 getattr(clinician, name).set(terms)
         photo_change = proposal.changes.get("photo")
         if photo_change == PHOTO_NEW and proposal.photo:
-            upload = ContentFile(default_storage.open(proposal.photo.name, "rb").read())
+            with proposal.photo.open("rb") as stored:
+                upload = ContentFile(stored.read())
             try:
                 clinician_photo_set(clinician=clinician, upload=upload)
             except ValidationError as error:
