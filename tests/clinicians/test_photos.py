@@ -71,6 +71,26 @@ def test_it_refuses_a_file_over_the_size_limit():
     assert "upload one of at most 10 MB" in refused.value.messages[0]
 
 
+def test_it_refuses_a_file_over_the_size_limit_that_does_not_say_its_size():
+    # A stream with no size of its own is measured by reading it.
+    big = io.BytesIO(b"\xff" * (photos.MAX_UPLOAD_BYTES + 1))
+
+    with pytest.raises(ValidationError) as refused:
+        photos.photo_open(big)
+
+    assert "larger than 10 MB; upload a smaller one" in refused.value.messages[0]
+
+
+def test_it_refuses_a_photo_cut_short():
+    whole = image_upload(600, 800).read()
+    cut = SimpleUploadedFile("me.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
+
+    with pytest.raises(ValidationError) as refused:
+        photos.photo_open(cut)
+
+    assert "isn't a photo we can read" in refused.value.messages[0]
+
+
 def test_it_refuses_too_many_pixels(monkeypatch):
     monkeypatch.setattr(photos, "MAX_PIXELS", 1000 * 1000)
 

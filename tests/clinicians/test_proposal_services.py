@@ -206,6 +206,14 @@ def test_it_keeps_the_waiting_photo_when_the_clinician_edits_only_text(maya):
     assert again.photo.name == photo_name
 
 
+def test_it_refuses_a_photo_it_cannot_use_and_keeps_nothing(maya):
+    with pytest.raises(ProposalRefused) as refused:
+        propose(maya, bio="A new bio.", new_photo=image_upload(size=(120, 120)))
+
+    assert "at least 200 pixels on its shorter side" in refused.value.problems["photo"]
+    assert not ProfileProposal.objects.exists()
+
+
 def test_it_returns_with_a_comment_and_leaves_the_profile_as_it_was(maya, reviewer, sent_mail):
     proposal = propose(maya, bio="A new bio.")
 
