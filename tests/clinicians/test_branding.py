@@ -2,6 +2,7 @@
 the cached read, and where pages and emails show it."""
 
 import io
+from dataclasses import asdict
 
 import pytest
 from django.core import mail  # noqa: F401
@@ -172,6 +173,30 @@ def test_the_brand_costs_one_cached_read_and_is_read_afresh_after_a_save():
         "#7a3e2b",
         False,
     )
+
+
+@pytest.mark.django_db
+def test_the_brand_is_read_afresh_after_a_change_and_a_delete_and_again_once_they_commit(
+    django_capture_on_commit_callbacks,
+):
+    cache.clear()
+    row = PracticeBrand.objects.create(name="Harbor Counseling", accent="#7a3e2b")
+    old = branding.practice_brand()
+    assert old.name == "Harbor Counseling"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row.name = "Harbor Therapy"
+        row.save()
+        assert branding.practice_brand().name == "Harbor Therapy"
+        # Another process reads the brand before the change commits and keeps the old one.
+        cache.set(branding.CACHE_KEY, asdict(old), branding.CACHE_SECONDS)
+    assert branding.practice_brand().name == "Harbor Therapy"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row.delete()
+        assert branding.practice_brand() == branding.default_brand()
+        cache.set(branding.CACHE_KEY, asdict(old), branding.CACHE_SECONDS)
+    assert branding.practice_brand() == branding.default_brand()
 
 
 @pytest.mark.django_db
