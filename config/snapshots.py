@@ -110,8 +110,7 @@ class Snapshot(Generic[T]):
         ids = None if ids is None else frozenset(ids)
         if ids is None or self._patch is None:
             self._kept = None
-        count_change(self.key, ids)
-        transaction.on_commit(lambda: count_change(self.key, ids))
+        bump_version(self.key, ids)
 
     def _patchable(self, kept: "_Kept[T] | None", stamp: Hashable) -> bool:
         return (
