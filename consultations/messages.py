@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from clinicians.branding import practice_brand
 from clinicians.zones import zone_label, zone_or_practice
 
-from .ics import consultation_ics
+from .ics import consultation_ics, video_room
 from .models import (
     ERASED_NAME,
     BookingSettings,
@@ -696,9 +696,7 @@ def _recipient_context(recipient: Recipient, notification: Notification) -> tupl
         "when": _when(consultation.starts_at, zone, LONG_FORMAT),
         "format": consultation.format,
         # The join link only once the clinician has confirmed: a request may be declined.
-        "video_link": consultation.clinician.video_room_url
-        if consultation.status == CStatus.CONFIRMED
-        else "",
+        "video_link": video_room(consultation),
         "manage_url": manage_url(consultation),
         "needs_confirmation": consultation.status == CStatus.REQUESTED,
     }
