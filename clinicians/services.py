@@ -496,6 +496,7 @@ def profile_proposal_submit(
             return None
         if pending is None:
             pending = ProfileProposal(clinician=clinician)
+        replaced_photo = pending.photo.name or ""
         pending.changes = changes
         pending.previous = {name: current.get(name) for name in changes}
         pending.author_id = author_id
@@ -505,6 +506,9 @@ def profile_proposal_submit(
         elif changes.get("photo") != PHOTO_NEW:
             pending.photo = ""
         pending.save()
+        if replaced_photo and replaced_photo != pending.photo.name:
+            # A photo only this waiting proposal held, and no longer does.
+            transaction.on_commit(partial(default_storage.delete, replaced_photo))
         return pending
 
 

@@ -214,6 +214,24 @@ def test_it_refuses_a_photo_it_cannot_use_and_keeps_nothing(maya):
     assert not ProfileProposal.objects.exists()
 
 
+def test_it_deletes_a_waiting_photo_once_another_or_none_replaces_it(
+    maya, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = propose(maya, new_photo=image_upload()).photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        second = propose(maya, new_photo=image_upload(colour=(200, 40, 40))).photo.name
+
+    assert second != first
+    assert not default_storage.exists(first) and default_storage.exists(second)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = propose(maya, bio="Only a new bio.", remove_photo=True)
+
+    assert proposal.changes == {"bio": "Only a new bio."} and not proposal.photo
+    assert not default_storage.exists(second)
+
+
 def test_it_returns_with_a_comment_and_leaves_the_profile_as_it_was(maya, reviewer, sent_mail):
     proposal = propose(maya, bio="A new bio.")
 
