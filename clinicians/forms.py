@@ -7,8 +7,7 @@ from .models import (
     AGE_BANDS,
     FORMATS,
     INTRO_MAX_LENGTH,
-    Approach,
-    Community,
+    Clinician,
     Concern,
     InsurancePlan,
     Language,
@@ -201,13 +200,8 @@ class ProfileProposalForm(forms.Form):
         ),
     )
 
-    TERM_MODELS = {
-        "concerns": Concern,
-        "focus_concerns": Concern,
-        "approaches": Approach,
-        "languages": Language,
-        "communities": Community,
-    }
+    # Each list's vocabulary, as the profile's own field says.
+    TERM_MODELS = {name: Clinician._meta.get_field(name).related_model for name in TERM_FIELDS}
 
     def __init__(self, *args, chosen: dict | None = None, has_photo: bool = False, **kwargs):
         """`chosen`: term ids already on the profile or proposed, listed even if retired."""

@@ -36,8 +36,6 @@ class ProposalField:
     name: str  # the Clinician field it changes
     label: str
     kind: str
-    # For TERMS: the vocabulary model's name in this app.
-    vocabulary: str = ""
     max_length: int | None = None
 
 
@@ -49,11 +47,11 @@ PROPOSAL_FIELDS: tuple[ProposalField, ...] = (
     ProposalField("intro", _("One-line introduction"), TEXT, max_length=INTRO_MAX_LENGTH),
     ProposalField("bio", _("Bio"), TEXT, max_length=BIO_MAX_LENGTH),
     ProposalField("photo", _("Photo"), PHOTO),
-    ProposalField("concerns", _("Concerns treated"), TERMS, "Concern"),
-    ProposalField("focus_concerns", _("Focus concerns"), TERMS, "Concern"),
-    ProposalField("approaches", _("Approaches"), TERMS, "Approach"),
-    ProposalField("languages", _("Languages"), TERMS, "Language"),
-    ProposalField("communities", _("Communities (self-disclosed)"), TERMS, "Community"),
+    ProposalField("concerns", _("Concerns treated"), TERMS),
+    ProposalField("focus_concerns", _("Focus concerns"), TERMS),
+    ProposalField("approaches", _("Approaches"), TERMS),
+    ProposalField("languages", _("Languages"), TERMS),
+    ProposalField("communities", _("Communities (self-disclosed)"), TERMS),
     *(_style(dimension) for dimension in STYLE_POLES),
     ProposalField("self_pay_fee", _("Self-pay fee per session (USD)"), MONEY),
     ProposalField("sliding_scale_min", _("Sliding scale down to (USD)"), MONEY),

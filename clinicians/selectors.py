@@ -1,7 +1,6 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Value
@@ -23,7 +22,6 @@ from .models import (
     format_field,
 )
 from .proposals import (
-    FIELDS_BY_NAME,
     PHOTO,
     PHOTO_NEW,
     PROPOSAL_FIELDS,
@@ -294,9 +292,10 @@ def profile_proposal_diff(
                 default_storage.url(before) if before and default_storage.exists(before) else ""
             )
         elif field.kind == TERMS:
-            lookup = names[field.vocabulary]
-            before = [name for pk, name in lookup.items() if pk in set(before or ())]
-            after = [name for pk, name in lookup.items() if pk in set(after or ())]
+            lookup = names.get(_vocabulary(field.name), {})
+            before_ids, after_ids = set(before or ()), set(after or ())
+            before = [name for pk, name in lookup.items() if pk in before_ids]
+            after = [name for pk, name in lookup.items() if pk in after_ids]
         scale = None
         if field.kind == STYLE:
             _question, low, high = STYLE_POLES[field.name.removeprefix("style_")]
@@ -314,24 +313,27 @@ def profile_proposal_diff(
     return rows
 
 
-def _term_names(value_sets: list[dict]) -> dict[str, dict[int, str]]:
+def _vocabulary(name: str):
+    """The vocabulary model of one of the profile's lists of terms."""
+    return Clinician._meta.get_field(name).related_model
+
+
+def _term_names(value_sets: list[dict]) -> dict[type, dict[int, str]]:
     """Names of the terms these values name, by vocabulary model: one query per vocabulary."""
-    wanted: dict[str, set[int]] = {}
+    wanted: dict[type, set[int]] = {}
     for values in value_sets:
         for name, value in values.items():
-            field = FIELDS_BY_NAME.get(name)
-            if field is not None and field.kind == TERMS:
-                wanted.setdefault(field.vocabulary, set()).update(value or ())
-    names: dict[str, dict[int, str]] = {field.vocabulary: {} for field in PROPOSAL_FIELDS}
-    for vocabulary, ids in wanted.items():
-        model = apps.get_model("clinicians", vocabulary)
-        # In the vocabulary's own order, so lists read as they do everywhere else.
-        names[vocabulary] = dict(
+            if name in TERM_FIELDS:
+                wanted.setdefault(_vocabulary(name), set()).update(value or ())
+    # In the vocabulary's own order, so lists read as they do everywhere else.
+    return {
+        model: dict(
             model.objects.filter(pk__in=ids)
             .order_by(*model._meta.ordering)
             .values_list("pk", "name")
         )
-    return names
+        for model, ids in wanted.items()
+    }
 
 
 def clinician_faces(*, limit: int = 6) -> tuple[list[Clinician], int]:
