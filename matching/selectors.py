@@ -649,7 +649,9 @@ def intake_results(
     if shown is None or in_transaction():
         # Every match (the page's "show all") is ranked each time; nothing made inside a
         # transaction is kept, since it might roll back.
-        return _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted)
+        return _results_of(
+            _match_now(answers, now, excluded, matching_settings, slots_wanted), shown
+        )
     key = _results_key(intake_id, answers, excluded, matching_settings, shown, slots_wanted)
     versions, stored = read_with_versions(list(_RESULT_VERSION_KEYS), key)
     if (
@@ -679,14 +681,7 @@ def intake_results(
         # The stamps are made on first ask; without them (the cache unreachable) nothing
         # could tell a stored result is out of date, so none is kept.
         versions = [read_version(k) for k in _RESULT_VERSION_KEYS]
-    found = intake_match_list(
-        answers=answers,
-        now=now,
-        exclude_clinician_ids=excluded,
-        matching_settings=matching_settings,
-        slots_wanted=slots_wanted,
-        list_exclusions=False,
-    )
+    found = _match_now(answers, now, excluded, matching_settings, slots_wanted)
     results = _results_of(found, shown)
     if None not in versions:
         until = _steady_until(found, shown, now)
@@ -752,8 +747,9 @@ def _searched_key(key: str) -> str:
     return f"{key}:searched"
 
 
-def _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted) -> Results:
-    found = intake_match_list(
+def _match_now(answers, now, excluded, matching_settings, slots_wanted) -> MatchList:
+    """The ranking made now for a results page (which never reads the exclusions)."""
+    return intake_match_list(
         answers=answers,
         now=now,
         exclude_clinician_ids=excluded,
@@ -761,7 +757,6 @@ def _ranked_now(answers, now, excluded, matching_settings, shown, slots_wanted) 
         slots_wanted=slots_wanted,
         list_exclusions=False,
     )
-    return _results_of(found, shown)
 
 
 def _results_of(found: MatchList, shown: int | None) -> Results:
