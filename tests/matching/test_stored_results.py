@@ -87,16 +87,9 @@ def results(row, shown=3):
     )
 
 
-def fresh(row, shown=3):
+def fresh(row):
     # The same ranking, never stored: what "show all" and the first request do.
-    return intake_results(
-        intake_id=row.pk,
-        answers=row.answers,
-        now=dt.datetime.now(dt.UTC),
-        matching_settings=MatchingSettings.load(),
-        shown=None,
-        slots_wanted=3,
-    )
+    return results(row, shown=None)
 
 
 def same(a, b, shown=3):
