@@ -7,6 +7,7 @@ import re
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from clinicians.models import AvailabilityException, ConsultationHours
 from clinicians.services import clinician_set_accepting
@@ -226,6 +227,39 @@ def test_a_fit_check_with_anyone_ranks_again():
     results(row)
     FitCheckFactory(consultation__clinician=elsewhere, felt_heard=1)
     assert not results(row).stored
+
+
+def test_a_shown_time_taken_unannounced_is_never_offered_from_the_stored_result(monkeypatch):
+    # A booking whose change was never counted (the cache unreachable at that moment): the
+    # shown clinicians' open times, searched afresh on every read, still send it to rank again.
+    from config import snapshots
+
+    roster()
+    row, _token = make_intake()
+    before = results(row)
+    cid = before.matches[0].clinician_id
+    taken = before.open_slots[cid][0]
+    monkeypatch.setattr(snapshots, "count_change", lambda key, ids: None)
+    ConsultationFactory(clinician_id=cid, starts_at=taken)
+    after = results(row)
+    assert not after.stored
+    assert taken not in after.open_slots.get(cid, [])
+    same(after, fresh(row))
+
+
+def test_a_result_stored_in_one_language_is_never_read_in_another():
+    roster()
+    row, _token = make_intake()
+    with translation.override("es"):
+        results(row)
+        spanish = results(row)
+    assert spanish.stored
+    with translation.override("en"):
+        english = results(row)
+        assert not english.stored
+        same(english, fresh(row))
+    # The reasons are worded in each reader's language.
+    assert [m.reasons for m in english.matches] != [m.reasons for m in spanish.matches]
 
 
 def test_changed_hours_and_days_off_show_on_the_next_request():
