@@ -20,6 +20,7 @@ from .models import (
     ProfileProposal,
     age_field,
     format_field,
+    term_label,
 )
 from .proposals import (
     PHOTO,
@@ -325,13 +326,14 @@ def _term_names(value_sets: list[dict]) -> dict[type, dict[int, str]]:
         for name, value in values.items():
             if name in TERM_FIELDS:
                 wanted.setdefault(_vocabulary(name), set()).update(value or ())
-    # In the vocabulary's own order, so lists read as they do everywhere else.
+    # In the vocabulary's own order, and its reader's language, as lists read everywhere else.
     return {
-        model: dict(
-            model.objects.filter(pk__in=ids)
+        model: {
+            pk: term_label(name, name_es)
+            for pk, name, name_es in model.objects.filter(pk__in=ids)
             .order_by(*model._meta.ordering)
-            .values_list("pk", "name")
-        )
+            .values_list("pk", "name", "name_es")
+        }
         for model, ids in wanted.items()
     }
 

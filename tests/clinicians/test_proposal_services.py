@@ -4,10 +4,11 @@ import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from clinicians.models import Approach, Concern, ProfileProposal
 from clinicians.photos import rendition_names
-from clinicians.selectors import clinician_profile_values
+from clinicians.selectors import clinician_profile_values, profile_proposal_diff
 from clinicians.services import (
     ProposalRefused,
     profile_proposal_approve,
@@ -230,6 +231,20 @@ def test_it_deletes_a_waiting_photo_once_another_or_none_replaces_it(
 
     assert proposal.changes == {"bio": "Only a new bio."} and not proposal.photo
     assert not default_storage.exists(second)
+
+
+def test_the_diff_names_terms_in_its_readers_language(maya):
+    cbt, emdr = vocab(Approach, "CBT", "EMDR")
+    Approach.objects.filter(pk=cbt.pk).update(name_es="terapia cognitivo-conductual (TCC)")
+    proposal = propose(maya, approaches=[emdr.pk])
+
+    def approaches():
+        rows = profile_proposal_diff(proposal)
+        return next(row.values for row in rows if row.name == "approaches")
+
+    assert approaches() == (["CBT"], ["EMDR"])
+    with translation.override("es"):
+        assert approaches() == (["terapia cognitivo-conductual (TCC)"], ["EMDR"])
 
 
 def test_it_returns_with_a_comment_and_leaves_the_profile_as_it_was(maya, reviewer, sent_mail):
