@@ -560,8 +560,10 @@ def profile_proposal_approve(
                 getattr(clinician, name).set(terms)
         photo_change = proposal.changes.get("photo")
         if photo_change == PHOTO_NEW and proposal.photo:
-            with proposal.photo.open("rb") as stored:
-                upload = ContentFile(stored.read())
+            # Left for the collector to close: closing the stored file here (with `with`, on
+            # the field or the storage) dropped the database connection in the browser test's
+            # threaded server, and the approval failed. Why is not yet known.
+            upload = ContentFile(default_storage.open(proposal.photo.name, "rb").read())
             try:
                 clinician_photo_set(clinician=clinician, upload=upload)
             except ValidationError as error:
